@@ -1,0 +1,45 @@
+# EpiTrace: `make demo` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+EPITRACE_HOME ?= $(HOME)/.epitrace
+export EPITRACE_HOME
+DEMO_VIDEO := $(EPITRACE_HOME)/demo/vtest.avi
+
+.PHONY: venv models demo-data demo test test-fast bench lint clean
+
+# The venv is rebuilt when pyproject.toml changes.
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade "pip>=24"
+	$(BIN)/pip install -q -e ".[convert,dev]"
+	# trackeval (HOTA) and trackers declare opencv-python, which would shadow the headless build: its other needs are in pyproject.
+	$(BIN)/pip install -q --no-deps trackeval==1.3.0 pycocotools==2.0.11 trackers==2.6.1
+	touch $@
+
+venv: $(BIN)/.installed
+
+models: venv
+	$(BIN)/epitrace models install
+
+demo-data: venv
+	$(BIN)/python scripts/fetch_demo_video.py "$(DEMO_VIDEO)"
+
+demo: models demo-data
+	$(BIN)/epitrace demo --video "$(DEMO_VIDEO)"
+
+test: models
+	$(BIN)/python -m pytest -q
+
+test-fast: venv
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: models demo-data
+	$(BIN)/epitrace bench ingest --video "$(DEMO_VIDEO)"
+
+lint: venv
+	$(BIN)/ruff check src tests
+
+clean:
+	rm -rf $(VENV) build *.egg-info

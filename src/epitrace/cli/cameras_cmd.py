@@ -1,0 +1,79 @@
+"""`epitrace cameras add | import | list | check`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from epitrace.cli.common import console, friendly_errors
+from epitrace.ingest import CameraConfig, check_calibration, load_cameras_yaml, register_camera
+from epitrace.store import open_store
+
+app = typer.Typer(help="Register cameras and check their calibration.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    camera_id: str = typer.Argument(..., help="Stable camera id."),
+    name: str = typer.Option("", help="Human name."),
+    place: str = typer.Option("", help="Where it is."),
+    lat: float = typer.Option(None, help="Latitude, degrees."),
+    lon: float = typer.Option(None, help="Longitude, degrees."),
+    timezone: str = typer.Option("UTC", help="IANA time zone."),
+    fps: float = typer.Option(None, help="True frame rate, overriding the file's."),
+    calibration: str = typer.Option(
+        None, help='Calibration as JSON, e.g. \'{"type":"points","image":[[..]],"ground":[[..]]}\'.'),
+    homography: Path = typer.Option(None, help="Text file with a 3x3 image-to-ground homography."),
+    tsai_xml: Path = typer.Option(None, help="PETS/Tsai camera XML file."),
+) -> None:
+    """Add (or replace) one camera."""
+    with friendly_errors():
+        spec = json.loads(calibration) if calibration else None
+        if homography is not None:
+            rows = [[float(v) for v in line.split()] for line in homography.read_text().splitlines() if line.strip()]
+            spec = {"type": "homography", "matrix": rows}
+        if tsai_xml is not None:
+            spec = {"type": "tsai_xml", "path": str(tsai_xml.resolve())}
+        cfg = CameraConfig(id=camera_id, name=name, place=place, latitude=lat, longitude=lon,
+                           timezone=timezone, fps=fps, calibration=spec)
+        register_camera(open_store(), cfg)
+    console.print(f"[green]camera {camera_id} registered[/]" + ("" if spec else " (uncalibrated: co-presence only)"))
+
+
+@app.command("import")
+def import_yaml(path: Path = typer.Argument(..., help="cameras.yaml")) -> None:
+    """Register every camera of a cameras.yaml (all are validated before any is stored)."""
+    with friendly_errors():
+        configs = load_cameras_yaml(path)
+        store = open_store()
+        for cfg in configs:
+            register_camera(store, cfg, base_dir=path.parent)
+    console.print(f"[green]{len(configs)} camera(s) registered[/]")
+
+
+@app.command("list")
+def list_cameras() -> None:
+    """Registered cameras."""
+    table = Table("id", "name", "place", "lat", "lon", "tz", "fps", "calibration")
+    for c in open_store().list_cameras():
+        table.add_row(c.id, c.name, c.place, str(c.latitude or ""), str(c.longitude or ""), c.timezone,
+                      str(c.fps_override or ""), (c.calibration or {}).get("type", "none"))
+    console.print(table)
+
+
+@app.command("check")
+def check(camera_id: str = typer.Argument(..., help="Camera id.")) -> None:
+    """Build the camera's calibration and report its reprojection error."""
+    with friendly_errors():
+        camera = open_store().get_camera(camera_id)
+        stats = check_calibration(camera)
+    if camera.calibration is None:
+        console.print(f"{camera_id}: uncalibrated (contacts will be co-presence only)")
+    elif stats is None:
+        console.print(f"{camera_id}: {camera.calibration['type']} calibration builds; "
+                      "no point pairs to measure reprojection error against")
+    else:
+        console.print(f"{camera_id}: reprojection error mean {stats.mean_m:.3f} m, max {stats.max_m:.3f} m")

@@ -1,0 +1,48 @@
+"""`epitrace eval ...`: accuracy measured on labelled data, never asserted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from epitrace.cli.common import console, friendly_errors
+from epitrace.config import get_settings
+
+app = typer.Typer(help="Measure accuracy on labelled data.", no_args_is_help=True)
+
+
+def parse_frames(text: str | None) -> tuple[int, int] | None:
+    """'A:B' -> (A, B), 1-based inclusive like MOTChallenge frame numbers."""
+    if not text:
+        return None
+    try:
+        first, last = (int(v) for v in text.split(":"))
+    except ValueError as exc:
+        raise ValueError(f"--frames {text!r}: expected A:B, e.g. 1:400") from exc
+    if first < 1 or last < first:
+        raise ValueError(f"--frames {text!r}: need 1 <= A <= B")
+    return first, last
+
+
+@app.command("tracking")
+def tracking(
+    video: Path = typer.Option(..., "--video", help="Video file."),
+    gt: Path = typer.Option(..., "--gt", help="MOTChallenge ground truth (gt.txt)."),
+    frames: str = typer.Option(None, "--frames", help="A:B, 1-based inclusive."),
+    fps: float = typer.Option(None, "--fps", help="True frame rate (PETS: 7)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """MOTA, IDF1 and HOTA of the full ingest pipeline on a labelled video."""
+    from epitrace.evaluation.tracking_run import run_tracking_eval
+
+    with friendly_errors():
+        scores, result = run_tracking_eval(video, gt, get_settings(), parse_frames(frames), fps)
+    if as_json:
+        typer.echo(json.dumps({k: round(v, 4) if isinstance(v, float) else v
+                               for k, v in scores.as_dict().items()}))
+        return
+    console.print(f"MOTA {scores.mota:.3f}  IDF1 {scores.idf1:.3f}  HOTA {scores.hota:.3f}  "
+                  f"(ID switches {scores.id_switches}, precision {scores.precision:.3f}, "
+                  f"recall {scores.recall:.3f}; {result.frames_analysed} frames analysed)")

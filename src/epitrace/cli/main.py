@@ -1,0 +1,24 @@
+"""The `epitrace` command."""
+
+from __future__ import annotations
+
+import typer
+
+from epitrace.cli import bench_cmd, cameras_cmd, eval_cmd, models_cmd
+from epitrace.cli.common import setup_logging
+from epitrace.cli.demo_cmd import demo
+from epitrace.cli.ingest_cmd import ingest
+
+app = typer.Typer(help="EpiTrace: CCTV contact tracing with privacy built in.", no_args_is_help=True,
+                  pretty_exceptions_show_locals=False)
+app.add_typer(models_cmd.app, name="models")
+app.add_typer(cameras_cmd.app, name="cameras")
+app.add_typer(eval_cmd.app, name="eval")
+app.add_typer(bench_cmd.app, name="bench")
+app.command("ingest")(ingest)
+app.command("demo")(demo)
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
+    setup_logging(verbose)

@@ -1,0 +1,88 @@
+"""Settings for every stage, validated once and passed down (never read at import time)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StrictModel(BaseModel):
+    """Base for config sections: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TrackerConfig(StrictModel):
+    """Which tracker to run and how long it remembers. Times are seconds, not frames.
+
+    Raising `lost_buffer_s` re-links people after longer occlusions but risks handing an id to
+    a newcomer at the same place; raising `activation` drops more false tracks but starts real
+    tracks later.
+    """
+
+    name: Literal["bytetrack", "ocsort", "sort"] = Field("bytetrack", description="Tracker.")
+    activation: float = Field(0.45, ge=0, le=1, description="Score to start a track.")
+    high_score: float = Field(0.5, ge=0, le=1, description="Score of first-stage matches.")
+    min_iou: float = Field(0.1, ge=0, le=1, description="Minimum IoU to associate.")
+    lost_buffer_s: float = Field(4.0, gt=0, description="Seconds a lost track is kept.")
+    min_consecutive: int = Field(2, ge=1, description="Frames before a track gets an id.")
+
+
+class IngestSettings(StrictModel):
+    """How video becomes sightings. Defaults are tuned on PETS 2009 S2L1."""
+
+    analysed_fps: float = Field(7.0, gt=0, description="Frames analysed per second of video.")
+    motion_threshold: float = Field(
+        0.002, ge=0, le=1, description="Share of pixels that must change for a frame to be analysed."
+    )
+    person_score: float = Field(0.3, ge=0, le=1, description="Minimum person detection score.")
+    detector_input: int = Field(512, description="Square input size of the person detector, pixels.")
+    tracker: TrackerConfig = Field(default_factory=TrackerConfig)
+    min_track_frames: int = Field(3, ge=1, description="Tracks shorter than this are dropped as noise.")
+    faces: bool = Field(True, description="Detect and embed faces at ingest (privacy may forbid).")
+    face_samples: int = Field(4, ge=0, description="Head crops per track searched for a face.")
+    body_samples: int = Field(4, ge=1, description="Person crops per track averaged into the body vector.")
+    thumbnails: int = Field(3, ge=0, description="Thumbnails kept per track.")
+    threads: int = Field(2, ge=1, description="CPU threads per model session.")
+
+
+class Settings(BaseSettings):
+    """Process-wide settings. `EPITRACE_HOME` holds the database, vectors, evidence and models."""
+
+    model_config = SettingsConfigDict(env_prefix="EPITRACE_", env_nested_delimiter="__", extra="forbid")
+
+    home: Path = Field(Path.home() / ".epitrace", description="Root of all stored data.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in home.")
+    models_path: Path | None = Field(None, description="Models folder; default home/models.")
+    vector_backend: str = Field("faiss", description="Vector index backend name.")
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+
+    @property
+    def models_dir(self) -> Path:
+        return self.models_path or self.home / "models"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def vectors_dir(self) -> Path:
+        return self.home / "vectors"
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.home / "evidence"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'epitrace.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, built on first use."""
+    return Settings()

@@ -1,0 +1,128 @@
+"""Turn a finished tracklet into a stored track: ground positions, vectors, face, mask, thumbnails."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from epitrace.ingest.timing import StageTimer
+from epitrace.ingest.vision_models import VisionModels
+from epitrace.store import ThumbnailRecord, TrackRecord
+from epitrace.tracking import Sample, Tracklet
+
+logger = logging.getLogger(__name__)
+
+GroundMapper = Callable[[npt.NDArray[np.float32]], npt.NDArray[np.float32]]
+FACE_INPUT_SIDE = 160  # head crops are upscaled to this before face detection
+
+
+@dataclass(frozen=True)
+class FinaliseContext:
+    """Everything the finaliser needs besides the tracklet."""
+
+    models: VisionModels
+    start_ts: float
+    fps: float
+    analysed_step: float
+    to_ground: GroundMapper | None
+    min_points: int
+    body_samples: int
+    face_samples: int
+    thumbnails: int
+    timer: StageTimer
+
+
+def interpolate_gaps(t: Tracklet, step: float) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32],
+                                                         npt.NDArray[np.float32]]:
+    """Fill missed analysed frames inside a track by linear interpolation (confidence 0)."""
+    frames = np.array(t.frames, np.int64)
+    boxes = np.stack(t.boxes).astype(np.float32)
+    conf = np.array(t.confidence, np.float32)
+    all_frames = [int(frames[0])]
+    for a, b in zip(frames[:-1], frames[1:]):
+        k = 1
+        while round(a + k * step) < b:
+            all_frames.append(int(round(a + k * step)))
+            k += 1
+        all_frames.append(int(b))
+    full = np.array(all_frames, np.int64)
+    if len(full) == len(frames):
+        return frames, boxes, conf
+    out_boxes = np.stack([np.interp(full, frames, boxes[:, j]) for j in range(4)], axis=1)
+    out_conf = np.where(np.isin(full, frames), np.interp(full, frames, conf), 0.0)
+    return full, out_boxes.astype(np.float32), out_conf.astype(np.float32)
+
+
+def _spread_best(samples: list[Sample], n: int) -> list[Sample]:
+    """Up to n samples, the best of each of n equal time slices of the track."""
+    if len(samples) <= n:
+        return list(samples)
+    slices = np.array_split(np.arange(len(samples)), n)
+    return [max((samples[i] for i in s), key=lambda x: x.quality) for s in slices if len(s)]
+
+
+def _face_and_mask(ctx: FinaliseContext, samples: list[Sample]) -> tuple[
+        npt.NDArray[np.float32] | None, float, str, float]:
+    """Best face embedding and mask state over the head crops of `samples`."""
+    m = ctx.models
+    if m.faces is None or m.face_embedder is None or ctx.face_samples == 0:
+        return None, 0.0, "unknown", 0.0
+    best: tuple[float, npt.NDArray[np.uint8], npt.NDArray[np.float32]] | None = None
+    for s in sorted(samples, key=lambda x: -x.quality)[: ctx.face_samples]:
+        head = s.head
+        if head.size == 0:
+            continue
+        scale = FACE_INPUT_SIDE / max(head.shape[:2])
+        big = cv2.resize(head, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        found = m.faces.detect(big, threshold=0.5)
+        if len(found) == 0:
+            continue
+        k = int(np.argmax(found.confidence))
+        score = float(found.confidence[k])
+        if best is None or score > best[0]:
+            best = (score, big, found.xyxy[k])
+    if best is None:
+        return None, 0.0, "unknown", 0.0
+    score, image, box = best
+    vector = m.face_embedder.embed(image, box)
+    mask_state, mask_conf = "unknown", 0.0
+    if m.masks is not None:
+        x1, y1, x2, y2 = (int(v) for v in box)
+        face = image[max(y1, 0):y2, max(x1, 0):x2]
+        if face.size:
+            p = float(m.masks.predict([face])[0])
+            mask_state, mask_conf = ("mask", p) if p >= 0.5 else ("no_mask", 1 - p)
+    return vector, score, mask_state, mask_conf
+
+
+def finalise(t: Tracklet, ctx: FinaliseContext) -> TrackRecord | None:
+    """The stored form of `t`, or None when it is too short to be a person."""
+    if sum(c > 0 for c in t.confidence) < ctx.min_points or not t.samples:
+        return None
+    frames, boxes, conf = interpolate_gaps(t, ctx.analysed_step)
+    ts = ctx.start_ts + frames / ctx.fps
+    ground = None
+    if ctx.to_ground is not None:
+        feet = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, boxes[:, 3]], axis=1)
+        ground = ctx.to_ground(feet).astype(np.float32)
+    chosen = _spread_best(t.samples, ctx.body_samples)
+    with ctx.timer("embeddings"):
+        body = ctx.models.body.embed_crops([s.person for s in chosen]).mean(axis=0)
+        body = (body / max(float(np.linalg.norm(body)), 1e-12)).astype(np.float32)
+    with ctx.timer("faces"):
+        face, face_score, mask_state, mask_conf = _face_and_mask(ctx, t.samples)
+    thumbs = []
+    for s in sorted(chosen, key=lambda x: -x.quality)[: ctx.thumbnails]:
+        ok, jpeg = cv2.imencode(".jpg", s.person, [cv2.IMWRITE_JPEG_QUALITY, 85])
+        if ok:
+            thumbs.append(ThumbnailRecord(frame=s.frame, kind="body", jpeg=jpeg.tobytes()))
+    return TrackRecord(
+        local_id=t.local_id, frames=frames, ts=ts, boxes=boxes, confidence=conf, ground=ground,
+        body_vector=body, face_vector=face, face_score=face_score, mask_state=mask_state,
+        mask_confidence=mask_conf, thumbnails=thumbs,
+    )

@@ -1,0 +1,191 @@
+"""The ingest runner: one video file of one camera in, stored tracks out, resumable.
+
+Resume rule: tracks are committed only once they end before the start of every still-active
+track (the safe point). The video's `resume_frame` is that safe point, so a restart decodes
+from there with a fresh tracker and can neither duplicate nor lose a committed track.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from epitrace.config import IngestSettings
+from epitrace.ingest.finalise import FinaliseContext, GroundMapper, finalise
+from epitrace.ingest.sampling import FrameSampler, MotionGate
+from epitrace.ingest.source import VideoError, file_sha256, iter_frames, probe_video, to_bgr
+from epitrace.ingest.timing import StageTimer
+from epitrace.ingest.vision_models import VisionModels
+from epitrace.store import Store, TrackRecord, Video
+from epitrace.tracking import Tracklet, TrackletBuilder, make_tracker
+from epitrace.vision import Detections
+
+logger = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]  # (frames done, frames total)
+
+
+@dataclass
+class IngestResult:
+    """What one ingest did; `skipped` means the file was already fully ingested."""
+
+    video_id: int
+    camera_id: str
+    skipped: bool
+    resumed_from: int = 0
+    frames_decoded: int = 0
+    frames_analysed: int = 0
+    tracks_added: int = 0
+    video_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def analysed_fps(self) -> float:
+        return self.frames_analysed / self.wall_seconds if self.wall_seconds else 0.0
+
+    @property
+    def times_real_time(self) -> float:
+        return self.video_seconds / self.wall_seconds if self.wall_seconds else 0.0
+
+
+@dataclass
+class _Run:
+    """Mutable state of one ingest run."""
+
+    video_id: int
+    ctx: FinaliseContext
+    builder: TrackletBuilder
+    pending: list[TrackRecord] = field(default_factory=list)
+    analysed: int = 0  # since the last checkpoint
+    analysed_run: int = 0  # in this run
+    added: int = 0
+    id_offset: int = 0
+
+
+class IngestPipeline:
+    """Runs decode -> detect -> track -> per-track vectors -> store for one camera's video."""
+
+    def __init__(self, store: Store, models: VisionModels, settings: IngestSettings,
+                 checkpoint_every: int = 50) -> None:
+        self.store = store
+        self.models = models
+        self.settings = settings
+        self.checkpoint_every = checkpoint_every
+
+    def ingest(self, path: Path, camera_id: str, start: datetime, fps: float | None = None,
+               to_ground: GroundMapper | None = None, progress: Progress | None = None,
+               stop_after_frames: int | None = None) -> IngestResult:
+        """Ingest `path` as footage of `camera_id` starting at `start` (timezone-aware).
+
+        Args:
+            fps: true frame rate when the container's is wrong (camera override wins).
+            to_ground: pixel -> metres mapping of the camera, None if uncalibrated.
+            stop_after_frames: stop early (tests and benchmarks), leaving the video resumable.
+        """
+        if start.tzinfo is None:
+            raise ValueError("start time needs a time zone, e.g. 2026-03-01T09:00:00+09:00")
+        camera = self.store.get_camera(camera_id)
+        info = probe_video(path)
+        true_fps = camera.fps_override or fps or info.fps
+        if not true_fps or true_fps <= 0:
+            raise VideoError(f"{path}: frame rate unknown; pass --fps")
+        sha = file_sha256(path)
+        state = self.store.find_video(camera_id, sha)
+        if state is not None and state.status == "done":
+            return IngestResult(state.id, camera_id, skipped=True)
+        if state is None:
+            video_id = self.store.create_video(Video(
+                camera_id=camera_id, path=str(path), sha256=sha, start_ts=start.timestamp(),
+                fps=true_fps, analysed_fps=self.settings.analysed_fps, frames_total=info.frames))
+            resume = 0
+        else:
+            video_id, resume = state.id, state.resume_frame
+            removed = self.store.delete_tracks_from(video_id, resume)
+            logger.info("resuming video %s at frame %d (%d stale tracks removed)",
+                        video_id, resume, removed)
+        return self._run(path, info.frames, video_id, camera_id, start.timestamp(), true_fps,
+                         resume, to_ground, progress, stop_after_frames)
+
+    def _run(self, path: Path, total: int, video_id: int, camera_id: str, start_ts: float,
+             fps: float, resume: int, to_ground: GroundMapper | None, progress: Progress | None,
+             stop_after_frames: int | None) -> IngestResult:
+        cfg = self.settings
+        timer = StageTimer()
+        sampler = FrameSampler(fps, cfg.analysed_fps)
+        gate = MotionGate(cfg.motion_threshold)
+        tracker = make_tracker(cfg.tracker, fps / sampler.step)
+        ctx = FinaliseContext(self.models, start_ts, fps, sampler.step, to_ground,
+                              cfg.min_track_frames, cfg.body_samples, cfg.face_samples,
+                              cfg.thumbnails, timer)
+        run = _Run(video_id, ctx, TrackletBuilder(max_gap_frames=int(cfg.tracker.lost_buffer_s * fps)),
+                   id_offset=self.store.max_local_id(video_id) + 1)
+        wall = time.perf_counter()
+        last = resume - 1
+        previous = Detections.empty()
+        frames = iter_frames(path, resume)
+        try:
+            while True:
+                with timer("decode"):
+                    item = next(frames, None)
+                    if item is None:
+                        break
+                    index, frame = item
+                    if not sampler(index):
+                        continue
+                    bgr = to_bgr(frame)
+                last = index
+                with timer("detect"):
+                    moving = gate(bgr)
+                    detections = self.models.persons.detect(bgr) if moving else previous
+                previous = detections
+                with timer("track"):
+                    run.builder.add(index, bgr, tracker.update(detections))
+                run.analysed += 1
+                run.analysed_run += 1
+                if run.analysed % self.checkpoint_every == 0:
+                    self._checkpoint(run, index, done=False)
+                if progress is not None:
+                    progress(index + 1, total)
+                if stop_after_frames is not None and index + 1 >= stop_after_frames:
+                    # Close every track here; a later run resumes after this frame.
+                    self._checkpoint(run, index, done=True)
+                    return self._result(run, camera_id, resume, last, fps, wall, timer)
+        except VideoError:
+            self._checkpoint(run, last, done=False)
+            self.store.fail_video(video_id)
+            raise
+        self._checkpoint(run, last, done=True)
+        self.store.finish_video(video_id, frames_total=last + 1,
+                                frames_analysed=self.store.video_state(video_id).frames_analysed)
+        return self._result(run, camera_id, resume, last, fps, wall, timer)
+
+    def _checkpoint(self, run: _Run, index: int, done: bool) -> None:
+        """Finalise finished tracklets and commit those that end before the safe point."""
+        finished: list[Tracklet] = run.builder.pop_all() if done else run.builder.pop_finished(index)
+        for tracklet in finished:
+            tracklet.local_id += run.id_offset
+            record = finalise(tracklet, run.ctx)
+            if record is not None:
+                run.pending.append(record)
+        safe = index + 1 if done else (run.builder.earliest_active_frame() or index + 1)
+        ready = [r for r in run.pending if int(r.frames[-1]) < safe]
+        run.pending = [r for r in run.pending if int(r.frames[-1]) >= safe]
+        with run.ctx.timer("store"):
+            previous = self.store.video_state(run.video_id).frames_analysed
+            self.store.save_tracks(run.video_id, ready, resume_frame=safe,
+                                   frames_analysed=previous + run.analysed)
+        run.analysed = 0
+        run.added += len(ready)
+
+    def _result(self, run: _Run, camera_id: str, resume: int, last: int, fps: float,
+                wall: float, timer: StageTimer) -> IngestResult:
+        elapsed = time.perf_counter() - wall
+        decoded = max(last + 1 - resume, 0)
+        return IngestResult(run.video_id, camera_id, skipped=False, resumed_from=resume,
+                            frames_decoded=decoded, frames_analysed=run.analysed_run,
+                            tracks_added=run.added, video_seconds=decoded / fps,
+                            wall_seconds=elapsed, stages=timer.breakdown())

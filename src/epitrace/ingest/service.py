@@ -1,0 +1,34 @@
+"""Wire settings, store and models into a ready pipeline (used by the CLI, eval and bench)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from epitrace.config import Settings
+from epitrace.ingest.cameras import camera_calibration
+from epitrace.ingest.pipeline import IngestPipeline, IngestResult, Progress
+from epitrace.ingest.vision_models import VisionModels
+from epitrace.store import Store, open_store
+
+
+def open_pipeline(settings: Settings) -> tuple[Store, IngestPipeline]:
+    """The store of `settings` and a pipeline with every model loaded."""
+    store = open_store(settings)
+    cfg = settings.ingest
+    models = VisionModels.load(settings.models_dir, cfg.threads, cfg.person_score,
+                               cfg.detector_input, cfg.faces)
+    return store, IngestPipeline(store, models, cfg)
+
+
+def ingest_file(store: Store, pipeline: IngestPipeline, path: Path, camera_id: str,
+                start: datetime, fps: float | None = None, progress: Progress | None = None,
+                stop_after_frames: int | None = None) -> IngestResult:
+    """Ingest one file, mapping feet to the ground with the camera's calibration (if any)."""
+    calibration = camera_calibration(store.get_camera(camera_id))
+    to_ground = None
+    if calibration is not None:
+        def to_ground(points):  # type: ignore[no-untyped-def]
+            return calibration.image_to_ground(points, strict=False)
+    return pipeline.ingest(path, camera_id, start, fps=fps, to_ground=to_ground,
+                           progress=progress, stop_after_frames=stop_after_frames)

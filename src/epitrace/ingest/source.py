@@ -1,0 +1,86 @@
+"""Video files via PyAV: probe, hash and decode, with clear errors for bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+import numpy.typing as npt
+
+logger = logging.getLogger(__name__)
+
+
+class VideoError(ValueError):
+    """The file is missing, not a video, corrupt or truncated."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: Path
+    fps: float  # frame rate the container declares
+    frames: int  # declared frame count (0 when unknown)
+    width: int
+    height: int
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash: re-ingesting the same footage under another name is still recognised."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def probe_video(path: Path) -> VideoInfo:
+    """Open `path` and read its video stream's properties, or raise VideoError."""
+    if not path.exists():
+        raise VideoError(f"{path}: no such file")
+    if path.is_dir():
+        raise VideoError(f"{path} is a folder: use `epitrace ingest-folder` or name a file")
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise VideoError(f"{path}: no video stream (is it an audio or other file?)")
+            stream = container.streams.video[0]
+            rate = stream.average_rate or stream.base_rate or stream.guessed_rate
+            fps = float(rate) if rate else 0.0
+            info = VideoInfo(path, fps, int(stream.frames or 0), stream.codec_context.width,
+                             stream.codec_context.height)
+    except av.FFmpegError as exc:
+        raise VideoError(f"{path}: not a readable video ({exc.__class__.__name__}: {exc})") from exc
+    if info.width <= 0 or info.height <= 0:
+        raise VideoError(f"{path}: video stream has no picture size; the file may be corrupt")
+    return info
+
+
+def iter_frames(path: Path, start_frame: int = 0) -> Iterator[tuple[int, av.VideoFrame]]:
+    """Yield (index, frame) from `start_frame` on; frames before it are decoded, not converted.
+
+    Raises VideoError when decoding breaks before the end (corrupt or truncated data); the
+    frames already yielded stay valid, so the caller can keep what it has.
+    """
+    index = -1
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            for frame in container.decode(stream):
+                index += 1
+                if index >= start_frame:
+                    yield index, frame
+    except av.FFmpegError as exc:
+        raise VideoError(
+            f"{path}: decoding failed after frame {index} ({exc}); the file is corrupt or truncated"
+        ) from exc
+    if index < 0:
+        raise VideoError(f"{path}: no frame could be decoded; the file is corrupt or empty")
+
+
+def to_bgr(frame: av.VideoFrame) -> npt.NDArray[np.uint8]:
+    return frame.to_ndarray(format="bgr24")

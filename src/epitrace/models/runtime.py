@@ -1,0 +1,33 @@
+"""Load installed models: onnxruntime sessions with a fixed thread count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from epitrace.models.manifest import default_manifest
+
+
+class ModelNotInstalledError(FileNotFoundError):
+    """The model file is missing: the message says how to install it."""
+
+
+def model_path(name: str, models_dir: Path) -> Path:
+    """Path of the installed file of model `name`."""
+    spec = default_manifest()[name]
+    path = models_dir / spec.output
+    if not path.exists():
+        raise ModelNotInstalledError(
+            f"model {name!r} is not installed in {models_dir}: run `epitrace models install`."
+        )
+    return path
+
+
+def onnx_session(path: Path, threads: int = 2):  # -> onnxruntime.InferenceSession
+    """An onnxruntime CPU session using `threads` intra-op threads."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])

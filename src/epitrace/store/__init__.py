@@ -1,0 +1,34 @@
+"""Storage: SQL rows (SQLAlchemy + Alembic), vector indices and evidence files."""
+
+from epitrace.store.db import Database
+from epitrace.store.orm import Camera, Thumbnail, Track, TrackPoint, TrackVector, Video
+from epitrace.store.records import ThumbnailRecord, TrackRecord
+from epitrace.store.repo import Store, UnknownCameraError, VideoState
+from epitrace.store.vectors import FaissIndex, VectorIndex, l2_normalise
+
+__all__ = [
+    "Camera",
+    "Database",
+    "FaissIndex",
+    "Store",
+    "Thumbnail",
+    "ThumbnailRecord",
+    "Track",
+    "TrackPoint",
+    "TrackRecord",
+    "TrackVector",
+    "UnknownCameraError",
+    "VectorIndex",
+    "Video",
+    "VideoState",
+    "l2_normalise",
+    "open_store",
+]
+
+
+def open_store(settings: "Settings | None" = None) -> Store:  # noqa: F821
+    """The store of `settings` (default: this process's settings)."""
+    from epitrace.config import get_settings
+
+    settings = settings or get_settings()
+    return Store(Database(settings.db_url), settings.vectors_dir, settings.evidence_dir)

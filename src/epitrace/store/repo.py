@@ -1,0 +1,257 @@
+"""The store: SQL rows, vector indices and evidence files, kept consistent with each other."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import delete, func, select
+
+from epitrace.store.db import Database
+from epitrace.store.orm import Camera, Thumbnail, Track, TrackPoint, TrackVector, Video, utcnow
+from epitrace.store.records import TrackRecord
+from epitrace.store.vectors import FaissIndex, VectorIndex
+
+logger = logging.getLogger(__name__)
+
+VECTOR_DIMS = {"face": 128}
+
+
+class UnknownCameraError(LookupError):
+    """No camera with that id is registered."""
+
+    def __init__(self, camera_id: str, known: list[str]) -> None:
+        hint = f" Known cameras: {', '.join(known)}." if known else " No camera is registered yet."
+        super().__init__(
+            f"unknown camera {camera_id!r}.{hint} Register it with `epitrace cameras add`."
+        )
+
+
+@dataclass(frozen=True)
+class VideoState:
+    """What ingest needs to know about a video already seen."""
+
+    id: int
+    status: str
+    resume_frame: int
+    frames_analysed: int
+
+
+class Store:
+    """Everything EpiTrace keeps about footage, under one home directory."""
+
+    def __init__(self, db: Database, vectors_dir: Path, evidence_dir: Path) -> None:
+        self.db = db
+        self.vectors_dir = vectors_dir
+        self.evidence_dir = evidence_dir
+        self._indices: dict[str, VectorIndex] = {}
+
+    # ----- cameras -------------------------------------------------------------------------
+    def upsert_camera(self, camera: Camera) -> None:
+        with self.db.session() as s:
+            s.merge(camera)
+
+    def get_camera(self, camera_id: str) -> Camera:
+        with self.db.session() as s:
+            camera = s.get(Camera, camera_id)
+            if camera is None:
+                raise UnknownCameraError(camera_id, list(s.scalars(select(Camera.id))))
+            return camera
+
+    def list_cameras(self) -> list[Camera]:
+        with self.db.session() as s:
+            return list(s.scalars(select(Camera).order_by(Camera.id)))
+
+    # ----- videos --------------------------------------------------------------------------
+    def find_video(self, camera_id: str, sha256: str) -> VideoState | None:
+        with self.db.session() as s:
+            v = s.scalar(select(Video).where(Video.camera_id == camera_id, Video.sha256 == sha256))
+            return None if v is None else VideoState(v.id, v.status, v.resume_frame, v.frames_analysed)
+
+    def video_state(self, video_id: int) -> VideoState:
+        with self.db.session() as s:
+            v = s.get_one(Video, video_id)
+            return VideoState(v.id, v.status, v.resume_frame, v.frames_analysed)
+
+    def max_local_id(self, video_id: int) -> int:
+        """Highest per-video track number so far (-1 if none): resumed runs continue after it."""
+        with self.db.session() as s:
+            value = s.scalar(select(func.max(Track.local_id)).where(Track.video_id == video_id))
+            return -1 if value is None else int(value)
+
+    def create_video(self, video: Video) -> int:
+        with self.db.session() as s:
+            s.add(video)
+            s.flush()
+            return video.id
+
+    def finish_video(self, video_id: int, frames_total: int, frames_analysed: int) -> None:
+        with self.db.session() as s:
+            v = s.get_one(Video, video_id)
+            v.status, v.frames_total, v.frames_analysed = "done", frames_total, frames_analysed
+            v.resume_frame, v.finished_at = frames_total, utcnow()
+
+    def fail_video(self, video_id: int) -> None:
+        with self.db.session() as s:
+            s.get_one(Video, video_id).status = "failed"
+
+    # ----- tracks --------------------------------------------------------------------------
+    def save_tracks(
+        self, video_id: int, tracks: list[TrackRecord], resume_frame: int, frames_analysed: int
+    ) -> list[int]:
+        """Store finished tracks and move the video's resume point, in one transaction.
+
+        Vectors go to SQL in the same transaction, then to the index; a crash between the two
+        is repaired by `sync_indices` on the next open.
+        """
+        for rec in tracks:  # open (and repair) indices before the new rows exist in SQL
+            for kind, vec in (("body", rec.body_vector), ("face", rec.face_vector)):
+                if vec is not None:
+                    self.index(kind, len(vec))
+        new_vectors: dict[str, list[tuple[int, np.ndarray]]] = {}
+        written: list[Path] = []
+        try:
+            with self.db.session() as s:
+                video = s.get_one(Video, video_id)
+                ids = [self._add_track(s, video, rec, new_vectors, written) for rec in tracks]
+                video.resume_frame = resume_frame
+                video.frames_analysed = frames_analysed
+        except BaseException:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+        for kind, items in new_vectors.items():
+            index = self.index(kind, items[0][1].shape[0])
+            index.add(np.array([i for i, _ in items]), np.stack([v for _, v in items]))
+            index.save()
+        return ids
+
+    def _add_track(self, s, video: Video, rec: TrackRecord, new_vectors, written) -> int:  # type: ignore[no-untyped-def]
+        track = Track(
+            video_id=video.id, camera_id=video.camera_id, local_id=rec.local_id,
+            start_frame=int(rec.frames[0]), end_frame=int(rec.frames[-1]),
+            start_ts=float(rec.ts[0]), end_ts=float(rec.ts[-1]), n_points=len(rec.frames),
+            mean_confidence=float(np.mean(rec.confidence)), mask_state=rec.mask_state,
+            mask_confidence=rec.mask_confidence, has_face=rec.face_vector is not None,
+            face_score=rec.face_score,
+        )
+        s.add(track)
+        s.flush()
+        ground = rec.ground
+        s.add_all(
+            TrackPoint(
+                track_id=track.id, frame=int(f), ts=float(t), x1=float(b[0]), y1=float(b[1]),
+                x2=float(b[2]), y2=float(b[3]), confidence=float(c),
+                ground_x=None if ground is None else float(ground[i, 0]),
+                ground_y=None if ground is None else float(ground[i, 1]),
+            )
+            for i, (f, t, b, c) in enumerate(zip(rec.frames, rec.ts, rec.boxes, rec.confidence))
+        )
+        for kind, vec in (("body", rec.body_vector), ("face", rec.face_vector)):
+            if vec is not None:
+                vec = np.asarray(vec, np.float32)
+                s.add(TrackVector(track_id=track.id, kind=kind, dim=vec.shape[0], vector=vec.tobytes()))
+                new_vectors.setdefault(kind, []).append((track.id, vec))
+        for n, thumb in enumerate(rec.thumbnails):
+            rel = Path("thumbs") / str(video.id) / f"{track.id}_{thumb.kind}_{n}.jpg"
+            path = self.evidence_dir / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(thumb.jpeg)
+            written.append(path)
+            s.add(Thumbnail(track_id=track.id, frame=thumb.frame, kind=thumb.kind, path=str(rel)))
+        return track.id
+
+    def delete_tracks_from(self, video_id: int, start_frame: int) -> int:
+        """Remove tracks of a video starting at or after `start_frame` (resume clean-up)."""
+        with self.db.session() as s:
+            ids = list(s.scalars(select(Track.id).where(
+                Track.video_id == video_id, Track.start_frame >= start_frame)))
+            self._delete_track_ids(s, ids)
+        return len(ids)
+
+    def _delete_track_ids(self, s, ids: list[int]) -> None:  # type: ignore[no-untyped-def]
+        if not ids:
+            return
+        for path in s.scalars(select(Thumbnail.path).where(Thumbnail.track_id.in_(ids))):
+            (self.evidence_dir / path).unlink(missing_ok=True)
+        for model in (TrackPoint, TrackVector, Thumbnail):
+            s.execute(delete(model).where(model.track_id.in_(ids)))
+        s.execute(delete(Track).where(Track.id.in_(ids)))
+        for index in self._all_indices():
+            index.remove(np.array(ids, np.int64))
+            index.save()
+
+    def video_points(self, video_id: int) -> list[tuple[int, int, float, float, float, float, float]]:
+        """(track id, frame, x1, y1, x2, y2, confidence) of every point of a video's tracks."""
+        with self.db.session() as s:
+            rows = s.execute(
+                select(TrackPoint.track_id, TrackPoint.frame, TrackPoint.x1, TrackPoint.y1,
+                       TrackPoint.x2, TrackPoint.y2, TrackPoint.confidence)
+                .join(Track, Track.id == TrackPoint.track_id)
+                .where(Track.video_id == video_id)
+                .order_by(TrackPoint.frame, TrackPoint.track_id))
+            return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def summary(self, camera_id: str | None = None) -> dict[str, object]:
+        """Counts for a camera (or all): tracks, faces, masks, ground positions, time span."""
+        from datetime import UTC, datetime
+
+        with self.db.session() as s:
+            q = select(Track)
+            if camera_id is not None:
+                q = q.where(Track.camera_id == camera_id)
+            tracks = list(s.scalars(q))
+            grounded = s.scalar(select(func.count(func.distinct(TrackPoint.track_id))).where(
+                TrackPoint.ground_x.is_not(None), TrackPoint.track_id.in_([t.id for t in tracks])))
+        masks = {k: sum(t.mask_state == k for t in tracks) for k in ("mask", "no_mask", "unknown")}
+        span = [datetime.fromtimestamp(f(t.start_ts if f is min else t.end_ts for t in tracks), UTC)
+                .strftime("%Y-%m-%d %H:%M:%S") for f in (min, max)] if tracks else ["", ""]
+        return {"tracks": len(tracks), "faces": sum(t.has_face for t in tracks),
+                "with_ground": int(grounded or 0), "start": span[0], "end": span[1], **masks}
+
+    def count_tracks(self, video_id: int | None = None) -> int:
+        with self.db.session() as s:
+            q = select(func.count(Track.id))
+            if video_id is not None:
+                q = q.where(Track.video_id == video_id)
+            return int(s.scalar(q) or 0)
+
+    # ----- vector indices ------------------------------------------------------------------
+    def index(self, kind: str, dim: int | None = None) -> VectorIndex:
+        """The vector index of `kind` ('body' or 'face'), opened (and repaired) on first use."""
+        if kind not in self._indices:
+            dim = dim or VECTOR_DIMS.get(kind) or self._stored_dim(kind)
+            if dim is None:
+                raise LookupError(f"no {kind} vectors are stored yet")
+            index = FaissIndex(self.vectors_dir / f"{kind}.faiss", dim)
+            self._sync(kind, index)
+            self._indices[kind] = index
+        return self._indices[kind]
+
+    def _all_indices(self) -> list[VectorIndex]:
+        for kind in ("body", "face"):
+            if kind not in self._indices and (self.vectors_dir / f"{kind}.faiss").exists():
+                self.index(kind)
+        return list(self._indices.values())
+
+    def _stored_dim(self, kind: str) -> int | None:
+        with self.db.session() as s:
+            return s.scalar(select(TrackVector.dim).where(TrackVector.kind == kind).limit(1))
+
+    def _sync(self, kind: str, index: VectorIndex) -> None:
+        """Make the index hold exactly the SQL vectors of `kind` (rebuild on any mismatch)."""
+        with self.db.session() as s:
+            sql_ids = np.array(sorted(s.scalars(
+                select(TrackVector.track_id).where(TrackVector.kind == kind))), np.int64)
+            if np.array_equal(np.sort(index.ids()), sql_ids):
+                return
+            logger.warning("%s index out of step with the database: rebuilding", kind)
+            index.remove(index.ids())
+            rows = s.execute(select(TrackVector.track_id, TrackVector.vector).where(
+                TrackVector.kind == kind)).all()
+        if rows:
+            index.add(np.array([r[0] for r in rows], np.int64),
+                      np.stack([np.frombuffer(r[1], np.float32) for r in rows]))
+        index.save()

@@ -1,0 +1,111 @@
+"""Vector indices behind one small interface. FAISS is the embedded default.
+
+The index is a cache: the master copy of each vector is in SQL (`track_vectors`), so a lost or
+stale index file is rebuilt, never trusted over the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+logger = logging.getLogger(__name__)
+
+
+def l2_normalise(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Rows scaled to unit length, so inner product is cosine similarity."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class VectorIndex(ABC):
+    """Cosine-similarity search over vectors keyed by int64 ids (track ids)."""
+
+    dim: int
+
+    @abstractmethod
+    def add(self, ids: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> None: ...
+
+    @abstractmethod
+    def remove(self, ids: npt.NDArray[np.int64]) -> None: ...
+
+    @abstractmethod
+    def search(
+        self,
+        queries: npt.NDArray[np.float32],
+        k: int,
+        allowed_ids: npt.NDArray[np.int64] | None = None,
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """Top-k (scores, ids) per query row; ids are -1 where fewer than k exist."""
+
+    @abstractmethod
+    def ids(self) -> npt.NDArray[np.int64]: ...
+
+    @abstractmethod
+    def save(self) -> None: ...
+
+    def __len__(self) -> int:
+        return len(self.ids())
+
+
+class FaissIndex(VectorIndex):
+    """Exact inner-product FAISS index (IndexIDMap2 over IndexFlatIP), saved atomically."""
+
+    def __init__(self, path: Path | None, dim: int) -> None:
+        import faiss
+
+        self._faiss = faiss
+        self.path = path
+        self.dim = dim
+        if path is not None and path.exists():
+            index = faiss.read_index(str(path))
+            if index.d != dim:
+                raise ValueError(f"{path} holds {index.d}-d vectors, expected {dim}")
+            self._index = index
+        else:
+            self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    def add(self, ids: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> None:
+        if len(ids) == 0:
+            return
+        vectors = l2_normalise(vectors)
+        if vectors.shape != (len(ids), self.dim):
+            raise ValueError(f"expected vectors of shape ({len(ids)}, {self.dim}), got {vectors.shape}")
+        self._index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+
+    def remove(self, ids: npt.NDArray[np.int64]) -> None:
+        if len(ids):
+            self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64))
+
+    def search(
+        self,
+        queries: npt.NDArray[np.float32],
+        k: int,
+        allowed_ids: npt.NDArray[np.int64] | None = None,
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        queries = l2_normalise(np.atleast_2d(queries))
+        params = None
+        if allowed_ids is not None:
+            if len(allowed_ids) == 0:
+                empty = np.full((len(queries), k), -1, np.int64)
+                return np.zeros((len(queries), k), np.float32), empty
+            selector = self._faiss.IDSelectorBatch(np.ascontiguousarray(allowed_ids, np.int64))
+            params = self._faiss.SearchParameters(sel=selector)
+        scores, ids = self._index.search(queries, k, params=params)
+        return scores, ids
+
+    def ids(self) -> npt.NDArray[np.int64]:
+        return self._faiss.vector_to_array(self._index.id_map).astype(np.int64)
+
+    def save(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        self._faiss.write_index(self._index, str(tmp))
+        tmp.replace(self.path)

@@ -1,0 +1,79 @@
+"""Per-camera multi-object tracking behind one small interface (trackers' ByteTrack/OC-SORT).
+
+The third-party tracker is wrapped so that it stays swappable and so that our `Detections`
+value, not the library's, crosses the boundary.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+import numpy as np
+
+from epitrace.config import TrackerConfig
+from epitrace.vision.types import Detections
+
+
+class Tracker(ABC):
+    """Assigns a stable id per camera to each person box over consecutive analysed frames."""
+
+    @abstractmethod
+    def update(self, detections: Detections, frame: np.ndarray | None = None) -> Detections:
+        """Returns a copy of `detections` with `tracker_id` set (-1: not yet confirmed)."""
+
+    @abstractmethod
+    def reset(self) -> None: ...
+
+
+class TrackersLibTracker(Tracker):
+    """Adapter over the `trackers` package (Roboflow's clean-room ByteTrack / OC-SORT / SORT)."""
+
+    def __init__(self, config: TrackerConfig, fps: float) -> None:
+        self.config = config
+        self.fps = fps
+        self.reset()
+
+    def reset(self) -> None:
+        import trackers
+
+        c = self.config
+        # trackers counts its buffer in 30-fps frames and rescales by frame_rate itself.
+        buffer_frames = max(1, round(c.lost_buffer_s * 30))
+        if c.name == "bytetrack":
+            self._impl = trackers.ByteTrackTracker(
+                lost_track_buffer=buffer_frames, frame_rate=self.fps,
+                track_activation_threshold=c.activation, minimum_consecutive_frames=c.min_consecutive,
+                minimum_iou_threshold=c.min_iou, high_conf_det_threshold=c.high_score,
+            )
+        elif c.name == "ocsort":
+            self._impl = trackers.OCSORTTracker(
+                lost_track_buffer=buffer_frames, frame_rate=self.fps,
+                minimum_consecutive_frames=c.min_consecutive, minimum_iou_threshold=c.min_iou,
+                high_conf_det_threshold=c.high_score,
+            )
+        else:
+            self._impl = trackers.SORTTracker(
+                lost_track_buffer=buffer_frames, frame_rate=self.fps,
+                track_activation_threshold=c.activation, minimum_consecutive_frames=c.min_consecutive,
+                minimum_iou_threshold=c.min_iou,
+            )
+
+    def update(self, detections: Detections, frame: np.ndarray | None = None) -> Detections:
+        import supervision as sv
+
+        sv_dets = sv.Detections(
+            xyxy=detections.xyxy.astype(np.float32).reshape(-1, 4),
+            confidence=detections.confidence.astype(np.float32),
+            class_id=np.zeros(len(detections), int),
+            data={"row": np.arange(len(detections))},
+        )
+        tracked = self._impl.update(sv_dets, frame=frame)
+        ids = np.full(len(detections), -1, np.int64)
+        if len(tracked) and tracked.tracker_id is not None:
+            rows = np.asarray(tracked.data["row"], np.int64)
+            ids[rows] = np.asarray(tracked.tracker_id, np.int64)
+        return Detections(detections.xyxy, detections.confidence, ids, dict(detections.data))
+
+
+def make_tracker(config: TrackerConfig, fps: float) -> Tracker:
+    """The tracker named in `config`, running at `fps` analysed frames per second."""
+    return TrackersLibTracker(config, fps)

@@ -1,0 +1,43 @@
+"""Shared fixtures: the read-only shared data, installed models, and throw-away homes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from epitrace.config import Settings
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PETS = SHARED_DATA / "pets2009_s2l1"
+PETS_VIDEO = PETS / "video" / "vtest.avi"
+PETS_GT = PETS / "PETS2009-S2L1_gt_mot_768x576_frames0001-0400.txt"
+
+
+def installed_models_dir() -> Path:
+    """Where `make models` put the model files (the user's EPITRACE_HOME)."""
+    home = Path(os.environ.get("EPITRACE_HOME", Path.home() / ".epitrace"))
+    return Path(os.environ.get("EPITRACE_MODELS_PATH", home / "models"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.skip(f"shared data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    """Installed models; tests that need them fail loudly if `make models` did not run."""
+    path = installed_models_dir()
+    if not (path / "models.lock.json").exists():
+        pytest.fail(f"no models in {path}: run `make models` (epitrace models install) first")
+    return path
+
+
+@pytest.fixture()
+def settings(tmp_path: Path) -> Settings:
+    """Settings of a fresh home in a temporary folder (models from the installed folder)."""
+    return Settings(home=tmp_path / "home", models_path=installed_models_dir())

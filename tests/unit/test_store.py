@@ -1,0 +1,110 @@
+"""Store: migrations, tracks with vectors and thumbnails, index repair, deletion."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from epitrace.config import Settings
+from epitrace.store import (
+    Camera,
+    FaissIndex,
+    Store,
+    ThumbnailRecord,
+    TrackRecord,
+    UnknownCameraError,
+    Video,
+    open_store,
+)
+
+
+def _record(local_id: int, first: int, n: int = 5, seed: int = 0) -> TrackRecord:
+    rng = np.random.default_rng(seed)
+    frames = np.arange(first, first + n, dtype=np.int64)
+    boxes = np.tile(np.array([[10, 20, 40, 120]], np.float32), (n, 1)) + local_id
+    return TrackRecord(
+        local_id=local_id, frames=frames, ts=1000.0 + frames / 7.0, boxes=boxes,
+        confidence=np.full(n, 0.9, np.float32), ground=np.zeros((n, 2), np.float32),
+        body_vector=rng.normal(size=64).astype(np.float32),
+        face_vector=rng.normal(size=128).astype(np.float32) if local_id % 2 else None,
+        mask_state="mask", mask_confidence=0.8,
+        thumbnails=[ThumbnailRecord(frame=first, kind="body", jpeg=b"\xff\xd8jpeg")],
+    )
+
+
+@pytest.fixture()
+def store(settings: Settings) -> Store:
+    s = open_store(settings)
+    s.upsert_camera(Camera(id="cam1", name="Cam 1"))
+    return s
+
+
+def _video(store: Store) -> int:
+    return store.create_video(Video(camera_id="cam1", path="x.avi", sha256="a" * 64, start_ts=0.0,
+                                    fps=7.0, analysed_fps=7.0))
+
+
+def test_unknown_camera_names_the_known_ones(store: Store) -> None:
+    with pytest.raises(UnknownCameraError, match="cam1"):
+        store.get_camera("nope")
+
+
+def test_tracks_vectors_and_thumbnails_are_stored(store: Store) -> None:
+    vid = _video(store)
+    ids = store.save_tracks(vid, [_record(1, 0, seed=1), _record(2, 3, seed=2)], 10, 10)
+    assert store.count_tracks(vid) == 2
+    body = store.index("body")
+    assert sorted(body.ids().tolist()) == sorted(ids)
+    assert len(store.index("face")) == 1  # only the odd track had a face
+    assert len(list(store.evidence_dir.rglob("*.jpg"))) == 2
+    assert store.video_state(vid).resume_frame == 10
+    assert len(store.video_points(vid)) == 10
+
+
+def test_search_finds_the_stored_vector(store: Store) -> None:
+    vid = _video(store)
+    recs = [_record(i, i, seed=i) for i in range(6)]
+    ids = store.save_tracks(vid, recs, 10, 10)
+    scores, found = store.index("body").search(recs[3].body_vector, k=2)
+    assert found[0, 0] == ids[3] and scores[0, 0] == pytest.approx(1.0, abs=1e-5)
+    _, scoped = store.index("body").search(recs[3].body_vector, k=1, allowed_ids=np.array(ids[:2]))
+    assert scoped[0, 0] in ids[:2]
+
+
+def test_stale_index_is_rebuilt_from_sql(settings: Settings, store: Store) -> None:
+    vid = _video(store)
+    ids = store.save_tracks(vid, [_record(i, i, seed=i) for i in range(3)], 5, 5)
+    # Simulate a crash after the SQL commit but before the index file was written.
+    stale = FaissIndex(settings.vectors_dir / "body.faiss", 64)
+    stale.remove(np.array(ids[1:]))
+    stale.save()
+    reopened = open_store(settings)
+    assert sorted(reopened.index("body").ids().tolist()) == sorted(ids)
+
+
+def test_delete_tracks_removes_rows_vectors_and_files(store: Store) -> None:
+    vid = _video(store)
+    store.save_tracks(vid, [_record(2, 0, seed=1), _record(3, 8, seed=3)], 20, 20)
+    assert store.delete_tracks_from(vid, 5) == 1
+    assert store.count_tracks(vid) == 1
+    assert len(store.index("face")) == 0  # the deleted track owned the only face vector
+    assert len(list(store.evidence_dir.rglob("*.jpg"))) == 1
+
+
+def test_failed_save_leaves_no_files(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    vid = _video(store)
+    bad = _record(1, 0)
+    object.__setattr__(bad, "mask_confidence", "not-a-number")  # the flush will fail
+    with pytest.raises(Exception):
+        store.save_tracks(vid, [_record(2, 0), bad], 5, 5)
+    assert store.count_tracks(vid) == 0
+    assert not list(store.evidence_dir.rglob("*.jpg"))
+
+
+def test_migrations_create_schema_once(settings: Settings) -> None:
+    open_store(settings)
+    again = open_store(settings)  # a second open must not re-create or fail
+    assert again.list_cameras() == []
+    assert Path(settings.db_url.removeprefix("sqlite:///")).exists()
