@@ -1,0 +1,90 @@
+"""Camera registry through the CLI: calibration kinds, bad calibrations, unknown cameras."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from epitrace.cli.main import app
+from epitrace.config import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("EPITRACE_HOME", str(tmp_path / "home"))
+    get_settings.cache_clear()
+    yield tmp_path / "home"
+    get_settings.cache_clear()
+
+
+def test_add_with_shared_homography_then_list(shared_data: Path) -> None:
+    h = shared_data / "pets2009_s2l1" / "H_image768_to_world_m.txt"
+    result = runner.invoke(app, ["cameras", "add", "cam-a", "--homography", str(h), "--fps", "7",
+                                 "--timezone", "Europe/London"])
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(app, ["cameras", "list"])
+    assert "cam-a" in listed.output and "homography" in listed.output
+
+
+def test_tsai_xml_camera_checks(shared_data: Path) -> None:
+    xml = shared_data / "pets2009_s2l1" / "calibration" / "View_001.xml"
+    assert runner.invoke(app, ["cameras", "add", "v1", "--tsai-xml", str(xml)]).exit_code == 0
+    result = runner.invoke(app, ["cameras", "check", "v1"])
+    assert result.exit_code == 0 and "builds" in result.output
+
+
+def test_point_pairs_report_reprojection_error() -> None:
+    cal = ('{"type":"points","image":[[0,0],[100,0],[100,100],[0,100],[50,60]],'
+           '"ground":[[0,0],[1,0],[1,1],[0,1],[0.5,0.6]]}')
+    assert runner.invoke(app, ["cameras", "add", "p1", "--calibration", cal]).exit_code == 0
+    result = runner.invoke(app, ["cameras", "check", "p1"])
+    assert result.exit_code == 0 and "reprojection error mean 0.000" in result.output
+
+
+@pytest.mark.parametrize(
+    ("calibration", "message"),
+    [
+        ('{"type":"points","image":[[0,0],[1,0],[2,0]],"ground":[[0,0],[1,0],[2,0]]}', "4"),  # too few
+        ('{"type":"points","image":[[0,0],[1,1],[2,2],[3,3]],"ground":[[0,0],[1,1],[2,2],[3,3]]}',
+         "ollinear"),  # all on one line
+        ('{"type":"homography","matrix":[[0,0,0],[0,0,0],[0,0,0]]}', ""),  # singular
+        ('{"type":"fisheye"}', "type"),  # unknown kind
+    ],
+)
+def test_bad_calibration_is_refused_and_nothing_stored(calibration: str, message: str) -> None:
+    result = runner.invoke(app, ["cameras", "add", "bad", "--calibration", calibration])
+    assert result.exit_code == 2
+    assert "error" in result.output.lower() and message in result.output
+    assert "bad" not in runner.invoke(app, ["cameras", "list"]).output
+
+
+def test_unknown_camera_is_a_clear_error(tmp_path: Path) -> None:
+    video = tmp_path / "v.avi"
+    video.write_bytes(b"x")
+    result = runner.invoke(app, ["ingest", str(video), "--camera", "ghost", "--start",
+                                 "2026-01-01T00:00:00Z"])
+    assert result.exit_code == 2
+    assert "unknown camera 'ghost'" in result.output and "cameras add" in result.output
+
+
+def test_start_time_needs_a_zone() -> None:
+    runner.invoke(app, ["cameras", "add", "c1"])
+    result = runner.invoke(app, ["ingest", "x.avi", "--camera", "c1", "--start", "2026-01-01T00:00:00"])
+    assert result.exit_code == 2 and "time zone" in result.output
+
+
+def test_cameras_yaml_import(tmp_path: Path) -> None:
+    yaml_file = tmp_path / "cameras.yaml"
+    yaml_file.write_text(
+        "cameras:\n"
+        "  - {id: c1, name: Gate, latitude: 37.5, longitude: 126.8, timezone: Asia/Seoul}\n"
+        "  - {id: c2, timezone: Mars/Olympus}\n"
+    )
+    result = runner.invoke(app, ["cameras", "import", str(yaml_file)])
+    assert result.exit_code == 2 and "Mars/Olympus" in result.output
+    assert "c1" not in runner.invoke(app, ["cameras", "list"]).output  # all or nothing
