@@ -21,8 +21,12 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from epitrace.ingest import VideoError
     from epitrace.models import ChecksumError, ModelFetchError, ModelNotInstalledError
     from epitrace.store import UnknownCameraError
+    from epitrace.store.cases import UnknownCaseError
+    from epitrace.tracing import CaseRuleError, ConsentError
+    from epitrace.vision.face_embed import MultipleFacesError, NoFaceError
 
-    return (CalibrationError, VideoError, ChecksumError, ModelFetchError, ModelNotInstalledError,
+    return (UnknownCaseError, CaseRuleError, ConsentError, NoFaceError, MultipleFacesError, LookupError,
+            CalibrationError, VideoError, ChecksumError, ModelFetchError, ModelNotInstalledError,
             UnknownCameraError, ValidationError, FileNotFoundError, ValueError)
 
 

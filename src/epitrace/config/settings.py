@@ -50,6 +50,20 @@ class IngestSettings(StrictModel):
     threads: int = Field(2, ge=1, description="CPU threads per model session.")
 
 
+class TracingConfig(StrictModel):
+    """Search thresholds (cosine similarity of unit vectors) and the space-time bound.
+
+    Raising a threshold lowers false matches but misses more true sightings; the defaults are
+    calibrated on the shared labelled data (docs/accuracy.md).
+    """
+
+    face_threshold: float = Field(0.82, ge=-1, le=1, description="Face cosine for a match.")
+    body_threshold: float = Field(0.80, ge=-1, le=1, description="Body cosine for a match.")
+    max_candidates: int = Field(200, ge=1, description="Candidates returned per subject.")
+    max_speed_mps: float = Field(20.0, gt=0, description="Fastest travel between cameras, m/s.")
+    slack_m: float = Field(60.0, ge=0, description="Distance allowed at zero time gap, metres.")
+
+
 class Settings(BaseSettings):
     """Process-wide settings. `EPITRACE_HOME` holds the database, vectors, evidence and models."""
 
@@ -60,6 +74,7 @@ class Settings(BaseSettings):
     models_path: Path | None = Field(None, description="Models folder; default home/models.")
     vector_backend: str = Field("faiss", description="Vector index backend name.")
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    tracing: TracingConfig = Field(default_factory=TracingConfig)
 
     @property
     def models_dir(self) -> Path:

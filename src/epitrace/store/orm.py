@@ -143,3 +143,65 @@ class Thumbnail(Base):
     frame: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
     path: Mapped[str] = mapped_column(String(500))
+
+
+class Case(Base):
+    """An investigation: one patient cluster, its legal basis, time window and camera scope."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    legal_basis: Mapped[str] = mapped_column(String(1000))
+    window_start_ts: Mapped[float] = mapped_column(Float)
+    window_end_ts: Mapped[float] = mapped_column(Float)
+    camera_scope: Mapped[list | None] = mapped_column(JSON, nullable=True)  # None: every camera
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    subjects: Mapped[list[Subject]] = relationship(cascade="all, delete-orphan", order_by="Subject.id")
+
+
+class Subject(Base):
+    """A person traced in a case. Without face consent no face data is ever used for them."""
+
+    __tablename__ = "subjects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    face_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    queries: Mapped[list[SubjectQuery]] = relationship(cascade="all, delete-orphan")
+    decisions: Mapped[list[SightingDecision]] = relationship(cascade="all, delete-orphan")
+
+
+class SubjectQuery(Base):
+    """A query vector of a subject: from an enrolment photo ('photo') or a picked track ('track')."""
+
+    __tablename__ = "subject_queries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "face" or "body"
+    source: Mapped[str] = mapped_column(String(16))  # "photo" or "track"
+    track_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SightingDecision(Base):
+    """An investigator's confirm/reject of a track as a sighting of a subject."""
+
+    __tablename__ = "sighting_decisions"
+
+    subject_id: Mapped[int] = mapped_column(
+        ForeignKey("subjects.id", ondelete="CASCADE"), primary_key=True
+    )
+    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16))  # "confirmed" or "rejected"
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,93 @@
+"""Case, subject, query-vector and decision queries (keyword-only, no business rules)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import and_, or_, select
+
+from epitrace.store.orm import Camera, Case, SightingDecision, Subject, SubjectQuery, Track, TrackVector
+from epitrace.store.repo import Store
+
+
+class UnknownCaseError(LookupError):
+    """No such case (or subject) exists."""
+
+
+def get_case(store: Store, *, case_id: str) -> Case:
+    with store.db.session() as s:
+        case = s.get(Case, case_id)
+        if case is None:
+            raise UnknownCaseError(f"unknown case {case_id!r}: list cases with `epitrace case list`")
+        case.subjects  # noqa: B018 - load while the session is open
+        return case
+
+
+def get_subject(store: Store, *, case_id: str, subject_id: int) -> Subject:
+    with store.db.session() as s:
+        subject = s.get(Subject, subject_id)
+        if subject is None or subject.case_id != case_id:
+            raise UnknownCaseError(f"case {case_id!r} has no subject {subject_id}")
+        return subject
+
+
+def add_query(store: Store, *, subject_id: int, kind: str, source: str,
+              vector: npt.NDArray[np.float32], track_id: int | None = None) -> None:
+    with store.db.session() as s:
+        s.add(SubjectQuery(subject_id=subject_id, kind=kind, source=source, track_id=track_id,
+                           vector=np.asarray(vector, np.float32).tobytes()))
+
+
+def query_vectors(store: Store, *, subject_id: int, kind: str) -> list[npt.NDArray[np.float32]]:
+    with store.db.session() as s:
+        rows = s.scalars(select(SubjectQuery.vector).where(
+            SubjectQuery.subject_id == subject_id, SubjectQuery.kind == kind))
+        return [np.frombuffer(r, np.float32) for r in rows]
+
+
+def track_vector(store: Store, *, track_id: int, kind: str) -> npt.NDArray[np.float32] | None:
+    with store.db.session() as s:
+        row = s.get(TrackVector, (track_id, kind))
+        return None if row is None else np.frombuffer(row.vector, np.float32)
+
+
+def decisions(store: Store, *, subject_id: int) -> dict[int, str]:
+    """track id -> 'confirmed' / 'rejected'."""
+    with store.db.session() as s:
+        rows = s.execute(select(SightingDecision.track_id, SightingDecision.decision).where(
+            SightingDecision.subject_id == subject_id))
+        return {int(t): str(d) for t, d in rows}
+
+
+def set_decision(store: Store, *, subject_id: int, track_id: int, decision: str, score: float,
+                 user: str) -> None:
+    with store.db.session() as s:
+        s.merge(SightingDecision(subject_id=subject_id, track_id=track_id, decision=decision,
+                                 score=score, decided_by=user))
+
+
+def tracks_in_scope(store: Store, *, start_ts: float, end_ts: float,
+                    cameras: list[str] | None) -> list[Track]:
+    """Tracks overlapping [start_ts, end_ts] on the given cameras (None: all)."""
+    with store.db.session() as s:
+        q = select(Track).where(and_(Track.start_ts <= end_ts, Track.end_ts >= start_ts))
+        if cameras is not None:
+            q = q.where(Track.camera_id.in_(cameras))
+        return list(s.scalars(q))
+
+
+def get_tracks(store: Store, *, track_ids: list[int]) -> dict[int, Track]:
+    with store.db.session() as s:
+        return {t.id: t for t in s.scalars(select(Track).where(Track.id.in_(track_ids)))}
+
+
+def cameras_by_id(store: Store) -> dict[str, Camera]:
+    return {c.id: c for c in store.list_cameras()}
+
+
+def find_cases(store: Store, *, text: str | None = None) -> list[Case]:
+    with store.db.session() as s:
+        q = select(Case).order_by(Case.created_at)
+        if text:
+            q = q.where(or_(Case.id.contains(text), Case.title.contains(text)))
+        return list(s.scalars(q))
