@@ -1,5 +1,8 @@
 """Typed settings, read from the environment (`EPITRACE_*`)."""
 
+from epitrace.config.policies import PRESETS, ContactPolicy, get_policy
 from epitrace.config.settings import IngestSettings, Settings, TracingConfig, TrackerConfig, get_settings
 
-__all__ = ["IngestSettings", "Settings", "TracingConfig", "TrackerConfig", "get_settings"]
+__all__ = [
+    "ContactPolicy",
+    "get_policy","IngestSettings", "Settings", "TracingConfig", "TrackerConfig", "get_settings"]

@@ -1,0 +1,190 @@
+"""The exposure engine: who was close to the subject, for how long, masked or not.
+
+Works on stored tracks only (never re-decodes video): for each subject track, every other
+track of the same camera overlapping it in time is compared frame by frame on the ground
+plane (`episodes.contact_episodes`); contacts seen on several cameras are merged into one
+person by body appearance (`merge.group_people`), and each person gets a risk level
+(`risk.PolicyRiskRule`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from epitrace.config.policies import ContactPolicy
+from epitrace.contacts.episodes import Episode, contact_episodes, max_window_exposure
+from epitrace.contacts.merge import DEFAULT_MERGE_THRESHOLD, group_people
+from epitrace.contacts.queries import (
+    TrackInfo,
+    body_vectors,
+    get_tracks,
+    overlapping_tracks,
+    track_series,
+)
+from epitrace.contacts.risk import ExposureInterval, RiskLevel, RiskRule, get_risk_rule, is_unmasked
+from epitrace.store import Store
+
+logger = logging.getLogger(__name__)
+
+_RISK_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class MaskInfo:
+    """A track's mask state ('mask', 'no_mask', 'unknown') and the classifier's confidence."""
+
+    state: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One contact track of one subject track on one camera.
+
+    Attributes:
+        camera_id: the camera both tracks are on.
+        subject_track_id: the subject's track.
+        contact_track_id: the other person's track.
+        episodes: contact episodes in time order (co-presence ones if `calibrated` is False).
+        exposure_s: sum of episode durations, seconds.
+        min_distance_m: closest ground distance, metres (None if uncalibrated).
+        calibrated: False when the camera has no ground calibration (co-presence only).
+        subject_mask, contact_mask: mask state of each track.
+        person_id: the merged contact person (equal across cameras for one look-alike person).
+        person_exposure_s: the person's exposure in the policy's best window, all cameras,
+            overlapping views counted once, seconds.
+        risk: the person's risk level under the policy.
+    """
+
+    camera_id: str
+    subject_track_id: int
+    contact_track_id: int
+    episodes: tuple[Episode, ...]
+    exposure_s: float
+    min_distance_m: float | None
+    calibrated: bool
+    subject_mask: MaskInfo
+    contact_mask: MaskInfo
+    person_id: int = -1
+    person_exposure_s: float = 0.0
+    risk: RiskLevel = "low"
+
+
+def find_contacts(
+    store: Store,
+    subject_track_ids: list[int],
+    policy: ContactPolicy,
+    *,
+    max_gap_frames: int = 2,
+    merge_threshold: float = DEFAULT_MERGE_THRESHOLD,
+    exclude_track_ids: frozenset[int] = frozenset(),
+    risk_rule: str | RiskRule = "policy",
+) -> list[Contact]:
+    """Every track that came within `policy.distance_m` of the subject's tracks.
+
+    Args:
+        store: the store holding the tracks.
+        subject_track_ids: the subject's tracks (any cameras, e.g. a confirmed trajectory).
+        policy: distance, cumulative time and window.
+        max_gap_frames: missed frames bridged inside one episode (see `contact_episodes`).
+        merge_threshold: body-vector cosine to merge contacts across cameras (see `merge`).
+        exclude_track_ids: tracks never reported (the subject's own tracks are always left out).
+        risk_rule: name or instance of the risk rule (default `PolicyRiskRule`).
+
+    Returns:
+        Contacts with at least one episode, highest risk and longest exposure first.
+
+    Example:
+        >>> find_contacts(store, [12, 40], get_policy("cdc"))  # doctest: +SKIP
+        [Contact(camera_id='lobby', subject_track_id=12, contact_track_id=15, ...), ...]
+    """
+    rule = get_risk_rule(risk_rule) if isinstance(risk_rule, str) else risk_rule
+    subjects = get_tracks(store=store, track_ids=list(dict.fromkeys(subject_track_ids)))
+    skip = set(exclude_track_ids) | {t.id for t in subjects}
+    pairs: list[tuple[TrackInfo, TrackInfo]] = []
+    for subject in subjects:
+        pairs += [(subject, other) for other in overlapping_tracks(store=store, track=subject)
+                  if other.id not in skip]
+    if not pairs:
+        return []
+    ids = list({t.id for pair in pairs for t in pair})
+    series = track_series(store=store, track_ids=ids)
+    contacts = []
+    for subject, other in pairs:
+        if subject.id not in series or other.id not in series:
+            continue
+        period = max(subject.frame_period_s, other.frame_period_s)
+        pair = contact_episodes(series[subject.id], series[other.id], policy.distance_m, period,
+                                max_gap_frames)
+        if not pair.episodes:
+            continue
+        contacts.append(Contact(
+            camera_id=subject.camera_id, subject_track_id=subject.id, contact_track_id=other.id,
+            episodes=pair.episodes, exposure_s=pair.exposure_s,
+            min_distance_m=pair.min_distance_m, calibrated=pair.calibrated,
+            subject_mask=MaskInfo(subject.mask_state, subject.mask_confidence),
+            contact_mask=MaskInfo(other.mask_state, other.mask_confidence)))
+    logger.info("%d contacts of %d subject tracks under %s", len(contacts), len(subjects),
+                policy.name)
+    return _merge_and_rate(store, contacts, policy, merge_threshold, rule)
+
+
+def _merge_and_rate(store: Store, contacts: list[Contact], policy: ContactPolicy,
+                    threshold: float, rule: RiskRule) -> list[Contact]:
+    """Label each contact with its merged person, that person's exposure and risk."""
+    if not contacts:
+        return []
+    track_ids = [c.contact_track_id for c in contacts]
+    vectors = body_vectors(store=store, track_ids=list(set(track_ids)))
+    labels = group_people(track_ids, [c.camera_id for c in contacts], vectors, threshold)
+    return rate_people(contacts, labels, policy, rule)
+
+
+def rate_people(contacts: list[Contact], labels: list[int], policy: ContactPolicy,
+                rule: RiskRule | None = None) -> list[Contact]:
+    """Give each contact its person label, the person's windowed exposure and risk level.
+
+    The exposure sums a person's calibrated episodes over all cameras in the policy's best
+    window (co-presence episodes if the person has no calibrated one), counting overlapping
+    views of the same moment once.
+    """
+    rule = rule or get_risk_rule("policy")
+    window = policy.window_h * 3600.0
+    out = []
+    for person in sorted(set(labels)):
+        members = [c for c, lab in zip(contacts, labels, strict=True) if lab == person]
+        intervals = [
+            ExposureInterval(e.start_ts, e.start_ts + e.duration_s, c.calibrated,
+                             is_unmasked(c.subject_mask.state, c.contact_mask.state))
+            for c in members for e in c.episodes]
+        counted = [i for i in intervals if i.calibrated] or intervals
+        exposure = max_window_exposure([(i.start_ts, i.end_ts) for i in counted], window)
+        level = rule.level(intervals, policy)
+        out += [replace(c, person_id=person, person_exposure_s=exposure, risk=level)
+                for c in members]
+    out.sort(key=lambda c: (_RISK_ORDER[c.risk], -c.person_exposure_s, c.person_id,
+                            c.episodes[0].start_ts))
+    return out
+
+
+def contacts_of_contacts(
+    store: Store,
+    contacts: list[Contact],
+    policy: ContactPolicy,
+    *,
+    max_gap_frames: int = 2,
+    merge_threshold: float = DEFAULT_MERGE_THRESHOLD,
+) -> list[Contact]:
+    """Second-order contacts: the same search run on the first-order contacts' tracks.
+
+    The original subject's tracks and the first-order contacts themselves are left out (they
+    are already traced), so the result lists only new people. Each result's
+    `subject_track_id` is the first-order contact's track it was found through.
+    """
+    if not contacts:
+        return []
+    firsts = list(dict.fromkeys(c.contact_track_id for c in contacts))
+    subjects = frozenset(c.subject_track_id for c in contacts)
+    return find_contacts(store, firsts, policy, max_gap_frames=max_gap_frames,
+                         merge_threshold=merge_threshold, exclude_track_ids=subjects)

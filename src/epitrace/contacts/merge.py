@@ -1,0 +1,85 @@
+"""Cross-camera merge: contact tracks on different cameras that look alike are one person.
+
+A person met by the subject on two cameras appears as two tracks; without merging, each
+exposure is judged alone and may stay under the policy's cumulative time although their sum
+does not. Merging wrongly does the opposite (sums two people), so the default threshold is set
+to make false merges rare rather than to find every merge.
+
+Threshold calibration (`DEFAULT_MERGE_THRESHOLD`): on the PETS 2009 re-ID crops
+(`reid/pets09_s2l1_crops`, 9 people), track-like vectors were built as the normalised mean of
+4 random crops (as ingest averages 4 samples per track), query-side against gallery-side;
+cosine >= 0.84 merged 0 of 3,600 different-person pairs and 42% of 450 same-person pairs
+(0.80: 0.7% false, 65% found; 0.76: 5% false, 89% found). These crops come from one camera,
+so same-person scores across cameras (other light, other angle) will be lower: expect fewer
+merges, not more false ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MERGE_THRESHOLD = 0.84
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        a, b = self.find(i), self.find(j)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+
+def group_people(
+    track_ids: Sequence[int],
+    camera_ids: Sequence[str],
+    vectors: dict[int, npt.NDArray[np.float32]],
+    threshold: float = DEFAULT_MERGE_THRESHOLD,
+) -> list[int]:
+    """A person label per contact: equal track ids, or cross-camera look-alikes, share one.
+
+    Args:
+        track_ids: (n,) the contact track of each contact (repeats allowed).
+        camera_ids: (n,) its camera.
+        vectors: L2-normalised body vector per track id (tracks without one never merge).
+        threshold: cosine similarity needed to merge. Lower merges more people across
+            cameras (and more wrongly); above 1 disables merging.
+
+    Returns:
+        (n,) labels 0..k-1, numbered in order of first appearance.
+
+    Example:
+        >>> v = {1: np.array([1.0, 0.0]), 2: np.array([0.99, 0.141]), 3: np.array([0.0, 1.0])}
+        >>> group_people([1, 2, 3], ["a", "b", "b"], v, threshold=0.9)
+        [0, 0, 1]
+    """
+    if len(track_ids) != len(camera_ids):
+        raise ValueError(f"{len(track_ids)} track ids but {len(camera_ids)} camera ids")
+    n = len(track_ids)
+    uf = _UnionFind(n)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if track_ids[i] == track_ids[j]:
+                uf.union(i, j)
+            elif camera_ids[i] != camera_ids[j] and track_ids[i] in vectors \
+                    and track_ids[j] in vectors:
+                score = float(vectors[track_ids[i]] @ vectors[track_ids[j]])
+                if score >= threshold:
+                    logger.debug("merging tracks %d and %d (cosine %.3f)",
+                                 track_ids[i], track_ids[j], score)
+                    uf.union(i, j)
+    labels: dict[int, int] = {}
+    return [labels.setdefault(uf.find(i), len(labels)) for i in range(n)]
