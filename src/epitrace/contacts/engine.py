@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from epitrace.config.policies import ContactPolicy
+from epitrace.config import ContactPolicy
 from epitrace.contacts.episodes import Episode, contact_episodes, max_window_exposure
 from epitrace.contacts.merge import DEFAULT_MERGE_THRESHOLD, group_people
 from epitrace.contacts.queries import (

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Literal
 
-from epitrace.config.policies import ContactPolicy
+from epitrace.config import ContactPolicy
 from epitrace.contacts.episodes import max_window_exposure
 
 logger = logging.getLogger(__name__)
