@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from epitrace.cli import bench_cmd, cameras_cmd, case_cmd, eval_cmd, models_cmd
+from epitrace.cli import bench_cmd, cameras_cmd, case_cmd, case_output_cmd, eval_cmd, models_cmd
 from epitrace.cli.common import setup_logging
 from epitrace.cli.demo_cmd import demo
 from epitrace.cli.ingest_cmd import ingest
@@ -13,6 +13,7 @@ app = typer.Typer(help="EpiTrace: CCTV contact tracing with privacy built in.", 
                   pretty_exceptions_show_locals=False)
 app.add_typer(models_cmd.app, name="models")
 app.add_typer(cameras_cmd.app, name="cameras")
+assert case_output_cmd.app is case_cmd.app  # registers contacts/report on the case app
 app.add_typer(case_cmd.app, name="case")
 app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(bench_cmd.app, name="bench")

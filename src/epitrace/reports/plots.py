@@ -1,0 +1,109 @@
+"""Figures for reports and pages: timeline, route over camera positions, contact graph.
+
+All figures are drawn offline with matplotlib (no web tiles) and returned as PNG bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+
+from epitrace.tracing import Visit  # noqa: E402
+
+RISK_COLOURS = {"high": "#c0392b", "medium": "#e67e22", "low": "#7f8c8d"}
+
+
+def _png(fig: plt.Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def timeline_png(visits_by_subject: dict[str, list[Visit]]) -> bytes:
+    """One row per camera, one bar per visit, coloured by subject."""
+    cameras = sorted({v.camera_name for vs in visits_by_subject.values() for v in vs})
+    fig, ax = plt.subplots(figsize=(9, 0.6 * max(len(cameras), 2) + 1.2))
+    colours = plt.get_cmap("tab10")
+    for k, (label, visits) in enumerate(visits_by_subject.items()):
+        for v in visits:
+            row = cameras.index(v.camera_name)
+            start = mdates.date2num(_dt(v.entry_ts))
+            width = max(mdates.date2num(_dt(v.exit_ts)) - start, 1 / 86400)
+            ax.broken_barh([(start, width)], (row - 0.35, 0.7), color=colours(k % 10),
+                           label=label if v is visits[0] else None)
+    ax.set_yticks(range(len(cameras)), cameras)
+    ax.xaxis_date()
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M:%S"))
+    ax.set_xlabel("time (UTC)")
+    ax.set_title("Where and when the subjects were seen")
+    if visits_by_subject:
+        ax.legend(loc="upper right", fontsize=8)
+    fig.autofmt_xdate()
+    return _png(fig)
+
+
+def route_png(visits_by_subject: dict[str, list[Visit]], all_cameras: list[tuple[str, float, float]]) -> bytes:
+    """Camera positions (longitude/latitude) with each subject's route drawn in time order."""
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    if all_cameras:
+        ax.scatter([c[2] for c in all_cameras], [c[1] for c in all_cameras], marker="s", color="#bbb",
+                   label="cameras")
+        for name, lat, lon in all_cameras:
+            ax.annotate(name, (lon, lat), fontsize=7, color="#666", xytext=(3, 3), textcoords="offset points")
+    colours = plt.get_cmap("tab10")
+    for k, (label, visits) in enumerate(visits_by_subject.items()):
+        pts = [(v.longitude, v.latitude) for v in visits if v.latitude is not None and v.longitude is not None]
+        if not pts:
+            continue
+        xs, ys = zip(*pts)
+        ax.plot(xs, ys, "-o", color=colours(k % 10), label=label)
+        for n, (x, y) in enumerate(pts, 1):
+            ax.annotate(str(n), (x, y), fontsize=9, fontweight="bold", xytext=(-10, -10),
+                        textcoords="offset points")
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_title("Route over camera positions (numbers: visit order)")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def contact_graph_png(subjects: list[str], contacts: list[tuple[str, str, str, float]]) -> bytes:
+    """Subjects in the centre, contacts around them; edges coloured by risk, labelled minutes.
+
+    Args:
+        contacts: (subject label, contact label, risk, exposure seconds).
+    """
+    import math
+
+    people = list(dict.fromkeys([c[1] for c in contacts]))
+    fig, ax = plt.subplots(figsize=(6.5, 6.5))
+    pos = {s: (0.25 * math.cos(2 * math.pi * i / max(len(subjects), 1)),
+               0.25 * math.sin(2 * math.pi * i / max(len(subjects), 1))) for i, s in enumerate(subjects)}
+    for i, p in enumerate(people):
+        angle = 2 * math.pi * i / max(len(people), 1)
+        pos[p] = (math.cos(angle), math.sin(angle))
+    for subject, person, risk, seconds in contacts:
+        (x1, y1), (x2, y2) = pos[subject], pos[person]
+        ax.plot([x1, x2], [y1, y2], color=RISK_COLOURS.get(risk, "#999"), lw=1 + 2 * (risk == "high"))
+        ax.annotate(f"{seconds / 60:.1f} min", ((x1 + x2) / 2, (y1 + y2) / 2), fontsize=7)
+    for s in subjects:
+        ax.scatter(*pos[s], s=400, color="#2c3e50", zorder=3)
+        ax.annotate(s, pos[s], color="white", ha="center", va="center", fontsize=8, zorder=4)
+    for p in people:
+        ax.scatter(*pos[p], s=250, color="#ecf0f1", edgecolors="#7f8c8d", zorder=3)
+        ax.annotate(p, pos[p], ha="center", va="center", fontsize=7, zorder=4)
+    ax.set_axis_off()
+    ax.set_title("Contacts (edge colour: risk high/medium/low)")
+    return _png(fig)
