@@ -57,7 +57,7 @@ class TracingConfig(StrictModel):
     calibrated on the shared labelled data (docs/accuracy.md).
     """
 
-    face_threshold: float = Field(0.82, ge=-1, le=1, description="Face cosine for a match.")
+    face_threshold: float = Field(0.92, ge=-1, le=1, description="Face cosine for a match (L2 0.40).")
     body_threshold: float = Field(0.80, ge=-1, le=1, description="Body cosine for a match.")
     max_candidates: int = Field(200, ge=1, description="Candidates returned per subject.")
     max_speed_mps: float = Field(20.0, gt=0, description="Fastest travel between cameras, m/s.")

@@ -1,0 +1,1 @@
+"""Accuracy measured on labelled data: tracking, contacts, faces, masks, re-identification."""

@@ -1,0 +1,115 @@
+"""Mask classification accuracy on ground-truth face boxes (Kaggle face-mask data set).
+
+`labels.csv` has one row per face: image, label (with_mask / without_mask /
+mask_weared_incorrect), xmin, ymin, xmax, ymax. Faces are cut from the images with
+`epitrace.vision.masks.crop_face` and classified as "mask" when P(mask) >= threshold.
+
+Balanced accuracy is the mean recall of with_mask and without_mask. mask_weared_incorrect has
+no right binary answer (the mask is there but does not protect), so it is reported apart as the
+share predicted "mask".
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from epitrace.vision.masks import DEFAULT_MARGIN, MaskClassifier, crop_face
+
+logger = logging.getLogger(__name__)
+
+MASK, NO_MASK, INCORRECT = "with_mask", "without_mask", "mask_weared_incorrect"
+
+
+@dataclass(frozen=True)
+class MaskResult:
+    """Per-class rates on one data set, margin and threshold."""
+
+    faces: dict[str, int]
+    recall_mask: float
+    recall_no_mask: float
+    balanced_accuracy: float
+    incorrect_predicted_mask: float
+    margin: float
+    threshold: float
+    min_side: int
+    by_size: dict[str, float] = field(default_factory=dict)
+
+
+def read_labels(
+    labels_csv: Path, min_side: int = 0
+) -> list[tuple[str, str, tuple[int, int, int, int]]]:
+    """(image, label, box) rows of faces whose shorter box side is at least `min_side` px."""
+    rows = []
+    with labels_csv.open(newline="") as handle:
+        for r in csv.DictReader(handle):
+            box = (int(r["xmin"]), int(r["ymin"]), int(r["xmax"]), int(r["ymax"]))
+            if min(box[2] - box[0], box[3] - box[1]) >= min_side:
+                rows.append((r["image"], r["label"], box))
+    return rows
+
+
+def evaluate_masks(
+    data_dir: Path,
+    classifier: MaskClassifier,
+    margin: float = DEFAULT_MARGIN,
+    threshold: float = 0.5,
+    min_side: int = 0,
+) -> MaskResult:
+    """Per-class and balanced accuracy of `classifier` on `data_dir` (labels.csv + images/).
+
+    Args:
+        data_dir: folder with `labels.csv` and `images/`.
+        classifier: the mask classifier.
+        margin: crop margin, share of the box size on each side.
+        threshold: P(mask) at or above which a face counts as masked.
+        min_side: faces with a shorter box side below this (pixels) are left out.
+
+    Example:
+        >>> result = evaluate_masks(data / "masks/kaggle", classifier)  # doctest: +SKIP
+        >>> result.balanced_accuracy  # doctest: +SKIP
+    """
+    rows = read_labels(data_dir / "labels.csv", min_side)
+    by_image: dict[str, list[tuple[str, tuple[int, int, int, int]]]] = defaultdict(list)
+    for image, label, box in rows:
+        by_image[image].append((label, box))
+    labels, probs, sides = [], [], []
+    for image_name, faces in sorted(by_image.items()):
+        image = cv2.imread(str(data_dir / "images" / image_name), cv2.IMREAD_COLOR)
+        if image is None:
+            raise ValueError(f"cannot read {image_name}")
+        crops = [crop_face(image, box, margin) for _, box in faces]
+        probs.extend(classifier.predict(crops).tolist())
+        labels.extend(label for label, _ in faces)
+        sides.extend(min(b[2] - b[0], b[3] - b[1]) for _, b in faces)
+    y, p, s = np.array(labels), np.array(probs) >= threshold, np.array(sides)
+
+    def recall(mask: np.ndarray, want: bool) -> float:
+        return float(np.mean(p[mask] == want)) if mask.any() else float("nan")
+
+    rec_mask, rec_no = recall(y == MASK, True), recall(y == NO_MASK, False)
+    by_size = {}
+    for lo, hi in ((0, 20), (20, 40), (40, 10_000)):
+        sel = (s >= lo) & (s < hi)
+        by_size[f"{lo}-{hi}px"] = 0.5 * (
+            recall(sel & (y == MASK), True) + recall(sel & (y == NO_MASK), False)
+        )
+    result = MaskResult(
+        faces={k: int(np.sum(y == k)) for k in (MASK, NO_MASK, INCORRECT)},
+        recall_mask=rec_mask,
+        recall_no_mask=rec_no,
+        balanced_accuracy=0.5 * (rec_mask + rec_no),
+        incorrect_predicted_mask=recall(y == INCORRECT, True),
+        margin=margin,
+        threshold=threshold,
+        min_side=min_side,
+        by_size=by_size,
+    )
+    logger.info("masks: balanced accuracy %.3f (margin %.2f)", result.balanced_accuracy, margin)
+    return result
