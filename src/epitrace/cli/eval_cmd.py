@@ -88,3 +88,75 @@ def contacts(
                   f"(signed {scores.median_signed_error_s:+.2f} s; {scores.matched} of "
                   f"{scores.gt_episodes} GT episodes matched, {scores.pred_episodes} predicted; "
                   f"{result.frames_analysed} frames analysed)")
+
+
+def _emit(payload: dict[str, object], as_json: bool, text: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(payload))
+    else:
+        console.print(text)
+
+
+@app.command("faces")
+def faces(
+    pairs: Path = typer.Option(..., "--pairs", help="Pairs CSV (file_x, file_y, Decision)."),
+    threshold: float = typer.Option(None, "--threshold", help="L2 distance of unit vectors (default 0.40)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Face verification accuracy, threshold and false-accept rate on labelled pairs."""
+    from epitrace.evaluation.faces import DEFAULT_MATCH_DISTANCE, evaluate_face_pairs
+    from epitrace.models import model_path
+    from epitrace.vision.face_embed import FaceEmbedder
+    from epitrace.vision.faces import FaceDetector
+
+    models = get_settings().models_dir
+    with friendly_errors():
+        r = evaluate_face_pairs(
+            pairs, FaceDetector(model_path("face_centerface", models)),
+            FaceEmbedder(model_path("face_dlib_resnet", models), model_path("face_landmarks5", models)),
+            threshold=threshold if threshold is not None else DEFAULT_MATCH_DISTANCE)
+    payload = {"accuracy": r.accuracy, "threshold": r.threshold, "false_accept_rate": r.false_accept_rate,
+               "false_reject_rate": r.false_reject_rate, "pairs": r.pairs, "skipped": r.skipped,
+               "best_threshold": r.best_threshold, "best_accuracy": r.best_accuracy}
+    _emit(payload, as_json, f"accuracy {r.accuracy:.3f} at L2 {r.threshold:.2f}: FAR {r.false_accept_rate:.3f}, "
+          f"FRR {r.false_reject_rate:.3f} ({r.pairs} pairs, {r.skipped} skipped)")
+
+
+@app.command("masks")
+def masks(
+    images: Path = typer.Option(..., "--images", help="Folder of images."),
+    labels: Path = typer.Option(..., "--labels", help="labels.csv (image, label, xmin, ymin, xmax, ymax)."),
+    min_side: int = typer.Option(0, "--min-side", help="Skip faces smaller than this, pixels."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Mask classifier per-class and balanced accuracy on labelled face boxes."""
+    from epitrace.evaluation.masks import evaluate_masks
+    from epitrace.models import model_path
+    from epitrace.vision.masks import MaskClassifier
+
+    with friendly_errors():
+        r = evaluate_masks(images.parent, MaskClassifier(model_path("mask_mobilenetv2", get_settings().models_dir)),
+                           min_side=min_side, images_dir=images, labels_csv=labels)
+    payload = {"balanced_accuracy": r.balanced_accuracy, "recall_with_mask": r.recall_mask,
+               "recall_without_mask": r.recall_no_mask, "incorrect_predicted_mask": r.incorrect_predicted_mask,
+               "faces": r.faces, "balanced_accuracy_by_size": r.by_size}
+    _emit(payload, as_json, f"balanced accuracy {r.balanced_accuracy:.3f} (with mask {r.recall_mask:.3f}, "
+          f"without {r.recall_no_mask:.3f}); by face size {r.by_size}")
+
+
+@app.command("reid")
+def reid(
+    query: Path = typer.Option(..., "--query", help="Query crops (identity = file-name prefix)."),
+    gallery: Path = typer.Option(..., "--gallery", help="Gallery crops."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Re-identification rank-1 and mAP of the body embedder."""
+    from epitrace.evaluation.reid import evaluate_reid
+    from epitrace.models import model_path
+    from epitrace.vision.body_embed import BodyEmbedder
+
+    with friendly_errors():
+        embedder = BodyEmbedder(model_path("body_mobilenetv2", get_settings().models_dir))
+        r = evaluate_reid(None, embedder.embed_crops, query_dir=query, gallery_dir=gallery)
+    _emit({"rank1": r.rank1, "map": r.mean_ap, "queries": r.queries, "gallery": r.gallery}, as_json,
+          f"rank-1 {r.rank1:.3f}, mAP {r.mean_ap:.3f} ({r.queries} queries, {r.gallery} gallery)")

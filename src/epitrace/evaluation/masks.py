@@ -61,6 +61,8 @@ def evaluate_masks(
     margin: float = DEFAULT_MARGIN,
     threshold: float = 0.5,
     min_side: int = 0,
+    images_dir: Path | None = None,
+    labels_csv: Path | None = None,
 ) -> MaskResult:
     """Per-class and balanced accuracy of `classifier` on `data_dir` (labels.csv + images/).
 
@@ -75,13 +77,14 @@ def evaluate_masks(
         >>> result = evaluate_masks(data / "masks/kaggle", classifier)  # doctest: +SKIP
         >>> result.balanced_accuracy  # doctest: +SKIP
     """
-    rows = read_labels(data_dir / "labels.csv", min_side)
+    images_dir = images_dir or data_dir / "images"
+    rows = read_labels(labels_csv or data_dir / "labels.csv", min_side)
     by_image: dict[str, list[tuple[str, tuple[int, int, int, int]]]] = defaultdict(list)
     for image, label, box in rows:
         by_image[image].append((label, box))
     labels, probs, sides = [], [], []
     for image_name, faces in sorted(by_image.items()):
-        image = cv2.imread(str(data_dir / "images" / image_name), cv2.IMREAD_COLOR)
+        image = cv2.imread(str(images_dir / image_name), cv2.IMREAD_COLOR)
         if image is None:
             raise ValueError(f"cannot read {image_name}")
         crops = [crop_face(image, box, margin) for _, box in faces]

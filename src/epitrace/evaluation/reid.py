@@ -66,7 +66,8 @@ def rank_metrics(
     return float(np.mean(hits)), float(np.mean(aps))
 
 
-def evaluate_reid(crops_dir: Path, embed_crops: EmbedCrops) -> ReidResult:
+def evaluate_reid(crops_dir: Path | None, embed_crops: EmbedCrops, query_dir: Path | None = None,
+                  gallery_dir: Path | None = None) -> ReidResult:
     """Rank-1 and mAP of `embed_crops` on `crops_dir/query` against `crops_dir/gallery`.
 
     Args:
@@ -78,10 +79,12 @@ def evaluate_reid(crops_dir: Path, embed_crops: EmbedCrops) -> ReidResult:
         >>> evaluate_reid(data / "reid/pets09_s2l1_crops", embedder.embed_crops)  # doctest: +SKIP
         ReidResult(queries=45, gallery=41, rank1=..., mean_ap=...)
     """
-    q_crops, q_ids = load_crops(crops_dir / "query")
-    g_crops, g_ids = load_crops(crops_dir / "gallery")
+    query_dir = query_dir or Path(str(crops_dir)) / "query"
+    gallery_dir = gallery_dir or Path(str(crops_dir)) / "gallery"
+    q_crops, q_ids = load_crops(query_dir)
+    g_crops, g_ids = load_crops(gallery_dir)
     q = np.asarray(embed_crops(q_crops), np.float32)
     g = np.asarray(embed_crops(g_crops), np.float32)
     rank1, mean_ap = rank_metrics(q, q_ids, g, g_ids)
-    logger.info("re-ID on %s: rank-1 %.3f, mAP %.3f", crops_dir.name, rank1, mean_ap)
+    logger.info("re-ID on %s: rank-1 %.3f, mAP %.3f", query_dir, rank1, mean_ap)
     return ReidResult(queries=len(q), gallery=len(g), rank1=rank1, mean_ap=mean_ap)
