@@ -64,10 +64,11 @@ def _write(tmp_path: Path, nodes: list[dict[str, Any]], weights: dict[str, np.nd
 
 
 def _run(tmp_path: Path, nodes: list[dict[str, Any]], weights: dict[str, np.ndarray],
-         x: np.ndarray, output: str, half: tuple[str, ...] = ()) -> np.ndarray:
+         x: np.ndarray, output: str, half: tuple[str, ...] = (), dynamic: bool = True
+         ) -> np.ndarray:
     graph, blob = _write(tmp_path, nodes, weights, half)
     out = tmp_path / "m.onnx"
-    convert_tfjs_graph(graph, blob, out, outputs=[output])
+    convert_tfjs_graph(graph, blob, out, outputs=[output], dynamic_hw=dynamic)
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     (name,) = [i.name for i in session.get_inputs()]
     return np.asarray(session.run(None, {name: x})[0])
@@ -97,11 +98,12 @@ def test_same_pads_match_tensorflow(size: int, kernel: int, stride: int,
     assert _same_pads(size, kernel, stride, 1) == expected
 
 
+@pytest.mark.parametrize("dynamic", [True, False])  # auto_pad SAME_UPPER / explicit pads
 @pytest.mark.parametrize(("hw", "stride", "padding"),
                          [((8, 6), 2, "SAME"), ((7, 9), 2, "SAME"), ((8, 8), 1, "SAME"),
                           ((9, 9), 2, "VALID")])
 def test_fused_conv_matches_torch(tmp_path: Path, hw: tuple[int, int], stride: int,
-                                  padding: str) -> None:
+                                  padding: str, dynamic: bool) -> None:
     h, w = hw
     x = RNG.normal(size=(1, h, w, 3)).astype(np.float32)
     kernel = RNG.normal(size=(3, 3, 3, 5)).astype(np.float32)
@@ -109,7 +111,7 @@ def test_fused_conv_matches_torch(tmp_path: Path, hw: tuple[int, int], stride: i
     nodes = [_placeholder(x.shape),
              _conv_node("y", "_FusedConv2D", ["x", "k", "b"], stride, padding,
                         ("BiasAdd", "Relu"))]
-    got = _run(tmp_path, nodes, {"k": kernel, "b": bias}, x, "y")
+    got = _run(tmp_path, nodes, {"k": kernel, "b": bias}, x, "y", dynamic=dynamic)
     xt = _nchw(x)
     if padding == "SAME":
         (pt, pb), (pl, pr) = _same_pads(h, 3, stride, 1), _same_pads(w, 3, stride, 1)
@@ -152,13 +154,14 @@ def _tf_resize_reference(x: np.ndarray, out: int, align: bool, half: bool) -> np
     return rows[:, :, x0] * (1 - fx)[None, None, :, None] + rows[:, :, x1] * fx[None, None, :, None]
 
 
+@pytest.mark.parametrize("dynamic", [True, False])  # Resize by scales / by sizes
 @pytest.mark.parametrize(("align", "half"), [(False, False), (True, False), (False, True)])
-def test_resize_bilinear_modes(tmp_path: Path, align: bool, half: bool) -> None:
+def test_resize_bilinear_modes(tmp_path: Path, align: bool, half: bool, dynamic: bool) -> None:
     x = RNG.normal(size=(1, 4, 4, 3)).astype(np.float32)
     node = {"name": "y", "op": "ResizeBilinear", "input": ["x", "size"],
             "attr": {"align_corners": {"b": align}, "half_pixel_centers": {"b": half}}}
     got = _run(tmp_path, [_placeholder(x.shape), node],
-               {"size": np.array([8, 8], np.int32)}, x, "y")
+               {"size": np.array([8, 8], np.int32)}, x, "y", dynamic=dynamic)
     np.testing.assert_allclose(got, _tf_resize_reference(x, 8, align, half), atol=1e-5)
 
 
@@ -204,11 +207,30 @@ def test_unsupported_op_fails_without_writing(tmp_path: Path) -> None:
     assert list(tmp_path.glob("*.part")) == []
 
 
-def test_output_is_a_valid_model_with_named_io(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("dynamic", "dims"), [(False, [1, 4, 4, 3]),
+                                               (True, [1, "height", "width", 3])])
+def test_output_is_a_valid_model_with_named_io(tmp_path: Path, dynamic: bool,
+                                               dims: list[int | str]) -> None:
     x = np.zeros((1, 4, 4, 3), np.float32)
     nodes = [_placeholder(x.shape), {"name": "y", "op": "Relu", "input": ["x"], "attr": {}}]
     graph, blob = _write(tmp_path, nodes, {})
-    convert_tfjs_graph(graph, blob, tmp_path / "m.onnx", outputs=["y"])
+    convert_tfjs_graph(graph, blob, tmp_path / "m.onnx", outputs=["y"], dynamic_hw=dynamic)
     model = onnx.load(str(tmp_path / "m.onnx"))
     assert [o.name for o in model.graph.output] == ["y:0"]
-    assert [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim] == [1, 4, 4, 3]
+    got = [d.dim_param or d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    assert got == dims
+
+
+def test_dynamic_model_runs_at_other_sizes(tmp_path: Path) -> None:
+    """A stride-2 SAME conv then a 2x upsample, declared 8x8, run at 6x10 (asymmetric pads)."""
+    kernel = RNG.normal(size=(3, 3, 2, 2)).astype(np.float32)
+    nodes = [_placeholder((1, 8, 8, 2)), _conv_node("c", "Conv2D", ["x", "k"], 2, "SAME"),
+             {"name": "y", "op": "ResizeBilinear", "input": ["c", "size"],
+              "attr": {"align_corners": {"b": False}, "half_pixel_centers": {"b": False}}}]
+    weights = {"k": kernel, "size": np.array([8, 8], np.int32)}
+    x = RNG.normal(size=(1, 6, 10, 2)).astype(np.float32)
+    got = _run(tmp_path, nodes, weights, x, "y")
+    conv = F.conv2d(F.pad(_nchw(x), (0, 1, 0, 1)),
+                    torch.from_numpy(kernel.transpose(3, 2, 0, 1).copy()), stride=2)
+    assert got.shape == (1, 6, 10, 2)  # the 2x upsample follows the input, not the 8x8 const
+    np.testing.assert_allclose(got[:, ::2, ::2], _nhwc(conv), atol=1e-4)  # asymmetric: exact
