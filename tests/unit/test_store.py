@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy.exc import StatementError
 
 from epitrace.config import Settings
 from epitrace.store import (
@@ -97,7 +98,7 @@ def test_failed_save_leaves_no_files(store: Store, monkeypatch: pytest.MonkeyPat
     vid = _video(store)
     bad = _record(1, 0)
     object.__setattr__(bad, "mask_confidence", "not-a-number")  # the flush will fail
-    with pytest.raises(Exception):
+    with pytest.raises((TypeError, ValueError, StatementError)):
         store.save_tracks(vid, [_record(2, 0), bad], 5, 5)
     assert store.count_tracks(vid) == 0
     assert not list(store.evidence_dir.rglob("*.jpg"))

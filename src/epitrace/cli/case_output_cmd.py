@@ -54,7 +54,8 @@ def contacts(
         closest = f"{c.min_distance_m:.2f} m" if c.min_distance_m is not None else "co-presence (uncalibrated)"
         table.add_row(s, str(o), f"P{c.person_id}", c.camera_id, str(c.contact_track_id), f"{c.exposure_s:.0f} s",
                       closest, f"{c.subject_mask.state}/{c.contact_mask.state}", c.risk)
-    console.print(f"policy {rule.name}: {rule.distance_m} m for {rule.min_cumulative_s / 60:.0f} min in {rule.window_h} h")
+    minutes = rule.min_cumulative_s / 60
+    console.print(f"policy {rule.name}: {rule.distance_m} m for {minutes:.0f} min in {rule.window_h} h")
     console.print(table)
 
 

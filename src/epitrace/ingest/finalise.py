@@ -44,7 +44,7 @@ def interpolate_gaps(t: Tracklet, step: float) -> tuple[npt.NDArray[np.int64], n
     boxes = np.stack(t.boxes).astype(np.float32)
     conf = np.array(t.confidence, np.float32)
     all_frames = [int(frames[0])]
-    for a, b in zip(frames[:-1], frames[1:]):
+    for a, b in zip(frames[:-1], frames[1:], strict=False):
         k = 1
         while round(a + k * step) < b:
             all_frames.append(int(round(a + k * step)))

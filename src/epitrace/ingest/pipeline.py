@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 from epitrace.config import IngestSettings
 from epitrace.ingest.finalise import FinaliseContext, GroundMapper, finalise
 from epitrace.ingest.sampling import FrameSampler, MotionGate
@@ -21,7 +23,7 @@ from epitrace.ingest.source import VideoError, file_sha256, iter_frames, probe_v
 from epitrace.ingest.timing import StageTimer
 from epitrace.ingest.vision_models import VisionModels
 from epitrace.store import Store, TrackRecord, Video
-from epitrace.tracking import Tracklet, TrackletBuilder, make_tracker
+from epitrace.tracking import Tracker, Tracklet, TrackletBuilder, make_tracker
 from epitrace.vision import Detections
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ class _Run:
     analysed_run: int = 0  # in this run
     added: int = 0
     id_offset: int = 0
+    previous: Detections | None = None  # detections of the last analysed frame
 
 
 class IngestPipeline:
@@ -124,8 +127,7 @@ class IngestPipeline:
         run = _Run(video_id, ctx, TrackletBuilder(max_gap_frames=int(cfg.tracker.lost_buffer_s * fps)),
                    id_offset=self.store.max_local_id(video_id) + 1)
         wall = time.perf_counter()
-        last = resume - 1
-        previous = Detections.empty()
+        last = resume - 1  # last decoded frame
         frames = iter_frames(path, resume)
         try:
             while True:
@@ -133,35 +135,42 @@ class IngestPipeline:
                     item = next(frames, None)
                     if item is None:
                         break
-                    index, frame = item
-                    if not sampler(index):
+                    last, frame = item
+                    if not sampler(last):
                         continue
                     bgr = to_bgr(frame)
-                last = index
-                with timer("detect"):
-                    moving = gate(bgr)
-                    detections = self.models.persons.detect(bgr) if moving else previous
-                previous = detections
-                with timer("track"):
-                    run.builder.add(index, bgr, tracker.update(detections))
-                run.analysed += 1
-                run.analysed_run += 1
-                if run.analysed % self.checkpoint_every == 0:
-                    self._checkpoint(run, index, done=False)
+                self._analyse(run, last, bgr, gate, tracker)
                 if progress is not None:
-                    progress(index + 1, total)
-                if stop_after_frames is not None and index + 1 >= stop_after_frames:
+                    progress(last + 1, total)
+                if stop_after_frames is not None and last + 1 >= stop_after_frames:
                     # Close every track here; a later run resumes after this frame.
-                    self._checkpoint(run, index, done=True)
+                    self._checkpoint(run, last, done=True)
                     return self._result(run, camera_id, resume, last, fps, wall, timer)
         except VideoError:
             self._checkpoint(run, last, done=False)
             self.store.fail_video(video_id)
             raise
         self._checkpoint(run, last, done=True)
+        if total and last + 1 < total - 1:
+            self.store.fail_video(video_id)
+            raise VideoError(f"{path}: decoded {last + 1} of the {total} frames the file declares; "
+                             "it is truncated (what was decoded is stored)")
         self.store.finish_video(video_id, frames_total=last + 1,
                                 frames_analysed=self.store.video_state(video_id).frames_analysed)
         return self._result(run, camera_id, resume, last, fps, wall, timer)
+
+    def _analyse(self, run: _Run, index: int, bgr: np.ndarray, gate: MotionGate, tracker: Tracker) -> None:
+        """Detect (or reuse the last detections on a static frame), track, checkpoint."""
+        timer = run.ctx.timer
+        with timer("detect"):
+            if gate(bgr) or run.previous is None:
+                run.previous = self.models.persons.detect(bgr)
+        with timer("track"):
+            run.builder.add(index, bgr, tracker.update(run.previous))
+        run.analysed += 1
+        run.analysed_run += 1
+        if run.analysed % self.checkpoint_every == 0:
+            self._checkpoint(run, index, done=False)
 
     def _checkpoint(self, run: _Run, index: int, done: bool) -> None:
         """Finalise finished tracklets and commit those that end before the safe point."""
@@ -171,7 +180,8 @@ class IngestPipeline:
             record = finalise(tracklet, run.ctx)
             if record is not None:
                 run.pending.append(record)
-        safe = index + 1 if done else (run.builder.earliest_active_frame() or index + 1)
+        earliest = None if done else run.builder.earliest_active_frame()
+        safe = index + 1 if earliest is None else earliest
         ready = [r for r in run.pending if int(r.frames[-1]) < safe]
         run.pending = [r for r in run.pending if int(r.frames[-1]) >= safe]
         with run.ctx.timer("store"):

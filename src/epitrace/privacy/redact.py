@@ -19,14 +19,14 @@ def mosaic(image: npt.NDArray[np.uint8], boxes: npt.ArrayLike, block: int = 8) -
     out = image.copy()
     h, w = out.shape[:2]
     for x1, y1, x2, y2 in np.asarray(boxes, np.float32).reshape(-1, 4):
-        l, t = max(int(np.floor(x1)), 0), max(int(np.floor(y1)), 0)
+        left, t = max(int(np.floor(x1)), 0), max(int(np.floor(y1)), 0)
         r, b = min(int(np.ceil(x2)), w), min(int(np.ceil(y2)), h)
-        if r <= l or b <= t:
+        if r <= left or b <= t:
             continue
-        region = out[t:b, l:r]
-        cells = (max(1, (r - l) // block), max(1, (b - t) // block))
+        region = out[t:b, left:r]
+        cells = (max(1, (r - left) // block), max(1, (b - t) // block))
         small = cv2.resize(region, cells, interpolation=cv2.INTER_AREA)
-        out[t:b, l:r] = cv2.resize(small, (r - l, b - t), interpolation=cv2.INTER_NEAREST)
+        out[t:b, left:r] = cv2.resize(small, (r - left, b - t), interpolation=cv2.INTER_NEAREST)
     return out
 
 

@@ -66,7 +66,7 @@ def route_png(visits_by_subject: dict[str, list[Visit]], all_cameras: list[tuple
         pts = [(v.longitude, v.latitude) for v in visits if v.latitude is not None and v.longitude is not None]
         if not pts:
             continue
-        xs, ys = zip(*pts)
+        xs, ys = zip(*pts, strict=False)
         ax.plot(xs, ys, "-o", color=colours(k % 10), label=label)
         for n, (x, y) in enumerate(pts, 1):
             ax.annotate(str(n), (x, y), fontsize=9, fontweight="bold", xytext=(-10, -10),

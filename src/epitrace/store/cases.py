@@ -6,7 +6,15 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import and_, or_, select
 
-from epitrace.store.orm import Camera, Case, SightingDecision, Subject, SubjectQuery, Track, TrackVector
+from epitrace.store.orm import (
+    Camera,
+    Case,
+    SightingDecision,
+    Subject,
+    SubjectQuery,
+    Track,
+    TrackVector,
+)
 from epitrace.store.repo import Store
 
 

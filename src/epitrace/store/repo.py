@@ -147,7 +147,7 @@ class Store:
                 ground_x=None if ground is None else float(ground[i, 0]),
                 ground_y=None if ground is None else float(ground[i, 1]),
             )
-            for i, (f, t, b, c) in enumerate(zip(rec.frames, rec.ts, rec.boxes, rec.confidence))
+            for i, (f, t, b, c) in enumerate(zip(rec.frames, rec.ts, rec.boxes, rec.confidence, strict=False))
         )
         for kind, vec in (("body", rec.body_vector), ("face", rec.face_vector)):
             if vec is not None:

@@ -67,8 +67,8 @@ def _scores(store: Store, kind: str, queries: np.ndarray, allowed: np.ndarray, k
         return {}
     sims, ids = index.search(queries, min(k, max(len(allowed), 1)), allowed_ids=allowed)
     best: dict[int, float] = {}
-    for row_s, row_i in zip(sims, ids):
-        for s, i in zip(row_s, row_i):
+    for row_s, row_i in zip(sims, ids, strict=False):
+        for s, i in zip(row_s, row_i, strict=False):
             if i >= 0:
                 best[int(i)] = max(best.get(int(i), -1.0), float(s))
     return best

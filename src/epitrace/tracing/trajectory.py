@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from epitrace.store import Store
 from epitrace.store.cases import cameras_by_id, decisions, get_tracks
 from epitrace.store.orm import Thumbnail
-from sqlalchemy import select
 
 VISIT_GAP_S = 30.0  # sightings of one camera closer than this are one visit
 

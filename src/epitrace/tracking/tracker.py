@@ -7,6 +7,7 @@ value, not the library's, crosses the boundary.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+
 import numpy as np
 
 from epitrace.config import TrackerConfig

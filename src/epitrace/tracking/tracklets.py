@@ -58,9 +58,9 @@ def head_region(box: npt.NDArray[np.float32], shape: tuple[int, ...]) -> tuple[i
 
 def _crop(frame: npt.NDArray[np.uint8], x1: float, y1: float, x2: float, y2: float) -> npt.NDArray[np.uint8]:
     h, w = frame.shape[:2]
-    l, t = max(int(x1), 0), max(int(y1), 0)
-    r, b = min(int(np.ceil(x2)), w), min(int(np.ceil(y2)), h)
-    return frame[t:b, l:r].copy()
+    left, top = max(int(x1), 0), max(int(y1), 0)
+    right, bottom = min(int(np.ceil(x2)), w), min(int(np.ceil(y2)), h)
+    return frame[top:bottom, left:right].copy()
 
 
 class TrackletBuilder:
