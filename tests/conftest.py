@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from epitrace.config import Settings
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-PETS = SHARED_DATA / "pets2009_s2l1"
-PETS_VIDEO = PETS / "video" / "vtest.avi"
-PETS_GT = PETS / "PETS2009-S2L1_gt_mot_768x576_frames0001-0400.txt"
+sys.path.insert(0, str(Path(__file__).parent))
+from tests_paths import SHARED_DATA  # noqa: E402
 
 
 def installed_models_dir() -> Path:

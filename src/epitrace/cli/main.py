@@ -24,3 +24,7 @@ app.command("demo")(demo)
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
     setup_logging(verbose)
+
+
+if __name__ == "__main__":
+    app()

@@ -48,6 +48,10 @@ class IngestSettings(StrictModel):
     body_samples: int = Field(4, ge=1, description="Person crops per track averaged into the body vector.")
     thumbnails: int = Field(3, ge=0, description="Thumbnails kept per track.")
     threads: int = Field(2, ge=1, description="CPU threads per model session.")
+    checkpoint_frames: int = Field(50, ge=1, description="Analysed frames between commits (resume points).")
+    cut_s: float = Field(
+        300.0, gt=0, description="Seconds of video after which open tracks are closed and committed, so "
+        "a busy camera still commits; the segments of one person keep the same per-video local id.")
 
 
 class TracingConfig(StrictModel):

@@ -67,17 +67,17 @@ class _Run:
     added: int = 0
     id_offset: int = 0
     previous: Detections | None = None  # detections of the last analysed frame
+    last_cut: int = 0  # frame of the last cut (all tracks closed and committed)
 
 
 class IngestPipeline:
     """Runs decode -> detect -> track -> per-track vectors -> store for one camera's video."""
 
-    def __init__(self, store: Store, models: VisionModels, settings: IngestSettings,
-                 checkpoint_every: int = 50) -> None:
+    def __init__(self, store: Store, models: VisionModels, settings: IngestSettings) -> None:
         self.store = store
         self.models = models
         self.settings = settings
-        self.checkpoint_every = checkpoint_every
+        self.checkpoint_every = settings.checkpoint_frames
 
     def ingest(self, path: Path, camera_id: str, start: datetime, fps: float | None = None,
                to_ground: GroundMapper | None = None, progress: Progress | None = None,
@@ -125,7 +125,7 @@ class IngestPipeline:
                               cfg.min_track_frames, cfg.body_samples, cfg.face_samples,
                               cfg.thumbnails, timer)
         run = _Run(video_id, ctx, TrackletBuilder(max_gap_frames=int(cfg.tracker.lost_buffer_s * fps)),
-                   id_offset=self.store.max_local_id(video_id) + 1)
+                   id_offset=self.store.max_local_id(video_id) + 1, last_cut=resume)
         wall = time.perf_counter()
         last = resume - 1  # last decoded frame
         frames = iter_frames(path, resume)
@@ -169,7 +169,10 @@ class IngestPipeline:
             run.builder.add(index, bgr, tracker.update(run.previous))
         run.analysed += 1
         run.analysed_run += 1
-        if run.analysed % self.checkpoint_every == 0:
+        if index - run.last_cut >= self.settings.cut_s * run.ctx.fps:
+            self._checkpoint(run, index, done=True)  # tracker kept: segments share their local id
+            run.last_cut = index
+        elif run.analysed % self.checkpoint_every == 0:
             self._checkpoint(run, index, done=False)
 
     def _checkpoint(self, run: _Run, index: int, done: bool) -> None:

@@ -1,0 +1,5 @@
+"""`python -m epitrace` runs the CLI."""
+
+from epitrace.cli.main import app
+
+app()
