@@ -151,11 +151,11 @@ class IngestPipeline:
             self.store.fail_video(video_id)
             raise
         self._checkpoint(run, last, done=True)
-        if total and last + 1 < total - 1:
+        if total and last + 1 < total - sampler.step - 1:  # `last` is the last *analysed* frame
             self.store.fail_video(video_id)
             raise VideoError(f"{path}: decoded {last + 1} of the {total} frames the file declares; "
                              "it is truncated (what was decoded is stored)")
-        self.store.finish_video(video_id, frames_total=last + 1,
+        self.store.finish_video(video_id, frames_total=max(total, last + 1),
                                 frames_analysed=self.store.video_state(video_id).frames_analysed)
         return self._result(run, camera_id, resume, last, fps, wall, timer)
 

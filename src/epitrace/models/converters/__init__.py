@@ -19,9 +19,14 @@ def _copy(sources: dict[str, Path], out: Path) -> None:
 
 
 def _tfjs(sources: dict[str, Path], out: Path) -> None:
+    import onnx
+
+    from epitrace.models.converters.heads import keep_output_channels
     from epitrace.models.converters.tfjs_onnx import convert_tfjs_graph
 
     convert_tfjs_graph(sources["graph"], sources["weights"], out)
+    # Persons are COCO class 0: keep only that heatmap channel (same scores, less work).
+    onnx.save(keep_output_channels(onnx.load(out), "keypoints", [0]), out)
 
 
 def _mobilenet(sources: dict[str, Path], out: Path) -> None:
