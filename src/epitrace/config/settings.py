@@ -44,6 +44,12 @@ class IngestSettings(StrictModel):
         640, description="Long side of the person detector input, pixels (multiple of 32); 640 finds "
         "small and side-by-side people that 512 misses (IDF1 0.84 vs 0.79 on PETS) at ~1.5x the cost.")
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
+    cleave_threshold: float = Field(
+        0.6, ge=0, le=1, description="Split a track where its colour similarity across a frame drops below "
+        "this (an identity swap); 0 never splits.")
+    ground_smoothing_s: float = Field(
+        0.7, ge=0, description="Moving-average window over a track's ground positions, seconds: box "
+        "jitter moves feet by ~0.2 m, which splits contacts at the distance limit; 0 disables.")
     min_track_frames: int = Field(3, ge=1, description="Tracks shorter than this are dropped as noise.")
     faces: bool = Field(True, description="Detect and embed faces at ingest (privacy may forbid).")
     face_samples: int = Field(3, ge=0, description="Head crops per track searched for a face.")

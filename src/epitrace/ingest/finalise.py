@@ -31,6 +31,7 @@ class FinaliseContext:
     analysed_step: float
     to_ground: GroundMapper | None
     min_points: int
+    smoothing_points: int  # odd window of the ground-position moving average (1: none)
     body_samples: int
     face_samples: int
     thumbnails: int
@@ -56,6 +57,21 @@ def interpolate_gaps(t: Tracklet, step: float) -> tuple[npt.NDArray[np.int64], n
     out_boxes = np.stack([np.interp(full, frames, boxes[:, j]) for j in range(4)], axis=1)
     out_conf = np.where(np.isin(full, frames), np.interp(full, frames, conf), 0.0)
     return full, out_boxes.astype(np.float32), out_conf.astype(np.float32)
+
+
+def smooth_positions(xy: npt.NDArray[np.float32], window: int) -> npt.NDArray[np.float32]:
+    """Centred moving average of (n, 2) positions (edges padded; NaN rows left as they are)."""
+    if window <= 1 or len(xy) < 2:
+        return xy
+    pad = window // 2
+    kernel = np.ones(window, np.float32) / window
+    out = xy.copy()
+    for d in range(2):
+        padded = np.pad(xy[:, d], (pad, pad), mode="edge")
+        out[:, d] = np.convolve(padded, kernel, mode="valid")
+    bad = ~np.isfinite(xy).all(axis=1)
+    out[bad] = xy[bad]
+    return out
 
 
 def _spread_best(samples: list[Sample], n: int) -> list[Sample]:
@@ -109,7 +125,7 @@ def finalise(t: Tracklet, ctx: FinaliseContext) -> TrackRecord | None:
     ground = None
     if ctx.to_ground is not None:
         feet = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, boxes[:, 3]], axis=1)
-        ground = ctx.to_ground(feet).astype(np.float32)
+        ground = smooth_positions(ctx.to_ground(feet).astype(np.float32), ctx.smoothing_points)
     chosen = _spread_best(t.samples, ctx.body_samples)
     with ctx.timer("embeddings"):
         body = ctx.models.body.embed_crops([s.person for s in chosen]).mean(axis=0)

@@ -7,9 +7,10 @@ from there with a fresh tracker and can neither duplicate nor lose a committed t
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,10 +24,11 @@ from epitrace.ingest.source import VideoError, file_sha256, iter_frames, probe_v
 from epitrace.ingest.timing import StageTimer
 from epitrace.ingest.vision_models import VisionModels
 from epitrace.store import Store, TrackRecord, Video
-from epitrace.tracking import Tracker, Tracklet, TrackletBuilder, make_tracker
+from epitrace.tracking import Tracker, Tracklet, TrackletBuilder, cleave, make_tracker
 from epitrace.vision import Detections
 
 logger = logging.getLogger(__name__)
+SPLIT_ID_BASE = 1_000_000  # local ids of track parts split off at identity swaps start here
 Progress = Callable[[int, int], None]  # (frames done, frames total)
 
 
@@ -68,6 +70,7 @@ class _Run:
     id_offset: int = 0
     previous: Detections | None = None  # detections of the last analysed frame
     last_cut: int = 0  # frame of the last cut (all tracks closed and committed)
+    split_ids: Iterator[int] = field(default_factory=lambda: itertools.count(SPLIT_ID_BASE))
 
 
 class IngestPipeline:
@@ -121,11 +124,13 @@ class IngestPipeline:
         sampler = FrameSampler(fps, cfg.analysed_fps)
         gate = MotionGate(cfg.motion_threshold)
         tracker = make_tracker(cfg.tracker, fps / sampler.step)
+        smoothing = max(1, round(cfg.ground_smoothing_s * fps / sampler.step)) | 1
         ctx = FinaliseContext(self.models, start_ts, fps, sampler.step, to_ground,
-                              cfg.min_track_frames, cfg.body_samples, cfg.face_samples,
+                              cfg.min_track_frames, smoothing, cfg.body_samples, cfg.face_samples,
                               cfg.thumbnails, timer)
         run = _Run(video_id, ctx, TrackletBuilder(max_gap_frames=int(cfg.tracker.lost_buffer_s * fps)),
                    id_offset=self.store.max_local_id(video_id) + 1, last_cut=resume)
+        run.split_ids = itertools.count(SPLIT_ID_BASE + run.id_offset)
         wall = time.perf_counter()
         last = resume - 1  # last decoded frame
         frames = iter_frames(path, resume)
@@ -180,9 +185,12 @@ class IngestPipeline:
         finished: list[Tracklet] = run.builder.pop_all() if done else run.builder.pop_finished(index)
         for tracklet in finished:
             tracklet.local_id += run.id_offset
-            record = finalise(tracklet, run.ctx)
-            if record is not None:
-                run.pending.append(record)
+            parts = cleave(tracklet, run.split_ids.__next__, self.settings.cleave_threshold) \
+                if self.settings.cleave_threshold > 0 else [tracklet]
+            for part in parts:
+                record = finalise(part, run.ctx)
+                if record is not None:
+                    run.pending.append(record)
         earliest = None if done else run.builder.earliest_active_frame()
         safe = index + 1 if earliest is None else earliest
         ready = [r for r in run.pending if int(r.frames[-1]) < safe]

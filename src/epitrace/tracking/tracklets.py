@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from epitrace.tracking.signature import colour_signature
 from epitrace.vision.types import Detections
 
 
@@ -34,6 +35,7 @@ class Tracklet:
     boxes: list[npt.NDArray[np.float32]] = field(default_factory=list)
     confidence: list[float] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
+    signatures: list[npt.NDArray[np.float32]] = field(default_factory=list)  # one per point
 
     @property
     def start_frame(self) -> int:
@@ -86,6 +88,7 @@ class TrackletBuilder:
             t.frames.append(frame_index)
             t.boxes.append(box.copy())
             t.confidence.append(float(tracked.confidence[i]))
+            t.signatures.append(colour_signature(_crop(frame, *box)))
             if (len(t.frames) - 1) % self.sample_every == 0:
                 self._sample(t, frame_index, frame, box, float(tracked.confidence[i]))
 
