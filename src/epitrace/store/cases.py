@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from epitrace.store.orm import (
     Camera,
@@ -82,6 +82,26 @@ def tracks_in_scope(store: Store, *, start_ts: float, end_ts: float,
         if cameras is not None:
             q = q.where(Track.camera_id.in_(cameras))
         return list(s.scalars(q))
+
+
+def _scope_clause(start_ts: float, end_ts: float, cameras: list[str] | None):  # type: ignore[no-untyped-def]
+    clause = and_(Track.start_ts <= end_ts, Track.end_ts >= start_ts)
+    return clause if cameras is None else and_(clause, Track.camera_id.in_(cameras))
+
+
+def count_in_scope(store: Store, *, start_ts: float, end_ts: float, cameras: list[str] | None) -> int:
+    with store.db.session() as s:
+        return int(s.scalar(select(func.count(Track.id)).where(_scope_clause(start_ts, end_ts, cameras))) or 0)
+
+
+def ids_in_scope(store: Store, *, start_ts: float, end_ts: float, cameras: list[str] | None,
+                 among: list[int] | None = None) -> np.ndarray:
+    """Track ids in the window and scope (optionally only those in `among`), as int64."""
+    with store.db.session() as s:
+        q = select(Track.id).where(_scope_clause(start_ts, end_ts, cameras))
+        if among is not None:
+            q = q.where(Track.id.in_(among))
+        return np.fromiter(s.scalars(q), np.int64)
 
 
 def get_tracks(store: Store, *, track_ids: list[int]) -> dict[int, Track]:

@@ -15,15 +15,16 @@ from epitrace.config import TracingConfig
 from epitrace.store import Store
 from epitrace.store.cases import (
     cameras_by_id,
+    count_in_scope,
     decisions,
     get_case,
     get_subject,
     get_tracks,
+    ids_in_scope,
     query_vectors,
     track_vector,
-    tracks_in_scope,
 )
-from epitrace.store.orm import Track
+from epitrace.store.orm import Case, Track
 from epitrace.tracing.spacetime import SpeedBound, feasible
 
 
@@ -59,19 +60,61 @@ def _refined_queries(store: Store, subject_id: int, kind: str, confirmed: list[i
     return np.stack(vectors).astype(np.float32)
 
 
-def _scores(store: Store, kind: str, queries: np.ndarray, allowed: np.ndarray, k: int) -> dict[int, float]:
-    """Best similarity of each allowed track to any query vector."""
+SELECTOR_MAX = 200_000  # scopes up to this many tracks are filtered inside FAISS
+
+
+def _scores(store: Store, kind: str, queries: np.ndarray, k: int, scope: _Scope) -> dict[int, float]:
+    """Best similarity of each in-scope track to any query vector (top `k` per query).
+
+    Small scopes are filtered inside the index (an id selector); large ones are searched
+    unfiltered with a larger k and filtered afterwards in SQL, which avoids loading
+    hundreds of thousands of ids for a case that covers most of the footage.
+    """
     try:
         index = store.index(kind)
     except LookupError:
         return {}
-    sims, ids = index.search(queries, min(k, max(len(allowed), 1)), allowed_ids=allowed)
+    if scope.allowed is not None:
+        sims, ids = index.search(queries, min(k, max(len(scope.allowed), 1)), allowed_ids=scope.allowed)
+    else:
+        wide = min(len(index), int(k / max(scope.share, 0.05)) + k)
+        sims, ids = index.search(queries, wide)
+        keep = set(scope.filter(np.unique(ids[ids >= 0]).tolist()).tolist())
+        sims = np.where(np.isin(ids, list(keep)), sims, -2.0)
     best: dict[int, float] = {}
-    for row_s, row_i in zip(sims, ids, strict=False):
-        for s, i in zip(row_s, row_i, strict=False):
-            if i >= 0:
-                best[int(i)] = max(best.get(int(i), -1.0), float(s))
-    return best
+    for row_s, row_i in zip(sims, ids, strict=True):
+        for sim, i in zip(row_s, row_i, strict=True):
+            if i >= 0 and sim > -2.0:
+                best[int(i)] = max(best.get(int(i), -1.0), float(sim))
+    return dict(sorted(best.items(), key=lambda kv: -kv[1])[:k])
+
+
+@dataclass
+class _Scope:
+    """The case's window and camera scope minus rejected sightings, as ids or as a filter."""
+
+    store: Store
+    start_ts: float
+    end_ts: float
+    cameras: list[str] | None
+    rejected: set[int]
+    allowed: np.ndarray | None = None  # set when the scope is small enough for a selector
+    share: float = 1.0  # in-scope share of all tracks
+
+    @classmethod
+    def of(cls, store: Store, case: Case, rejected: set[int]) -> _Scope:
+        scope = cls(store, case.window_start_ts, case.window_end_ts, case.camera_scope, rejected)
+        n_scope = count_in_scope(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras)
+        scope.share = n_scope / max(store.count_tracks(), 1)
+        if n_scope <= SELECTOR_MAX or scope.share < 0.5:
+            ids = ids_in_scope(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras)
+            scope.allowed = ids[~np.isin(ids, list(rejected))]
+        return scope
+
+    def filter(self, ids: list[int]) -> np.ndarray:
+        kept = ids_in_scope(self.store, start_ts=self.start_ts, end_ts=self.end_ts, cameras=self.cameras,
+                            among=ids)
+        return kept[~np.isin(kept, list(self.rejected))]
 
 
 def search_subject(store: Store, *, case_id: str, subject_id: int, config: TracingConfig) -> list[Candidate]:
@@ -80,16 +123,15 @@ def search_subject(store: Store, *, case_id: str, subject_id: int, config: Traci
     subject = get_subject(store, case_id=case_id, subject_id=subject_id)
     decided = decisions(store, subject_id=subject_id)
     confirmed = [t for t, d in decided.items() if d == "confirmed"]
-    pool = tracks_in_scope(store, start_ts=case.window_start_ts, end_ts=case.window_end_ts,
-                           cameras=case.camera_scope)
-    allowed = np.array([t.id for t in pool if decided.get(t.id) != "rejected"], np.int64)
     body_q = _refined_queries(store, subject_id, "body", confirmed)
     face_q = _refined_queries(store, subject_id, "face", confirmed) if subject.face_consent else None
     if body_q is None and face_q is None:
         raise LookupError(f"subject {subject_id} is not enrolled: add a photo or pick a sighting")
-    body = _scores(store, "body", body_q, allowed, config.max_candidates) if body_q is not None else {}
-    face = _scores(store, "face", face_q, allowed, config.max_candidates) if face_q is not None else {}
-    tracks = {t.id: t for t in pool}
+    scope = _Scope.of(store, case, {t for t, d in decided.items() if d == "rejected"})
+    k = config.max_candidates
+    body = _scores(store, "body", body_q, k, scope) if body_q is not None else {}
+    face = _scores(store, "face", face_q, k, scope) if face_q is not None else {}
+    tracks = get_tracks(store, track_ids=list(set(body) | set(face)))
     anchors = list(get_tracks(store, track_ids=confirmed).values())
     cameras = cameras_by_id(store)
     bound = SpeedBound(config.max_speed_mps, config.slack_m)
