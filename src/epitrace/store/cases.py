@@ -97,11 +97,11 @@ def count_in_scope(store: Store, *, start_ts: float, end_ts: float, cameras: lis
 def ids_in_scope(store: Store, *, start_ts: float, end_ts: float, cameras: list[str] | None,
                  among: list[int] | None = None) -> np.ndarray:
     """Track ids in the window and scope (optionally only those in `among`), as int64."""
-    with store.db.session() as s:
-        q = select(Track.id).where(_scope_clause(start_ts, end_ts, cameras))
-        if among is not None:
-            q = q.where(Track.id.in_(among))
-        return np.fromiter(s.scalars(q), np.int64)
+    q = select(Track.id).where(_scope_clause(start_ts, end_ts, cameras))
+    if among is not None:
+        q = q.where(Track.id.in_(among))
+    with store.db.engine.connect() as conn:  # Core, not ORM: this can be 100,000s of rows
+        return np.fromiter((row[0] for row in conn.execute(q)), np.int64)
 
 
 def get_tracks(store: Store, *, track_ids: list[int]) -> dict[int, Track]:

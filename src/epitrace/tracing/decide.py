@@ -5,7 +5,7 @@ from __future__ import annotations
 from epitrace.config import TracingConfig
 from epitrace.store import Store
 from epitrace.store.cases import get_case, get_subject, get_tracks, set_decision
-from epitrace.tracing.search import Candidate, search_subject
+from epitrace.tracing.search import Candidate, case_scope, search_subject
 
 
 def _decide(store: Store, case_id: str, subject_id: int, track_id: int, decision: str,
@@ -32,11 +32,12 @@ def reject(store: Store, *, case_id: str, subject_id: int, track_id: int, user: 
 def trace_case(store: Store, *, case_id: str, config: TracingConfig) -> dict[int, list[Candidate]]:
     """Search every enrolled subject of the case (up to 10) in one call."""
     case = get_case(store, case_id=case_id)
+    scope = case_scope(store, case_id=case_id)
     results: dict[int, list[Candidate]] = {}
     for subject in case.subjects:
         try:
             results[subject.id] = search_subject(store, case_id=case_id, subject_id=subject.id,
-                                                 config=config)
+                                                 config=config, scope=scope)
         except LookupError:
             results[subject.id] = []  # not enrolled yet
     return results

@@ -102,14 +102,21 @@ class _Scope:
     share: float = 1.0  # in-scope share of all tracks
 
     @classmethod
-    def of(cls, store: Store, case: Case, rejected: set[int]) -> _Scope:
-        scope = cls(store, case.window_start_ts, case.window_end_ts, case.camera_scope, rejected)
+    def of(cls, store: Store, case: Case) -> _Scope:
+        """The case's scope, computed once and shared by all its subjects."""
+        scope = cls(store, case.window_start_ts, case.window_end_ts, case.camera_scope, set())
         n_scope = count_in_scope(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras)
         scope.share = n_scope / max(store.count_tracks(), 1)
         if n_scope <= SELECTOR_MAX or scope.share < 0.5:
-            ids = ids_in_scope(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras)
-            scope.allowed = ids[~np.isin(ids, list(rejected))]
+            scope.allowed = ids_in_scope(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras)
         return scope
+
+    def without(self, rejected: set[int]) -> _Scope:
+        """This scope minus one subject's rejected sightings."""
+        if not rejected:
+            return self
+        allowed = None if self.allowed is None else self.allowed[~np.isin(self.allowed, list(rejected))]
+        return _Scope(self.store, self.start_ts, self.end_ts, self.cameras, rejected, allowed, self.share)
 
     def filter(self, ids: list[int]) -> np.ndarray:
         kept = ids_in_scope(self.store, start_ts=self.start_ts, end_ts=self.end_ts, cameras=self.cameras,
@@ -117,8 +124,12 @@ class _Scope:
         return kept[~np.isin(kept, list(self.rejected))]
 
 
-def search_subject(store: Store, *, case_id: str, subject_id: int, config: TracingConfig) -> list[Candidate]:
-    """Ranked candidates for one subject (best first), impossible ones removed."""
+def search_subject(store: Store, *, case_id: str, subject_id: int, config: TracingConfig,
+                   scope: _Scope | None = None) -> list[Candidate]:
+    """Ranked candidates for one subject (best first), impossible ones removed.
+
+    `scope` (from `case_scope`) lets several subjects of one case share the scope lookup.
+    """
     case = get_case(store, case_id=case_id)
     subject = get_subject(store, case_id=case_id, subject_id=subject_id)
     decided = decisions(store, subject_id=subject_id)
@@ -127,7 +138,7 @@ def search_subject(store: Store, *, case_id: str, subject_id: int, config: Traci
     face_q = _refined_queries(store, subject_id, "face", confirmed) if subject.face_consent else None
     if body_q is None and face_q is None:
         raise LookupError(f"subject {subject_id} is not enrolled: add a photo or pick a sighting")
-    scope = _Scope.of(store, case, {t for t, d in decided.items() if d == "rejected"})
+    scope = (scope or _Scope.of(store, case)).without({t for t, d in decided.items() if d == "rejected"})
     k = config.max_candidates
     body = _scores(store, "body", body_q, k, scope) if body_q is not None else {}
     face = _scores(store, "face", face_q, k, scope) if face_q is not None else {}
@@ -151,3 +162,8 @@ def search_subject(store: Store, *, case_id: str, subject_id: int, config: Traci
                              decided.get(track_id)))
     out.sort(key=lambda c: (c.decision != "confirmed", -c.score))
     return out[: config.max_candidates]
+
+
+def case_scope(store: Store, *, case_id: str) -> _Scope:
+    """The searchable scope of a case (window x cameras), to share between its subjects."""
+    return _Scope.of(store, get_case(store, case_id=case_id))
