@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from epitrace.config import get_settings
 
 DEMO_CAMERA = "pets-view001"
 DEMO_START = "2009-03-01T09:00:00+00:00"
+DEMO_CASE_TITLE = "PETS 2009 demo"
 
 
 def demo_cameras_yaml() -> Path:
@@ -40,3 +41,58 @@ def demo(video: Path = typer.Option(..., "--video", help="PETS 2009 vtest.avi.")
         console.print(f"  time span {summary['start']} -> {summary['end']} UTC")
     console.print(f"  faces found: {summary['faces']}; masks: {summary['mask']} with, "
                   f"{summary['no_mask']} without, {summary['unknown']} unknown")
+    with friendly_errors():
+        trace_demo_pedestrian(store, settings)
+
+
+def trace_demo_pedestrian(store, settings) -> None:  # type: ignore[no-untyped-def]
+    """Open (or reuse) the demo case, enrol the longest-seen pedestrian by a picked sighting
+    (no face consent), confirm the sightings the search finds above threshold, list contacts
+    and write the report."""
+    from sqlalchemy import select
+
+    from epitrace.config import get_policy
+    from epitrace.contacts import find_contacts
+    from epitrace.reports import gather, write_report
+    from epitrace.store.cases import find_cases
+    from epitrace.store.orm import Track
+    from epitrace.tracing import add_subject, confirm, enrol_track, new_case, search_subject
+
+    with store.db.session() as s:
+        picked = s.scalars(select(Track).where(Track.camera_id == DEMO_CAMERA)
+                           .order_by((Track.end_ts - Track.start_ts).desc())).first()
+    if picked is None:
+        console.print("no sighting to trace")
+        return
+    case = next((c for c in find_cases(store, text=DEMO_CASE_TITLE) if c.title == DEMO_CASE_TITLE), None)
+    if case is None:
+        case = new_case(store, legal_basis="Demonstration on PETS 2009 research footage (no real patient)",
+                        onset=datetime.fromisoformat(DEMO_START) + timedelta(days=1),
+                        isolation=datetime.fromisoformat(DEMO_START) + timedelta(days=2), cameras=[DEMO_CAMERA],
+                        title=DEMO_CASE_TITLE, user="demo")
+        subject = add_subject(store, case_id=case.id, label="pedestrian-1", face_consent=False)
+        enrol_track(store, case_id=case.id, subject_id=subject.id, track_id=picked.id)
+        confirm(store, case_id=case.id, subject_id=subject.id, track_id=picked.id, user="demo")
+        for c in search_subject(store, case_id=case.id, subject_id=subject.id, config=settings.tracing):
+            if c.match and c.decision is None:  # a real investigator reviews these one by one
+                confirm(store, case_id=case.id, subject_id=subject.id, track_id=c.track_id, user="demo",
+                        score=c.score)
+    subject = store_subject(store, case.id)
+    policy = get_policy("cdc")
+    from epitrace.store.cases import decisions
+
+    confirmed = [t for t, d in decisions(store, subject_id=subject).items() if d == "confirmed"]
+    contacts = find_contacts(store, confirmed, policy)
+    people = {c.person_id for c in contacts}
+    console.print(f"[bold]demo case {case.id}[/]: pedestrian traced by silhouette and clothing only "
+                  f"(no face consent): {len(confirmed)} confirmed sighting(s); {len(people)} contact(s) "
+                  f"within {policy.distance_m} m")
+    html, pdf = write_report(gather(store, case_id=case.id, policy=policy), settings.home / "reports")
+    console.print(f"report: {html}\n        {pdf}")
+    console.print(f"next: epitrace case trace {case.id}  |  epitrace case contacts {case.id}")
+
+
+def store_subject(store, case_id: str) -> int:  # type: ignore[no-untyped-def]
+    from epitrace.store.cases import get_case
+
+    return get_case(store, case_id=case_id).subjects[0].id

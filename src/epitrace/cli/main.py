@@ -8,6 +8,7 @@ from epitrace.cli import bench_cmd, cameras_cmd, case_cmd, case_output_cmd, eval
 from epitrace.cli.common import setup_logging
 from epitrace.cli.demo_cmd import demo
 from epitrace.cli.ingest_cmd import ingest
+from epitrace.cli.sightings_cmd import sightings
 
 app = typer.Typer(help="EpiTrace: CCTV contact tracing with privacy built in.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False)
@@ -19,6 +20,8 @@ app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(bench_cmd.app, name="bench")
 app.command("ingest")(ingest)
 app.command("demo")(demo)
+app.command("sightings")(sightings)
+app.command("trace", help="Trace every subject of a case at once (same as `case trace`).")(case_cmd.trace)
 
 
 @app.callback()

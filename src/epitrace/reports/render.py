@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from epitrace.contacts import Contact
 from epitrace.reports.data import ReportData
 from epitrace.reports.plots import contact_graph_png, route_png, timeline_png
 
@@ -36,11 +37,27 @@ def figures(data: ReportData) -> dict[str, bytes]:
     return out
 
 
+def people(contacts: list[Contact]) -> list[dict[str, object]]:
+    """One row per contact person (tracks merged across cameras), most exposed first."""
+    rows: dict[int, dict[str, object]] = {}
+    for c in contacts:
+        row = rows.setdefault(c.person_id, {
+            "person_id": c.person_id, "cameras": set(), "episodes": 0, "exposure_s": c.person_exposure_s,
+            "min_distance_m": None, "subject_mask": c.subject_mask.state, "contact_mask": c.contact_mask.state,
+            "risk": c.risk, "calibrated": c.calibrated, "track": c.contact_track_id})
+        row["cameras"].add(c.camera_id)  # type: ignore[attr-defined]
+        row["episodes"] = int(row["episodes"]) + len(c.episodes)  # type: ignore[call-overload]
+        if c.min_distance_m is not None:
+            best = row["min_distance_m"]
+            row["min_distance_m"] = c.min_distance_m if best is None else min(best, c.min_distance_m)  # type: ignore[type-var]
+    return sorted(rows.values(), key=lambda r: -float(r["exposure_s"]))  # type: ignore[arg-type]
+
+
 def render_html(data: ReportData, figs: dict[str, bytes]) -> str:
     env = Environment(loader=PackageLoader("epitrace.reports", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
     subjects = [{"id": s.id, "label": s.label, "face_consent": s.face_consent, "visits": s.visits,
-                 "contacts": sorted(s.contacts, key=lambda c: -c.person_exposure_s),
+                 "contacts": people(s.contacts),
                  "thumbs": [_b64(t) for t in s.thumbnails]} for s in data.subjects]
     return env.get_template("case_report.html.j2").render(
         case=data.case, policy=data.policy, subjects=subjects, when=_when,
@@ -72,10 +89,11 @@ def render_pdf(data: ReportData, figs: dict[str, bytes], path: Path) -> None:
             lines.append(f"Subject {s.label}: {len(s.visits)} visit(s), {len(s.contacts)} contact track(s)")
             for n, v in enumerate(s.visits, 1):
                 lines.append(f"   {n}. {v.camera_name}  {_when(v.entry_ts)} -> {_when(v.exit_ts)[11:]}")
-            for c in sorted(s.contacts, key=lambda c: -c.person_exposure_s)[:25]:
-                dist = f"{c.min_distance_m:.2f} m" if c.min_distance_m is not None else "co-presence"
-                lines.append(f"   P{c.person_id} on {c.camera_id}: {c.exposure_s:.0f} s, closest {dist}, "
-                             f"masks {c.subject_mask.state}/{c.contact_mask.state}, risk {c.risk}")
+            for c in people(s.contacts)[:30]:
+                dist = f"{c['min_distance_m']:.2f} m" if c["min_distance_m"] is not None else "co-presence"
+                lines.append(f"   P{c['person_id']} ({', '.join(sorted(c['cameras']))}): "  # type: ignore[call-overload]
+                             f"{c['exposure_s']:.0f} s, closest {dist}, masks "
+                             f"{c['subject_mask']}/{c['contact_mask']}, risk {c['risk']}")
         lines += ["", "Faces of everyone except confirmed subjects are mosaicked in all evidence."]
         fig.text(0.06, 0.96, "\n".join(lines), va="top", family="monospace", fontsize=7.5)
         pdf.savefig(fig)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from epitrace.config import TracingConfig
 from epitrace.store import Store
-from epitrace.store.cases import get_case, get_subject, get_tracks, set_decision
-from epitrace.tracing.search import Candidate, case_scope, search_subject
+from epitrace.store.cases import get_case, get_subject, get_tracks, query_vectors, set_decision
+from epitrace.tracing.search import Candidate, search_subjects
 
 
 def _decide(store: Store, case_id: str, subject_id: int, track_id: int, decision: str,
@@ -30,14 +30,15 @@ def reject(store: Store, *, case_id: str, subject_id: int, track_id: int, user: 
 
 
 def trace_case(store: Store, *, case_id: str, config: TracingConfig) -> dict[int, list[Candidate]]:
-    """Search every enrolled subject of the case (up to 10) in one call."""
+    """Search every enrolled subject of the case (up to 10) in one batched search."""
     case = get_case(store, case_id=case_id)
-    scope = case_scope(store, case_id=case_id)
-    results: dict[int, list[Candidate]] = {}
+    enrolled, results = [], {}
     for subject in case.subjects:
-        try:
-            results[subject.id] = search_subject(store, case_id=case_id, subject_id=subject.id,
-                                                 config=config, scope=scope)
-        except LookupError:
+        if query_vectors(store, subject_id=subject.id, kind="body") or query_vectors(
+                store, subject_id=subject.id, kind="face"):
+            enrolled.append(subject.id)
+        else:
             results[subject.id] = []  # not enrolled yet
-    return results
+    if enrolled:
+        results.update(search_subjects(store, case_id=case_id, subject_ids=enrolled, config=config))
+    return dict(sorted(results.items()))

@@ -63,93 +63,108 @@ def _refined_queries(store: Store, subject_id: int, kind: str, confirmed: list[i
 SELECTOR_MAX = 200_000  # scopes up to this many tracks are filtered inside FAISS
 
 
-def _scores(store: Store, kind: str, queries: np.ndarray, k: int, scope: _Scope) -> dict[int, float]:
-    """Best similarity of each in-scope track to any query vector (top `k` per query).
-
-    Small scopes are filtered inside the index (an id selector); large ones are searched
-    unfiltered with a larger k and filtered afterwards in SQL, which avoids loading
-    hundreds of thousands of ids for a case that covers most of the footage.
-    """
-    try:
-        index = store.index(kind)
-    except LookupError:
-        return {}
-    if scope.allowed is not None:
-        sims, ids = index.search(queries, min(k, max(len(scope.allowed), 1)), allowed_ids=scope.allowed)
-    else:
-        wide = min(len(index), int(k / max(scope.share, 0.05)) + k)
-        sims, ids = index.search(queries, wide)
-        keep = set(scope.filter(np.unique(ids[ids >= 0]).tolist()).tolist())
-        sims = np.where(np.isin(ids, list(keep)), sims, -2.0)
-    best: dict[int, float] = {}
-    for row_s, row_i in zip(sims, ids, strict=True):
-        for sim, i in zip(row_s, row_i, strict=True):
-            if i >= 0 and sim > -2.0:
-                best[int(i)] = max(best.get(int(i), -1.0), float(sim))
-    return dict(sorted(best.items(), key=lambda kv: -kv[1])[:k])
-
-
 @dataclass
 class _Scope:
-    """The case's window and camera scope minus rejected sightings, as ids or as a filter."""
+    """The case's window and camera scope, as ids (small scopes) or as a SQL filter (large)."""
 
     store: Store
     start_ts: float
     end_ts: float
     cameras: list[str] | None
-    rejected: set[int]
     allowed: np.ndarray | None = None  # set when the scope is small enough for a selector
     share: float = 1.0  # in-scope share of all tracks
 
     @classmethod
     def of(cls, store: Store, case: Case) -> _Scope:
         """The case's scope, computed once and shared by all its subjects."""
-        scope = cls(store, case.window_start_ts, case.window_end_ts, case.camera_scope, set())
+        scope = cls(store, case.window_start_ts, case.window_end_ts, case.camera_scope)
         n_scope = count_in_scope(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras)
         scope.share = n_scope / max(store.count_tracks(), 1)
         if n_scope <= SELECTOR_MAX or scope.share < 0.5:
             scope.allowed = ids_in_scope(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras)
         return scope
 
-    def without(self, rejected: set[int]) -> _Scope:
-        """This scope minus one subject's rejected sightings."""
-        if not rejected:
-            return self
-        allowed = None if self.allowed is None else self.allowed[~np.isin(self.allowed, list(rejected))]
-        return _Scope(self.store, self.start_ts, self.end_ts, self.cameras, rejected, allowed, self.share)
-
-    def filter(self, ids: list[int]) -> np.ndarray:
-        kept = ids_in_scope(self.store, start_ts=self.start_ts, end_ts=self.end_ts, cameras=self.cameras,
-                            among=ids)
-        return kept[~np.isin(kept, list(self.rejected))]
+    def filter(self, ids: list[int]) -> set[int]:
+        if self.allowed is not None:
+            return set(ids) & set(self.allowed.tolist())
+        kept = ids_in_scope(self.store, start_ts=self.start_ts, end_ts=self.end_ts, cameras=self.cameras, among=ids)
+        return set(kept.tolist())
 
 
-def search_subject(store: Store, *, case_id: str, subject_id: int, config: TracingConfig,
-                   scope: _Scope | None = None) -> list[Candidate]:
-    """Ranked candidates for one subject (best first), impossible ones removed.
+@dataclass
+class _Query:
+    """One subject's search input: its query vectors and its earlier decisions."""
 
-    `scope` (from `case_scope`) lets several subjects of one case share the scope lookup.
-    """
-    case = get_case(store, case_id=case_id)
+    subject_id: int
+    decided: dict[int, str]
+    body: np.ndarray | None
+    face: np.ndarray | None
+
+    @property
+    def confirmed(self) -> list[int]:
+        return [t for t, d in self.decided.items() if d == "confirmed"]
+
+    @property
+    def rejected(self) -> set[int]:
+        return {t for t, d in self.decided.items() if d == "rejected"}
+
+
+def _query(store: Store, case_id: str, subject_id: int) -> _Query:
     subject = get_subject(store, case_id=case_id, subject_id=subject_id)
     decided = decisions(store, subject_id=subject_id)
     confirmed = [t for t, d in decided.items() if d == "confirmed"]
-    body_q = _refined_queries(store, subject_id, "body", confirmed)
-    face_q = _refined_queries(store, subject_id, "face", confirmed) if subject.face_consent else None
-    if body_q is None and face_q is None:
+    body = _refined_queries(store, subject_id, "body", confirmed)
+    face = _refined_queries(store, subject_id, "face", confirmed) if subject.face_consent else None
+    if body is None and face is None:
         raise LookupError(f"subject {subject_id} is not enrolled: add a photo or pick a sighting")
-    scope = (scope or _Scope.of(store, case)).without({t for t, d in decided.items() if d == "rejected"})
-    k = config.max_candidates
-    body = _scores(store, "body", body_q, k, scope) if body_q is not None else {}
-    face = _scores(store, "face", face_q, k, scope) if face_q is not None else {}
-    tracks = get_tracks(store, track_ids=list(set(body) | set(face)))
-    anchors = list(get_tracks(store, track_ids=confirmed).values())
-    cameras = cameras_by_id(store)
+    return _Query(subject_id, decided, body, face)
+
+
+def _batch_scores(store: Store, kind: str, queries: list[np.ndarray | None], k: int,
+                  scope: _Scope, rejected: list[set[int]]) -> list[dict[int, float]]:
+    """Per subject, best similarity of each in-scope track to any of its query vectors.
+
+    All subjects' vectors go to the index in one search: a flat index is read from memory
+    once per call, so ten subjects cost little more than one. Small scopes are filtered inside
+    the index (an id selector); large ones are searched with a larger k and filtered in SQL.
+    """
+    out: list[dict[int, float]] = [{} for _ in queries]
+    rows = [(n, q) for n, q in enumerate(queries) if q is not None]
+    if not rows:
+        return out
+    try:
+        index = store.index(kind)
+    except LookupError:
+        return out
+    stacked = np.concatenate([q for _, q in rows])
+    owner = np.concatenate([np.full(len(q), n) for n, q in rows])
+    extra = max((len(r) for r in rejected), default=0)
+    if scope.allowed is not None:
+        wide = min(k + extra, max(len(scope.allowed), 1))
+        sims, ids = index.search(stacked, wide, allowed_ids=scope.allowed)
+        in_scope = None
+    else:
+        wide = min(len(index), int(k / max(scope.share, 0.05)) + k + extra)
+        sims, ids = index.search(stacked, wide)
+        in_scope = scope.filter(np.unique(ids[ids >= 0]).tolist())
+    for row_s, row_i, n in zip(sims, ids, owner, strict=True):
+        best = out[int(n)]
+        for sim, i in zip(row_s, row_i, strict=True):
+            i = int(i)
+            if i < 0 or i in rejected[int(n)] or (in_scope is not None and i not in in_scope):
+                continue
+            best[i] = max(best.get(i, -1.0), float(sim))
+    return [dict(sorted(b.items(), key=lambda kv: -kv[1])[:k]) for b in out]
+
+
+def _candidates(store: Store, q: _Query, body: dict[int, float], face: dict[int, float],
+                config: TracingConfig, tracks: dict[int, Track], anchors: list[Track],
+                cameras: dict[str, object]) -> list[Candidate]:
     bound = SpeedBound(config.max_speed_mps, config.slack_m)
     out = []
     for track_id in set(body) | set(face):
-        track: Track = tracks[track_id]
-        if not all(feasible(track, a, cameras, bound) for a in anchors):
+        track = tracks[track_id]
+        if not all(feasible(track, a, cameras, bound) for a in anchors):  # type: ignore[arg-type]
             continue
         parts = []
         if track_id in body:
@@ -157,13 +172,34 @@ def search_subject(store: Store, *, case_id: str, subject_id: int, config: Traci
         if track_id in face:
             parts.append(_calibrated(face[track_id], config.face_threshold))
         score = max(parts)
-        out.append(Candidate(track_id, track.camera_id, track.start_ts, track.end_ts,
-                             body.get(track_id), face.get(track_id), score, score >= 0.5,
-                             decided.get(track_id)))
+        out.append(Candidate(track_id, track.camera_id, track.start_ts, track.end_ts, body.get(track_id),
+                             face.get(track_id), score, score >= 0.5, q.decided.get(track_id)))
     out.sort(key=lambda c: (c.decision != "confirmed", -c.score))
     return out[: config.max_candidates]
 
 
-def case_scope(store: Store, *, case_id: str) -> _Scope:
-    """The searchable scope of a case (window x cameras), to share between its subjects."""
-    return _Scope.of(store, get_case(store, case_id=case_id))
+def search_subjects(store: Store, *, case_id: str, subject_ids: list[int],
+                    config: TracingConfig) -> dict[int, list[Candidate]]:
+    """Ranked candidates (best first, impossible ones removed) for several subjects of a case.
+
+    Raises LookupError for a subject that is not enrolled.
+    """
+    case = get_case(store, case_id=case_id)
+    scope = _Scope.of(store, case)
+    queries = [_query(store, case_id, sid) for sid in subject_ids]
+    rejected = [q.rejected for q in queries]
+    k = config.max_candidates
+    body = _batch_scores(store, "body", [q.body for q in queries], k, scope, rejected)
+    face = _batch_scores(store, "face", [q.face for q in queries], k, scope, rejected)
+    wanted = {t for b, f in zip(body, face, strict=True) for t in (*b, *f)}
+    wanted |= {t for q in queries for t in q.confirmed}
+    tracks = get_tracks(store, track_ids=list(wanted))
+    cameras = cameras_by_id(store)
+    return {q.subject_id: _candidates(store, q, b, f, config, tracks,
+                                      [tracks[t] for t in q.confirmed if t in tracks], cameras)  # type: ignore[arg-type]
+            for q, b, f in zip(queries, body, face, strict=True)}
+
+
+def search_subject(store: Store, *, case_id: str, subject_id: int, config: TracingConfig) -> list[Candidate]:
+    """Ranked candidates for one subject (best first), impossible ones removed."""
+    return search_subjects(store, case_id=case_id, subject_ids=[subject_id], config=config)[subject_id]
