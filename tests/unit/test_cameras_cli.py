@@ -88,3 +88,26 @@ def test_cameras_yaml_import(tmp_path: Path) -> None:
     result = runner.invoke(app, ["cameras", "import", str(yaml_file)])
     assert result.exit_code == 2 and "Mars/Olympus" in result.output
     assert "c1" not in runner.invoke(app, ["cameras", "list"]).output  # all or nothing
+
+
+def test_folder_plan_orders_files_and_chains_start_times(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    from epitrace.cli.ingest_cmd import folder_plan, parse_start
+
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    for name, frames in (("b.avi", 14), ("a.avi", 21), ("gate_20260301-101500.avi", 7)):
+        writer = cv2.VideoWriter(str(folder / name), cv2.VideoWriter_fourcc(*"MJPG"), 7, (64, 48))
+        for _ in range(frames):
+            writer.write(np.zeros((48, 64, 3), np.uint8))
+        writer.release()
+    (folder / "notes.txt").write_text("not a video")
+    plan = folder_plan(folder, parse_start("2026-03-01T10:00:00+09:00"), None)
+    assert [p.name for p, _ in plan] == ["a.avi", "b.avi", "gate_20260301-101500.avi"]
+    assert [t.isoformat() for _, t in plan] == [
+        "2026-03-01T10:00:00+09:00",  # --start
+        "2026-03-01T10:00:03+09:00",  # after a.avi's 21 frames at 7 fps
+        "2026-03-01T10:15:00+09:00",  # from its name
+    ]
