@@ -100,7 +100,8 @@ def contact_graph_png(subjects: list[str], contacts: list[tuple[str, str, str, f
         ax.annotate(f"{seconds / 60:.1f} min", ((x1 + x2) / 2, (y1 + y2) / 2), fontsize=7)
     for s in subjects:
         ax.scatter(*pos[s], s=400, color="#2c3e50", zorder=3)
-        ax.annotate(s, pos[s], color="white", ha="center", va="center", fontsize=8, zorder=4)
+        ax.annotate(s, pos[s], color="#2c3e50", ha="center", va="top", fontsize=9, fontweight="bold",
+                    xytext=(0, -14), textcoords="offset points", zorder=4)
     for p in people:
         ax.scatter(*pos[p], s=250, color="#ecf0f1", edgecolors="#7f8c8d", zorder=3)
         ax.annotate(p, pos[p], ha="center", va="center", fontsize=7, zorder=4)
