@@ -111,3 +111,14 @@ def test_folder_plan_orders_files_and_chains_start_times(tmp_path: Path) -> None
         "2026-03-01T10:00:03+09:00",  # after a.avi's 21 frames at 7 fps
         "2026-03-01T10:15:00+09:00",  # from its name
     ]
+
+
+def test_case_actions_are_audited_and_the_chain_verifies() -> None:
+    opened = runner.invoke(app, ["case", "new", "--legal-basis", "IDCPA art. 76-2", "--onset",
+                                 "2026-03-01T00:00:00+09:00", "--isolation", "2026-03-02T00:00:00+09:00"])
+    assert opened.exit_code == 0, opened.output
+    case_id = opened.output.split("case ")[1].split()[0]
+    assert runner.invoke(app, ["case", "contacts", case_id]).exit_code == 0
+    shown = runner.invoke(app, ["audit", "show", "--case", case_id])
+    assert "case_new" in shown.output and "view" in shown.output and "IDCPA" in shown.output
+    assert runner.invoke(app, ["audit", "verify"]).exit_code == 0

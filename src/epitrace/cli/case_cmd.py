@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from epitrace.cli.common import console, friendly_errors
+from epitrace.cli.common import audit, console, friendly_errors
 from epitrace.cli.ingest_cmd import parse_start
 from epitrace.config import get_settings
 from epitrace.store import open_store
@@ -34,9 +34,11 @@ def new(
     from epitrace.tracing import new_case
 
     with friendly_errors():
-        case = new_case(open_store(), legal_basis=legal_basis, onset=parse_start(onset),
+        store = open_store()
+        case = new_case(store, legal_basis=legal_basis, onset=parse_start(onset),
                         isolation=parse_start(isolation) if isolation else None,
                         cameras=[c.strip() for c in cameras.split(",")] if cameras else None, title=title)
+        audit(store, "case_new", case.id, cameras=case.camera_scope)
     console.print(f"case [bold]{case.id}[/] opened: window {_when(case.window_start_ts)} -> "
                   f"{_when(case.window_end_ts)} UTC")
 
@@ -87,6 +89,7 @@ def enrol(
                 enrol_photo(store, case_id=case_id, subject_id=sid, image_bgr=_read_image(p), embed_face=embed)
         if sighting is not None:
             enrol_track(store, case_id=case_id, subject_id=sid, track_id=sighting)
+        audit(store, "enrol", case_id, subject=sid, photos=len(photo or []), sighting=sighting)
     console.print(f"subject {sid} of {case_id} enrolled")
 
 
@@ -130,7 +133,9 @@ def trace(
 
     settings = get_settings()
     with friendly_errors():
-        results = trace_case(open_store(settings), case_id=case_id, config=settings.tracing)
+        store = open_store(settings)
+        results = trace_case(store, case_id=case_id, config=settings.tracing)
+        audit(store, "search", case_id, subjects=sorted(results))
     if as_json:
         typer.echo(json.dumps({str(k): [c.__dict__ for c in v[:top]] for k, v in results.items()}))
         return
@@ -155,6 +160,7 @@ def _decide(case_id: str, subject: int, sightings: list[int], confirm: bool) -> 
         store = open_store()
         for track_id in sightings:
             (do_confirm if confirm else do_reject)(store, case_id=case_id, subject_id=subject, track_id=track_id)
+        audit(store, "confirm" if confirm else "reject", case_id, subject=subject, sightings=sightings)
     console.print(f"{len(sightings)} sighting(s) {'confirmed' if confirm else 'rejected'} for subject {subject}")
 
 
@@ -182,6 +188,7 @@ def route(case_id: str, subject: int = typer.Option(..., "--subject")) -> None:
         store = open_store()
         get_subject(store, case_id=case_id, subject_id=subject)
         visits = trajectory(store, subject_id=subject)
+        audit(store, "view", case_id, what="route", subject=subject)
     table = Table("camera", "place", "entry (UTC)", "exit", "sightings")
     for v in visits:
         table.add_row(v.camera_name, v.place, _when(v.entry_ts), _when(v.exit_ts)[11:],

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from epitrace.cli.case_cmd import app
-from epitrace.cli.common import console, friendly_errors
+from epitrace.cli.common import audit, console, friendly_errors
 from epitrace.config import get_policy
 from epitrace.store import open_store
 
@@ -42,6 +42,7 @@ def contacts(
             rows += [(subject.label, 1, c) for c in found]
             if second_order and found:
                 rows += [(subject.label, 2, c) for c in contacts_of_contacts(store, found, rule)]
+        audit(store, "view", case_id, what="contacts", policy=rule.name, second_order=second_order)
     if as_json:
         typer.echo(json.dumps([{"subject": s, "order": o, "camera": c.camera_id, "track": c.contact_track_id,
                                 "person": c.person_id, "exposure_s": c.exposure_s,
@@ -69,6 +70,8 @@ def report(
     from epitrace.reports import gather, write_report
 
     with friendly_errors():
-        data = gather(open_store(), case_id=case_id, policy=_policy(policy, None, None))
+        store = open_store()
+        data = gather(store, case_id=case_id, policy=_policy(policy, None, None))
         html, pdf = write_report(data, out)
+        audit(store, "export", case_id, what="report", files=[str(html), str(pdf)])
     console.print(f"report written: {html} and {pdf}")

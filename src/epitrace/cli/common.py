@@ -20,14 +20,15 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from epitrace.geometry import CalibrationError
     from epitrace.ingest import VideoError
     from epitrace.models import ChecksumError, ModelFetchError, ModelNotInstalledError
+    from epitrace.privacy.users import AccessDenied, AuthError
     from epitrace.store import UnknownCameraError
     from epitrace.store.cases import UnknownCaseError
     from epitrace.tracing import CaseRuleError, ConsentError
     from epitrace.vision.face_embed import MultipleFacesError, NoFaceError
 
-    return (UnknownCaseError, CaseRuleError, ConsentError, NoFaceError, MultipleFacesError, LookupError,
-            CalibrationError, VideoError, ChecksumError, ModelFetchError, ModelNotInstalledError,
-            UnknownCameraError, ValidationError, FileNotFoundError, ValueError)
+    return (AccessDenied, AuthError, UnknownCaseError, CaseRuleError, ConsentError, NoFaceError,
+            MultipleFacesError, LookupError, CalibrationError, VideoError, ChecksumError, ModelFetchError,
+            ModelNotInstalledError, UnknownCameraError, ValidationError, FileNotFoundError, ValueError)
 
 
 @contextmanager
@@ -48,3 +49,18 @@ def progress_bar() -> Progress:
 def setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+
+
+def audit(store, action: str, case_id: str | None = None, **detail: object) -> None:  # type: ignore[no-untyped-def]
+    """Write one audit entry for a CLI action, with the case's legal basis.
+
+    The CLI acts as the operating-system user; the web API will pass its logged-in user.
+    """
+    import getpass
+
+    from epitrace.privacy.audit import record
+    from epitrace.store.cases import get_case
+
+    basis = get_case(store, case_id=case_id).legal_basis if case_id else None
+    record(store, user=f"os:{getpass.getuser()}", action=action, case_id=case_id, legal_basis=basis,
+           detail=detail or None)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from epitrace.cli import bench_cmd, cameras_cmd, case_cmd, case_output_cmd, eval_cmd, models_cmd
+from epitrace.cli import (
+    audit_cmd,
+    bench_cmd,
+    cameras_cmd,
+    case_cmd,
+    case_output_cmd,
+    eval_cmd,
+    models_cmd,
+    users_cmd,
+)
 from epitrace.cli.common import setup_logging
 from epitrace.cli.demo_cmd import demo
 from epitrace.cli.ingest_cmd import ingest
@@ -17,6 +26,8 @@ app.add_typer(cameras_cmd.app, name="cameras")
 assert case_output_cmd.app is case_cmd.app  # registers contacts/report on the case app
 app.add_typer(case_cmd.app, name="case")
 app.add_typer(eval_cmd.app, name="eval")
+app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(users_cmd.app, name="users")
 app.add_typer(bench_cmd.app, name="bench")
 app.command("ingest")(ingest)
 app.command("demo")(demo)

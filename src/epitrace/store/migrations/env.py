@@ -3,6 +3,8 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import epitrace.privacy.audit  # noqa: F401 - registers audit_log on Base.metadata
+import epitrace.privacy.users  # noqa: F401 - registers users and case_assignments
 from epitrace.store.orm import Base
 
 config = context.config

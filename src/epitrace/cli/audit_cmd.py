@@ -1,0 +1,52 @@
+"""`epitrace audit show | verify`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import typer
+from rich.table import Table
+
+from epitrace.cli.common import console, err_console, friendly_errors
+from epitrace.privacy.audit import entries, verify
+from epitrace.store import open_store
+
+app = typer.Typer(help="Read and check the tamper-evident audit log.", no_args_is_help=True)
+
+
+@app.command("show")
+def show(
+    case: str = typer.Option(None, "--case", help="Only entries about this case."),
+    user: str = typer.Option(None, "--user", help="Only entries by this user."),
+    limit: int = typer.Option(50, "--limit", min=1, help="Newest entries to show."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line instead of a table."),
+) -> None:
+    """Audit entries, oldest first (the newest LIMIT that match)."""
+    with friendly_errors():
+        rows = entries(open_store(), case_id=case, user=user, limit=limit)
+    if as_json:
+        for e in rows:
+            console.print_json(json.dumps({"id": e.id, "ts": e.ts, "user": e.user, "action": e.action,
+                                           "case_id": e.case_id, "legal_basis": e.legal_basis,
+                                           "detail": e.detail_dict(), "hash": e.hash}))
+        return
+    table = Table("id", "time (UTC)", "user", "action", "case", "legal basis", "detail")
+    for e in rows:
+        when = datetime.fromtimestamp(e.ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row(str(e.id), when, e.user, e.action, e.case_id or "", e.legal_basis or "", e.detail)
+    console.print(table)
+
+
+@app.command("verify")
+def verify_cmd(
+    anchor: str = typer.Option(None, "--anchor", help="A head hash saved earlier: proves nothing was cut off the end."),
+) -> None:
+    """Check the hash chain; exit 1 at the first edited, removed or reordered entry."""
+    with friendly_errors():
+        result = verify(open_store(), anchor=anchor)
+    if not result.ok:
+        err_console.print(f"[bold red]audit log tampered:[/] entry {result.first_bad_id}: {result.reason}")
+        raise typer.Exit(1)
+    console.print(f"[green]audit log intact[/]: {result.checked} entries; head hash {result.head_hash}")
+    console.print("keep the head hash outside this database and pass it as --anchor next time")

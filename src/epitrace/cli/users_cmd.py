@@ -1,0 +1,58 @@
+"""`epitrace users add | list | disable | assign`."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.table import Table
+
+from epitrace.cli.common import console, friendly_errors
+from epitrace.privacy.users import ROLES, add_user, assign, disable_user, list_users
+from epitrace.store import open_store
+
+app = typer.Typer(help="User accounts, roles and case assignments.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    name: str = typer.Argument(..., help="Login name."),
+    role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin's first line."),
+) -> None:
+    """Create a user (the password is asked twice unless --password-stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with friendly_errors():
+        add_user(open_store(), name=name, password=password, role=role, by="cli")
+    console.print(f"[green]user {name} added[/] ({role})")
+
+
+@app.command("list")
+def list_cmd() -> None:
+    """Users and their roles."""
+    table = Table("name", "role", "disabled", "created (UTC)")
+    for u in list_users(open_store()):
+        table.add_row(u.name, u.role, "yes" if u.disabled else "", u.created_at.strftime("%Y-%m-%d %H:%M"))
+    console.print(table)
+
+
+@app.command("disable")
+def disable(name: str = typer.Argument(..., help="Login name.")) -> None:
+    """Stop a user from logging in (their audit trail stays)."""
+    with friendly_errors():
+        disable_user(open_store(), name=name, by="cli")
+    console.print(f"user {name} disabled")
+
+
+@app.command("assign")
+def assign_cmd(
+    name: str = typer.Argument(..., help="Login name of an investigator."),
+    case: str = typer.Argument(..., help="Case id."),
+) -> None:
+    """Let an investigator open a case."""
+    with friendly_errors():
+        assign(open_store(), user=name, case_id=case, by="cli")
+    console.print(f"{name} assigned to case {case}")
