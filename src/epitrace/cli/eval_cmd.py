@@ -15,15 +15,9 @@ app = typer.Typer(help="Measure accuracy on labelled data.", no_args_is_help=Tru
 
 def parse_frames(text: str | None) -> tuple[int, int] | None:
     """'A:B' -> (A, B), 1-based inclusive like MOTChallenge frame numbers."""
-    if not text:
-        return None
-    try:
-        first, last = (int(v) for v in text.split(":"))
-    except ValueError as exc:
-        raise ValueError(f"--frames {text!r}: expected A:B, e.g. 1:400") from exc
-    if first < 1 or last < first:
-        raise ValueError(f"--frames {text!r}: need 1 <= A <= B")
-    return first, last
+    from epitrace.evaluation.contacts import parse_frame_range
+
+    return parse_frame_range(text, first_frame=1)
 
 
 @app.command("tracking")

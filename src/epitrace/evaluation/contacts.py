@@ -282,16 +282,16 @@ def run_contacts_eval(video: Path, calibration: dict[str, Any], gt_world_csv: Pa
     return evaluate_contacts(tracks, gt_df, distance, fps, max_gap_frames=max_gap_frames), result
 
 
-def parse_frame_range(text: str | None) -> tuple[int, int] | None:
-    """'A:B' -> (A, B), 0-based inclusive like the world CSV's frame column."""
+def parse_frame_range(text: str | None, first_frame: int = 0) -> tuple[int, int] | None:
+    """'A:B' -> (A, B), inclusive; `first_frame` is 0 for the world CSV, 1 for MOTChallenge files."""
     if not text:
         return None
     try:
         first, last = (int(v) for v in text.split(":"))
     except ValueError as exc:
-        raise ValueError(f"--frames {text!r}: expected A:B, e.g. 0:399") from exc
-    if first < 0 or last < first:
-        raise ValueError(f"--frames {text!r}: need 0 <= A <= B")
+        raise ValueError(f"--frames {text!r}: expected A:B, e.g. {first_frame}:{first_frame + 399}") from exc
+    if first < first_frame or last < first:
+        raise ValueError(f"--frames {text!r}: need {first_frame} <= A <= B")
     return first, last
 
 

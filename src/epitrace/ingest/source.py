@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +10,8 @@ from pathlib import Path
 import av
 import numpy as np
 import numpy.typing as npt
+
+from epitrace.models import sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +31,7 @@ class VideoInfo:
 
 def file_sha256(path: Path) -> str:
     """Content hash: re-ingesting the same footage under another name is still recognised."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_of(path)
 
 
 def probe_video(path: Path) -> VideoInfo:
