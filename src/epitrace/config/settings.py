@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in home.")
     models_path: Path | None = Field(None, description="Models folder; default home/models.")
     vector_backend: str = Field("faiss", description="Vector index backend name.")
+    retention_days: int = Field(30, ge=1, description="Default retention of footage-derived data, days.")
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     tracing: TracingConfig = Field(default_factory=TracingConfig)
 

@@ -5,6 +5,7 @@ Consent is enforced in `epitrace.tracing.enrol.require_face_consent`.
 
 from epitrace.privacy.audit import ACTIONS, AuditEntry, VerifyResult, entries, record, verify
 from epitrace.privacy.redact import head_boxes, mosaic, redact_frame, redact_person_crop
+from epitrace.privacy.retention import PurgeReport, PurgeStat, purge
 from epitrace.privacy.users import (
     ROLES,
     AccessDenied,
@@ -24,6 +25,8 @@ from epitrace.privacy.users import (
 __all__ = [
     "ACTIONS",
     "ROLES",
+    "PurgeReport",
+    "PurgeStat",
     "AccessDenied",
     "AuditEntry",
     "AuthError",
@@ -39,6 +42,7 @@ __all__ = [
     "head_boxes",
     "list_users",
     "mosaic",
+    "purge",
     "record",
     "redact_frame",
     "redact_person_crop",

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import epitrace.privacy.audit  # noqa: F401 - registers audit_log on Base.metadata
+import epitrace.privacy.retention  # noqa: F401 - registers purge_stats
 import epitrace.privacy.users  # noqa: F401 - registers users and case_assignments
 from epitrace.store.orm import Base
 

@@ -1,0 +1,48 @@
+"""`epitrace purge`: delete footage-derived data older than the retention period."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import UTC, datetime
+
+import typer
+from rich.table import Table
+
+from epitrace.cli.common import console, friendly_errors
+
+DEFAULT_RETENTION_DAYS = 30
+"""Used when the settings have no `retention_days`."""
+
+
+def purge(
+    days: int = typer.Option(None, "--days", min=1, show_default=False,
+                             help="Retention of cameras without their own, in days "
+                                  "[default: settings' retention_days, else 30]."),
+    closed_case_days: int = typer.Option(30, "--closed-case-days", min=1,
+                                         help="Days a closed case is kept after closing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only show what would be removed."),
+) -> None:
+    """Delete tracks, vectors, thumbnails, videos, clips and closed cases past retention."""
+    from epitrace.config import get_settings
+    from epitrace.privacy.retention import purge as run_purge
+    from epitrace.store import open_store
+
+    with friendly_errors():
+        settings = get_settings()
+        days = days or int(getattr(settings, "retention_days", DEFAULT_RETENTION_DAYS))
+        report = run_purge(open_store(settings), now=datetime.now(UTC), default_days=days,
+                           closed_case_days=closed_case_days, user=f"os:{getpass.getuser()}",
+                           dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    table = Table("what", verb)
+    for camera_id, n in sorted(report.tracks_by_camera.items()):
+        table.add_row(f"tracks of {camera_id}", str(n))
+    for key, n in report.counts().items():
+        table.add_row(key.replace("_", " "), str(n))
+    console.print(table)
+    if dry_run:
+        console.print(f"dry run: nothing was deleted (default retention {days} days)")
+    else:
+        vacuum = "; database compacted" if report.vacuumed else ""
+        console.print(f"[green]purge done[/] (default retention {days} days){vacuum}; "
+                      "an audit entry was written")

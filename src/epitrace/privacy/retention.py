@@ -1,0 +1,407 @@
+"""Retention purge: footage-derived data older than its retention period is deleted everywhere.
+
+What goes, and when:
+
+- **Tracks** whose `end_ts` is older than `now - retention`, where retention is the camera's
+  `retention_days` (else `default_days`). With each track go its points, vectors (SQL rows and
+  the ids in every FAISS index, saved), thumbnail rows and their JPEG files, sighting decisions
+  and subject query vectors picked from it.
+- **Videos** left with no tracks whose footage ended before the same cut-off.
+- **Closed cases** closed more than `closed_case_days` ago, with their subjects, query vectors,
+  decisions and assignments. Only anonymous counts stay behind (`purge_stats`), plus the audit
+  log, which must outlive the cases it speaks about.
+- **Files**: thumbnails no row refers to (left by a crash or a cache) and anything under
+  `evidence_dir/clips` last written before the cut-off.
+
+Crash safety: tracks go in batches (`batch_size` per transaction). Each batch deletes its rows
+and writes its `purge_stats` counts in one transaction; files are unlinked and indices saved
+only after the commit. A crash therefore leaves either untouched rows (the next run deletes
+them) or committed deletions whose files or index ids linger: the next run removes the files as
+orphans, and the store rebuilds any index that differs from SQL when it opens it. Re-running
+`purge` always completes the job.
+
+On SQLite, deleted rows are overwritten while purging (`PRAGMA secure_delete`) and the file is
+compacted afterwards (`VACUUM`, then a WAL checkpoint that empties the WAL file), so no byte of
+purged data stays in the database or its WAL file. VACUUM rewrites the whole file (it needs
+about as much free disk space and takes a write lock for its duration); pass `vacuum=False`
+to skip it when that is too costly: secure-delete plus the checkpoint already leave no purged
+bytes (only free pages of zeros). A checkpoint cannot finish while another process holds a read
+transaction open; the WAL is then emptied by that process's next checkpoint. PostgreSQL
+reclaims space with its own (auto)vacuum.
+
+Example:
+    >>> from datetime import UTC, datetime
+    >>> from epitrace.privacy.retention import purge
+    >>> report = purge(open_store(), now=datetime.now(UTC), default_days=30)  # doctest: +SKIP
+    >>> report.tracks, report.videos, report.cases  # doctest: +SKIP
+    (1200, 3, 1)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import DateTime, Integer, String, delete, func, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from epitrace.privacy.audit import record
+from epitrace.privacy.users import CaseAssignment
+from epitrace.store.orm import (
+    Base,
+    Case,
+    SightingDecision,
+    Subject,
+    SubjectQuery,
+    Thumbnail,
+    Track,
+    TrackPoint,
+    TrackVector,
+    Video,
+    utcnow,
+)
+from epitrace.store.repo import Store
+from epitrace.store.vectors import VectorIndex
+
+logger = logging.getLogger(__name__)
+
+VECTOR_KINDS = ("body", "face")
+"""Kinds of vector index the store keeps (`vectors_dir/<kind>.faiss`)."""
+
+
+class PurgeStat(Base):
+    """An anonymous count of what a purge removed: all that is left of purged data."""
+
+    __tablename__ = "purge_stats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    purged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))  # "tracks", "videos" or "cases"
+    count: Mapped[int] = mapped_column(Integer)
+    camera_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+@dataclass
+class PurgeReport:
+    """What a purge removed (or, in a dry run, would remove).
+
+    Attributes:
+        dry_run: True when nothing was deleted.
+        tracks_by_camera: Purged tracks per camera id.
+        videos: Purged video rows.
+        cases: Purged closed cases.
+        thumbnail_files: JPEG files of purged tracks removed.
+        orphan_files: Thumbnail files no row referred to, removed.
+        clip_files: Files under `evidence_dir/clips` past retention, removed.
+        vacuumed: True when the SQLite file was compacted afterwards.
+    """
+
+    dry_run: bool = False
+    tracks_by_camera: dict[str, int] = field(default_factory=dict)
+    videos: int = 0
+    cases: int = 0
+    thumbnail_files: int = 0
+    orphan_files: int = 0
+    clip_files: int = 0
+    vacuumed: bool = False
+
+    @property
+    def tracks(self) -> int:
+        """Purged tracks over all cameras."""
+        return sum(self.tracks_by_camera.values())
+
+    def counts(self) -> dict[str, int]:
+        """The counts as a flat dict (for the audit log and the CLI)."""
+        return {"tracks": self.tracks, "videos": self.videos, "cases": self.cases,
+                "thumbnail_files": self.thumbnail_files, "orphan_files": self.orphan_files,
+                "clip_files": self.clip_files}
+
+
+def purge(store: Store, *, now: datetime, default_days: int = 30, closed_case_days: int = 30,
+          user: str = "system", dry_run: bool = False, batch_size: int = 5000,
+          vacuum: bool = True, orphan_grace_s: float = 600.0) -> PurgeReport:
+    """Delete footage-derived data older than its retention period, everywhere.
+
+    Args:
+        store: The store to purge.
+        now: The reference time (timezone-aware; naive values are taken as UTC).
+        default_days: Retention of cameras without their own `retention_days`, days. Lower
+            deletes sooner (less exposure, less time for investigators to open a case).
+        closed_case_days: How long a closed case is kept after `closed_at`, days.
+        user: Who is purging, for the audit log.
+        dry_run: Only count what would go; delete nothing and write no audit entry.
+        batch_size: Tracks deleted per transaction. Larger is faster but holds the write lock
+            longer.
+        vacuum: On SQLite, compact the file afterwards so purged bytes leave the disk.
+        orphan_grace_s: Unreferenced thumbnail files younger than this (by wall clock) are kept,
+            as an ingest writes its files just before committing their rows.
+
+    Returns:
+        A `PurgeReport` with the counts.
+
+    Raises:
+        ValueError: A period or `batch_size` is below 1.
+    """
+    if min(default_days, closed_case_days, batch_size) < 1:
+        raise ValueError("retention periods and batch_size must be at least 1")
+    now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    cutoffs = camera_cutoffs(store, now=now, default_days=default_days)
+    default_cut = (now - timedelta(days=default_days)).timestamp()
+    report = PurgeReport(dry_run=dry_run)
+    case_cut = (now - timedelta(days=closed_case_days)).astimezone(UTC)
+    if dry_run:
+        _count_dry(store, report, cutoffs, default_cut, case_cut)
+        report.orphan_files = sum(1 for _ in _orphan_thumbs(store, orphan_grace_s))
+        report.clip_files = sum(1 for _ in _old_clips(store, cutoffs, default_cut))
+        return report
+    indices = _open_indices(store)
+    for camera_id, cutoff in [*cutoffs.items(), (None, default_cut)]:
+        n = _purge_tracks(store, indices, report, camera_id, cutoff, list(cutoffs), batch_size)
+        if n:
+            report.tracks_by_camera[camera_id or "(unregistered)"] = n
+    report.videos = _purge_videos(store, cutoffs, default_cut)
+    report.cases = _purge_cases(store, case_cut)
+    report.orphan_files = _unlink(_orphan_thumbs(store, orphan_grace_s))
+    report.clip_files = _unlink(_old_clips(store, cutoffs, default_cut))
+    if store.db.engine.dialect.name == "sqlite":
+        _compact(store, vacuum=vacuum)
+        report.vacuumed = vacuum
+    record(store, user=user, action="purge",
+           detail={**report.counts(), "default_days": default_days,
+                   "closed_case_days": closed_case_days, "now": now.isoformat()})
+    logger.info("purge: %s", report.counts())
+    return report
+
+
+def camera_cutoffs(store: Store, *, now: datetime, default_days: int) -> dict[str, float]:
+    """Epoch-seconds cut-off of every registered camera (data ending before it goes)."""
+    return {c.id: (now - timedelta(days=c.retention_days or default_days)).timestamp()
+            for c in store.list_cameras()}
+
+
+# ----- tracks --------------------------------------------------------------------------------
+def _track_filter(camera_id: str | None, cutoff: float, known: list[str]):  # type: ignore[no-untyped-def]
+    """Tracks of `camera_id` (None: of no registered camera) ending before `cutoff`."""
+    where = Track.camera_id == camera_id if camera_id is not None else Track.camera_id.not_in(known)
+    return (where, Track.end_ts < cutoff)
+
+
+def _purge_tracks(store: Store, indices: dict[str, VectorIndex], report: PurgeReport,
+                  camera_id: str | None, cutoff: float, known: list[str], batch_size: int) -> int:
+    """Delete one camera's expired tracks, `batch_size` per transaction; returns how many."""
+    total = 0
+    while True:
+        with store.db.session() as s:
+            _secure_delete(s)
+            ids = list(s.scalars(select(Track.id).where(*_track_filter(camera_id, cutoff, known))
+                                 .order_by(Track.id).limit(batch_size)))
+            if not ids:
+                return total
+            paths = list(s.scalars(select(Thumbnail.path).where(Thumbnail.track_id.in_(ids))))
+            _delete_track_rows(s, ids)
+            s.add(PurgeStat(kind="tracks", count=len(ids), camera_id=camera_id))
+        # Committed: only now remove files and index ids (a crash here is repaired on re-run).
+        report.thumbnail_files += _unlink(store.evidence_dir / p for p in paths)
+        for index in indices.values():
+            index.remove(np.asarray(ids, np.int64))
+            index.save()
+        total += len(ids)
+        logger.info("purged %d tracks of camera %s", total, camera_id or "(unregistered)")
+
+
+def _delete_track_rows(s: Session, ids: list[int]) -> None:
+    """Every row that is about these tracks (foreign-key cascades are not relied on)."""
+    s.execute(delete(SubjectQuery).where(SubjectQuery.track_id.in_(ids)))
+    s.execute(delete(SightingDecision).where(SightingDecision.track_id.in_(ids)))
+    for model in (TrackPoint, TrackVector, Thumbnail):
+        s.execute(delete(model).where(model.track_id.in_(ids)))
+    s.execute(delete(Track).where(Track.id.in_(ids)))
+
+
+def _open_indices(store: Store) -> dict[str, VectorIndex]:
+    """Every vector index of the store, opened through it (so its in-memory copy is updated).
+
+    An index file whose kind has no vectors left in SQL (a purge that crashed before saving)
+    is opened with the file's own dimension, which makes the store empty it.
+    """
+    indices: dict[str, VectorIndex] = {}
+    for kind in VECTOR_KINDS:
+        path = store.vectors_dir / f"{kind}.faiss"
+        try:
+            indices[kind] = store.index(kind)
+        except LookupError:
+            if not path.exists():
+                continue
+            import faiss
+
+            indices[kind] = store.index(kind, int(faiss.read_index(str(path)).d))
+    return indices
+
+
+# ----- videos and cases ----------------------------------------------------------------------
+def _expired_videos(s: Session, cutoffs: dict[str, float], default_cut: float) -> list[Video]:
+    """Videos with no tracks whose footage ended before their camera's cut-off.
+
+    A video still marked 'running' is left alone (an ingest may be adding tracks) unless its row
+    itself is older than the cut-off, which only a crashed ingest leaves behind.
+    """
+    has_tracks = select(Track.id).where(Track.video_id == Video.id).exists()
+    out = []
+    for v in s.scalars(select(Video).where(~has_tracks)):
+        if _video_expired(v, cutoffs.get(v.camera_id, default_cut)):
+            out.append(v)
+    return out
+
+
+def _video_expired(v: Video, cutoff: float) -> bool:
+    frames = max(v.frames_total or 0, v.resume_frame or 0)
+    end_ts = v.start_ts + (frames / v.fps if v.fps else 0.0)
+    created = v.created_at if v.created_at.tzinfo else v.created_at.replace(tzinfo=UTC)
+    return end_ts < cutoff and (v.status != "running" or created.timestamp() < cutoff)
+
+
+def _purge_videos(store: Store, cutoffs: dict[str, float], default_cut: float) -> int:
+    with store.db.session() as s:
+        _secure_delete(s)
+        videos = _expired_videos(s, cutoffs, default_cut)
+        per_camera: dict[str, int] = {}
+        for v in videos:
+            per_camera[v.camera_id] = per_camera.get(v.camera_id, 0) + 1
+        if videos:
+            s.execute(delete(Video).where(Video.id.in_([v.id for v in videos])))
+        s.add_all(PurgeStat(kind="videos", count=n, camera_id=c) for c, n in per_camera.items())
+    for v in videos:  # the per-video thumbnail folder, if empty now
+        folder = store.evidence_dir / "thumbs" / str(v.id)
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    return len(videos)
+
+
+def _expired_case_ids(s: Session, case_cut: datetime) -> list[str]:
+    return list(s.scalars(select(Case.id).where(
+        Case.status == "closed", Case.closed_at.is_not(None), Case.closed_at < case_cut)))
+
+
+def _purge_cases(store: Store, case_cut: datetime) -> int:
+    """Delete closed cases past their period with everything in them; keep one count."""
+    with store.db.session() as s:
+        _secure_delete(s)
+        case_ids = _expired_case_ids(s, case_cut)
+        if not case_ids:
+            return 0
+        subjects = select(Subject.id).where(Subject.case_id.in_(case_ids)).scalar_subquery()
+        s.execute(delete(SightingDecision).where(SightingDecision.subject_id.in_(subjects)))
+        s.execute(delete(SubjectQuery).where(SubjectQuery.subject_id.in_(subjects)))
+        s.execute(delete(Subject).where(Subject.case_id.in_(case_ids)))
+        s.execute(delete(CaseAssignment).where(CaseAssignment.case_id.in_(case_ids)))
+        s.execute(delete(Case).where(Case.id.in_(case_ids)))
+        s.add(PurgeStat(kind="cases", count=len(case_ids), camera_id=None))
+    return len(case_ids)
+
+
+def _count_dry(store: Store, report: PurgeReport, cutoffs: dict[str, float], default_cut: float,
+               case_cut: datetime) -> None:
+    """Fill `report` with what a real purge would delete (files excepted)."""
+    with store.db.session() as s:
+        for camera_id, cutoff in [*cutoffs.items(), (None, default_cut)]:
+            where = _track_filter(camera_id, cutoff, list(cutoffs))
+            n = int(s.scalar(select(func.count(Track.id)).where(*where)) or 0)
+            if n:
+                report.tracks_by_camera[camera_id or "(unregistered)"] = n
+                report.thumbnail_files += int(s.scalar(
+                    select(func.count(Thumbnail.id)).join(Track, Track.id == Thumbnail.track_id)
+                    .where(*where)) or 0)
+        survivors = select(Track.video_id).where(~_expired_track_clause(cutoffs, default_cut))
+        for v in s.scalars(select(Video).where(Video.id.not_in(survivors))):
+            report.videos += _video_expired(v, cutoffs.get(v.camera_id, default_cut))
+        report.cases = len(_expired_case_ids(s, case_cut))
+
+
+def _expired_track_clause(cutoffs: dict[str, float], default_cut: float):  # type: ignore[no-untyped-def]
+    from sqlalchemy import and_, or_
+
+    parts = [and_(*_track_filter(c, cut, list(cutoffs))) for c, cut in cutoffs.items()]
+    return or_(*parts, and_(*_track_filter(None, default_cut, list(cutoffs))))
+
+
+# ----- files ---------------------------------------------------------------------------------
+def _unlink(paths: Iterable[Path]) -> int:
+    removed = 0
+    for path in paths:
+        try:
+            path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
+
+
+def _orphan_thumbs(store: Store, grace_s: float) -> Iterator[Path]:
+    """Files under `evidence_dir/thumbs` that no thumbnail row refers to.
+
+    Folders are per video (`thumbs/<video id>/`), so each folder is checked against the rows of
+    that video's tracks; other folders against the exact paths.
+    """
+    root = store.evidence_dir / "thumbs"
+    if not root.is_dir():
+        return
+    young = time.time() - grace_s
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        files = [f for f in folder.rglob("*") if f.is_file() and f.stat().st_mtime < young]
+        if not files:
+            continue
+        rels = [f.relative_to(store.evidence_dir).as_posix() for f in files]
+        with store.db.session() as s:
+            if folder.name.isdigit():
+                refs = set(s.scalars(select(Thumbnail.path).join(Track, Track.id == Thumbnail.track_id)
+                                     .where(Track.video_id == int(folder.name))))
+            else:
+                refs = {r for i in range(0, len(rels), 500) for r in s.scalars(
+                    select(Thumbnail.path).where(Thumbnail.path.in_(rels[i:i + 500])))}
+        refs = {Path(r).as_posix() for r in refs}
+        yield from (f for f, rel in zip(files, rels, strict=True) if rel not in refs)
+    for f in root.iterdir():
+        if f.is_file() and f.stat().st_mtime < young:  # loose files: never written by the store
+            yield f
+
+
+def _old_clips(store: Store, cutoffs: dict[str, float], default_cut: float) -> Iterator[Path]:
+    """Files under `evidence_dir/clips` last modified before the retention cut-off.
+
+    A file under `clips/<camera id>/` uses that camera's cut-off; any other the default one.
+    """
+    root = store.evidence_dir / "clips"
+    if not root.is_dir():
+        return
+    for dirpath, _dirs, names in os.walk(root):
+        rel = Path(dirpath).relative_to(root).parts
+        cutoff = cutoffs.get(rel[0], default_cut) if rel else default_cut
+        for name in names:
+            path = Path(dirpath) / name
+            if path.stat().st_mtime < cutoff:
+                yield path
+
+
+# ----- SQLite hygiene ------------------------------------------------------------------------
+def _secure_delete(s: Session) -> None:
+    """On SQLite, overwrite deleted content with zeros in this connection (no-op elsewhere)."""
+    if s.get_bind().dialect.name == "sqlite":
+        s.execute(text("PRAGMA secure_delete=ON"))
+
+
+def _compact(store: Store, *, vacuum: bool) -> None:
+    """Optionally rebuild the SQLite file without free pages; always fold the WAL back into it.
+
+    The WAL still holds copies of pages written before the purge (the purged rows among them)
+    until a checkpoint; TRUNCATE empties it.
+    """
+    with store.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if vacuum:
+            conn.exec_driver_sql("VACUUM")
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
