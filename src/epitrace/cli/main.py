@@ -11,6 +11,7 @@ from epitrace.cli import (
     case_cmd,
     case_output_cmd,
     eval_cmd,
+    export_cmd,
     models_cmd,
     users_cmd,
 )
@@ -27,6 +28,7 @@ app.add_typer(cameras_cmd.app, name="cameras")
 assert case_output_cmd.app is case_cmd.app  # registers contacts/report on the case app
 app.add_typer(case_cmd.app, name="case")
 app.add_typer(eval_cmd.app, name="eval")
+app.add_typer(export_cmd.app, name="export")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(bench_cmd.app, name="bench")
