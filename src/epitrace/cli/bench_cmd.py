@@ -32,7 +32,7 @@ def bench_ingest(
     with friendly_errors():
         for n in range(repeats):
             with tempfile.TemporaryDirectory(prefix="epitrace-bench-") as tmp:
-                local = settings.model_copy(update={"home": Path(tmp), "models_path": settings.models_dir})
+                local = settings.with_home(Path(tmp))
                 store, pipeline = open_pipeline(local)
                 register_camera(store, CameraConfig(id="bench", fps=fps))
                 result = ingest_file(store, pipeline, video, "bench", datetime(2009, 1, 1, tzinfo=UTC), fps)

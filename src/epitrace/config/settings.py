@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     tracing: TracingConfig = Field(default_factory=TracingConfig)
 
+    def with_home(self, home: Path) -> Settings:
+        """These settings with another (e.g. throw-away) home and its own SQLite database, but the
+        same installed models: what evaluations and benchmarks run in."""
+        return self.model_copy(update={"home": home, "models_path": self.models_dir, "database_url": None})
+
     @property
     def models_dir(self) -> Path:
         return self.models_path or self.home / "models"

@@ -269,8 +269,7 @@ def run_contacts_eval(video: Path, calibration: dict[str, Any], gt_world_csv: Pa
         span = load_world_gt(gt_world_csv)["frame"]
         frames = (int(span.min()), int(span.max()))
     with tempfile.TemporaryDirectory(prefix="epitrace-contacts-") as tmp:
-        local = settings.model_copy(update={"home": Path(tmp), "models_path": settings.models_dir,
-                                            "database_url": None})
+        local = settings.with_home(Path(tmp))
         store, pipeline = open_pipeline(local)
         register_camera(store, CameraConfig.model_validate(
             {"id": EVAL_CAMERA, "fps": fps, "calibration": calibration}))

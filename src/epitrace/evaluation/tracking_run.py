@@ -26,8 +26,7 @@ def run_tracking_eval(video: Path, gt: Path, settings: Settings, frames: tuple[i
                       fps: float | None) -> tuple[TrackingScores, IngestResult]:
     """Ingest `video` into a throw-away home and score frames `frames` (1-based, inclusive)."""
     with tempfile.TemporaryDirectory(prefix="epitrace-eval-") as tmp:
-        local = settings.model_copy(update={"home": Path(tmp), "models_path": settings.models_dir,
-                                            "database_url": None})
+        local = settings.with_home(Path(tmp))
         store, pipeline = open_pipeline(local)
         register_camera(store, CameraConfig(id=EVAL_CAMERA, fps=fps))
         stop = frames[1] if frames else None

@@ -74,16 +74,6 @@ def set_decision(store: Store, *, subject_id: int, track_id: int, decision: str,
                                  score=score, decided_by=user))
 
 
-def tracks_in_scope(store: Store, *, start_ts: float, end_ts: float,
-                    cameras: list[str] | None) -> list[Track]:
-    """Tracks overlapping [start_ts, end_ts] on the given cameras (None: all)."""
-    with store.db.session() as s:
-        q = select(Track).where(and_(Track.start_ts <= end_ts, Track.end_ts >= start_ts))
-        if cameras is not None:
-            q = q.where(Track.camera_id.in_(cameras))
-        return list(s.scalars(q))
-
-
 def _scope_clause(start_ts: float, end_ts: float, cameras: list[str] | None):  # type: ignore[no-untyped-def]
     clause = and_(Track.start_ts <= end_ts, Track.end_ts >= start_ts)
     return clause if cameras is None else and_(clause, Track.camera_id.in_(cameras))

@@ -85,8 +85,7 @@ class _Scope:
         return scope
 
     def filter(self, ids: list[int]) -> set[int]:
-        if self.allowed is not None:
-            return set(ids) & set(self.allowed.tolist())
+        """The ids among `ids` inside the scope (used when there is no selector)."""
         kept = ids_in_scope(self.store, start_ts=self.start_ts, end_ts=self.end_ts, cameras=self.cameras, among=ids)
         return set(kept.tolist())
 
@@ -157,7 +156,7 @@ def _batch_scores(store: Store, kind: str, queries: list[np.ndarray | None], k: 
     return [dict(sorted(b.items(), key=lambda kv: -kv[1])[:k]) for b in out]
 
 
-def _candidates(store: Store, q: _Query, body: dict[int, float], face: dict[int, float],
+def _candidates(q: _Query, body: dict[int, float], face: dict[int, float],
                 config: TracingConfig, tracks: dict[int, Track], anchors: list[Track],
                 cameras: dict[str, object]) -> list[Candidate]:
     bound = SpeedBound(config.max_speed_mps, config.slack_m)
@@ -195,7 +194,7 @@ def search_subjects(store: Store, *, case_id: str, subject_ids: list[int],
     wanted |= {t for q in queries for t in q.confirmed}
     tracks = get_tracks(store, track_ids=list(wanted))
     cameras = cameras_by_id(store)
-    return {q.subject_id: _candidates(store, q, b, f, config, tracks,
+    return {q.subject_id: _candidates(q, b, f, config, tracks,
                                       [tracks[t] for t in q.confirmed if t in tracks], cameras)  # type: ignore[arg-type]
             for q, b, f in zip(queries, body, face, strict=True)}
 
