@@ -6,6 +6,8 @@ Consent is enforced in `epitrace.tracing.enrol.require_face_consent`.
 from epitrace.privacy.audit import ACTIONS, AuditEntry, VerifyResult, entries, record, verify
 from epitrace.privacy.redact import head_boxes, mosaic, redact_frame, redact_person_crop
 from epitrace.privacy.retention import PurgeReport, PurgeStat, purge
+from epitrace.privacy.sessions import create_session, revoke_session, user_for_token
+from epitrace.privacy.unmask import is_unmasked, unmask_contact, unmasked_tracks
 from epitrace.privacy.users import (
     ROLES,
     AccessDenied,
@@ -37,9 +39,11 @@ __all__ = [
     "add_user",
     "assign",
     "authenticate",
+    "create_session",
     "disable_user",
     "entries",
     "head_boxes",
+    "is_unmasked",
     "list_users",
     "mosaic",
     "purge",
@@ -48,5 +52,9 @@ __all__ = [
     "redact_person_crop",
     "require_case_access",
     "require_role",
+    "revoke_session",
+    "unmask_contact",
+    "unmasked_tracks",
+    "user_for_token",
     "verify",
 ]

@@ -5,6 +5,8 @@ from sqlalchemy import create_engine
 
 import epitrace.privacy.audit  # noqa: F401 - registers audit_log on Base.metadata
 import epitrace.privacy.retention  # noqa: F401 - registers purge_stats
+import epitrace.privacy.sessions  # noqa: F401 - registers login_sessions
+import epitrace.privacy.unmask  # noqa: F401 - registers unmask_grants
 import epitrace.privacy.users  # noqa: F401 - registers users and case_assignments
 from epitrace.store.orm import Base
 
