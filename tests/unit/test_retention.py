@@ -276,3 +276,25 @@ def test_without_vacuum_secure_delete_still_leaves_no_marker(settings: Settings,
     report = purge(store, now=NOW, vacuum=False, orphan_grace_s=0)
     assert report.tracks == 4 and not report.vacuumed
     assert MARKER.tobytes() not in _db_bytes(settings)
+
+
+def test_scheduled_purge_runs_at_start_and_stops(settings: Settings, store: Store,
+                                                 filled: dict[str, list[int]]) -> None:
+    import time
+
+    from epitrace.privacy.retention_schedule import start_retention_thread
+
+    stop = start_retention_thread(settings, store, interval_s=0.2, clock=lambda: NOW)
+    try:
+        deadline = time.monotonic() + 30
+        while _rows(store, Track, filled["old"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _rows(store, Track, filled["old"]) == 0
+        assert _rows(store, Track, filled["recent"]) == len(filled["recent"])
+        time.sleep(0.5)  # later ticks run too, and find nothing more to do
+    finally:
+        stop()
+    purges = [e for e in entries(store) if e.action == "purge"]
+    assert len(purges) >= 2 and all(e.user == "system:retention" for e in purges)
+    assert purges[0].detail_dict()["tracks"] == len(filled["old"])
+    assert verify(store).ok

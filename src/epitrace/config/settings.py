@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     models_path: Path | None = Field(None, description="Models folder; default home/models.")
     vector_backend: str = Field("faiss", description="Vector index backend name.")
     retention_days: int = Field(30, ge=1, description="Default retention of footage-derived data, days.")
+    closed_case_days: int = Field(30, ge=1, description="Days a closed case is kept after closing.")
+    purge_interval_h: float = Field(
+        6.0, gt=0, description="Hours between automatic retention purges while `epitrace serve` runs "
+        "(one also runs when it starts).")
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     tracing: TracingConfig = Field(default_factory=TracingConfig)
 

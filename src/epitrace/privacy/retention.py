@@ -52,6 +52,7 @@ from sqlalchemy import DateTime, Integer, String, delete, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from epitrace.privacy.audit import record
+from epitrace.privacy.unmask import UnmaskGrant
 from epitrace.privacy.users import CaseAssignment
 from epitrace.store.orm import (
     Base,
@@ -219,6 +220,7 @@ def _delete_track_rows(s: Session, ids: list[int]) -> None:
     """Every row that is about these tracks (foreign-key cascades are not relied on)."""
     s.execute(delete(SubjectQuery).where(SubjectQuery.track_id.in_(ids)))
     s.execute(delete(SightingDecision).where(SightingDecision.track_id.in_(ids)))
+    s.execute(delete(UnmaskGrant).where(UnmaskGrant.track_id.in_(ids)))
     for model in (TrackPoint, TrackVector, Thumbnail):
         s.execute(delete(model).where(model.track_id.in_(ids)))
     s.execute(delete(Track).where(Track.id.in_(ids)))
@@ -300,6 +302,7 @@ def _purge_cases(store: Store, case_cut: datetime) -> int:
         s.execute(delete(SubjectQuery).where(SubjectQuery.subject_id.in_(subjects)))
         s.execute(delete(Subject).where(Subject.case_id.in_(case_ids)))
         s.execute(delete(CaseAssignment).where(CaseAssignment.case_id.in_(case_ids)))
+        s.execute(delete(UnmaskGrant).where(UnmaskGrant.case_id.in_(case_ids)))
         s.execute(delete(Case).where(Case.id.in_(case_ids)))
         s.add(PurgeStat(kind="cases", count=len(case_ids), camera_id=None))
     return len(case_ids)
