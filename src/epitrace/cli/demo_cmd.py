@@ -13,7 +13,16 @@ from epitrace.cli.ingest_cmd import report, run_ingest
 from epitrace.config import get_settings
 
 DEMO_CAMERA = "pets-view001"
-DEMO_START = "2009-03-01T09:00:00+00:00"
+
+
+def demo_start() -> datetime:
+    """Yesterday 09:00 UTC. The footage was filmed in 2009, far past any retention period: stamped
+    with its real date, the automatic purge of `epitrace serve` would delete the demo at once."""
+    from datetime import UTC
+
+    day = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=1)
+
 DEMO_CASE_TITLE = "PETS 2009 demo"
 
 
@@ -31,7 +40,7 @@ def demo(video: Path = typer.Option(..., "--video", help="PETS 2009 vtest.avi.")
         store, pipeline = open_pipeline(settings)
         for cfg in load_cameras_yaml(demo_cameras_yaml()):
             register_camera(store, cfg)
-        result = run_ingest(store, pipeline, video, DEMO_CAMERA, datetime.fromisoformat(DEMO_START), None)
+        result = run_ingest(store, pipeline, video, DEMO_CAMERA, demo_start(), None)
     report(result, video)
     summary = store.summary(DEMO_CAMERA)
     console.print(f"[bold]EpiTrace demo[/] ({settings.home})")
@@ -67,8 +76,8 @@ def trace_demo_pedestrian(store, settings) -> None:  # type: ignore[no-untyped-d
     case = next((c for c in find_cases(store, text=DEMO_CASE_TITLE) if c.title == DEMO_CASE_TITLE), None)
     if case is None:
         case = new_case(store, legal_basis="Demonstration on PETS 2009 research footage (no real patient)",
-                        onset=datetime.fromisoformat(DEMO_START) + timedelta(days=1),
-                        isolation=datetime.fromisoformat(DEMO_START) + timedelta(days=2), cameras=[DEMO_CAMERA],
+                        onset=demo_start() + timedelta(days=1),
+                        isolation=demo_start() + timedelta(days=2), cameras=[DEMO_CAMERA],
                         title=DEMO_CASE_TITLE, user="demo")
         subject = add_subject(store, case_id=case.id, label="pedestrian-1", face_consent=False)
         enrol_track(store, case_id=case.id, subject_id=subject.id, track_id=picked.id)
