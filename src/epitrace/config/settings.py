@@ -85,7 +85,12 @@ class Settings(BaseSettings):
     home: Path = Field(Path.home() / ".epitrace", description="Root of all stored data.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in home.")
     models_path: Path | None = Field(None, description="Models folder; default home/models.")
-    vector_backend: str = Field("faiss", description="Vector index backend name.")
+    vector_backend: Literal["faiss", "milvus"] = Field(
+        "faiss", description="Vector index backend: FAISS files in home/vectors (one machine) or Milvus "
+        "(shared by many workers; see milvus_uri).")
+    milvus_uri: str | None = Field(
+        None, description="Milvus server URI (http://host:19530, optionally https://user:pass@host:19530/db) "
+        "or a local file path ending in .db (milvus-lite in this process); default home/vectors/milvus.db.")
     retention_days: int = Field(30, ge=1, description="Default retention of footage-derived data, days.")
     closed_case_days: int = Field(30, ge=1, description="Days a closed case is kept after closing.")
     purge_interval_h: float = Field(
