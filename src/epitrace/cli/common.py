@@ -23,12 +23,14 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from epitrace.privacy.users import AccessDenied, AuthError
     from epitrace.store import UnknownCameraError
     from epitrace.store.cases import UnknownCaseError
+    from epitrace.store.sealing import KeyMissingError, SealError
     from epitrace.tracing import CaseRuleError, ConsentError
     from epitrace.vision.face_embed import MultipleFacesError, NoFaceError
 
     return (AccessDenied, AuthError, UnknownCaseError, CaseRuleError, ConsentError, NoFaceError,
             MultipleFacesError, LookupError, CalibrationError, VideoError, ChecksumError, ModelFetchError,
-            ModelNotInstalledError, UnknownCameraError, ValidationError, FileNotFoundError, ValueError)
+            ModelNotInstalledError, UnknownCameraError, KeyMissingError, SealError, ValidationError,
+            FileNotFoundError, FileExistsError, ValueError)
 
 
 @contextmanager

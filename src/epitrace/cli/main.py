@@ -12,6 +12,7 @@ from epitrace.cli import (
     case_output_cmd,
     eval_cmd,
     export_cmd,
+    keys_cmd,
     models_cmd,
     users_cmd,
 )
@@ -31,6 +32,7 @@ app.add_typer(eval_cmd.app, name="eval")
 app.add_typer(export_cmd.app, name="export")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(users_cmd.app, name="users")
+app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(bench_cmd.app, name="bench")
 app.command("ingest")(ingest)
 app.command("demo")(demo)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     milvus_uri: str | None = Field(
         None, description="Milvus server URI (http://host:19530, optionally https://user:pass@host:19530/db) "
         "or a local file path ending in .db (milvus-lite in this process); default home/vectors/milvus.db.")
+    encryption_key: SecretStr | None = Field(
+        None, description="Base64 32-byte key sealing face vectors and evidence images "
+        "(EPITRACE_ENCRYPTION_KEY); wins over the key file.")
+    encryption_key_file: Path | None = Field(
+        None, description="File holding the key; default home/secrets/encryption.key (`epitrace keys init`).")
     retention_days: int = Field(30, ge=1, description="Default retention of footage-derived data, days.")
     closed_case_days: int = Field(30, ge=1, description="Days a closed case is kept after closing.")
     purge_interval_h: float = Field(
@@ -102,7 +107,12 @@ class Settings(BaseSettings):
     def with_home(self, home: Path) -> Settings:
         """These settings with another (e.g. throw-away) home and its own SQLite database, but the
         same installed models: what evaluations and benchmarks run in."""
-        return self.model_copy(update={"home": home, "models_path": self.models_dir, "database_url": None})
+        return self.model_copy(update={"home": home, "models_path": self.models_dir, "database_url": None,
+                                       "encryption_key_file": self.key_file})
+
+    @property
+    def key_file(self) -> Path:
+        return self.encryption_key_file or self.home / "secrets" / "encryption.key"
 
     @property
     def models_dir(self) -> Path:

@@ -98,7 +98,8 @@ def build_synthetic_index(store: Store, spec: SyntheticSpec,
                 {"track_id": int(i), "kind": "body", "dim": spec.body_dim, "vector": v.tobytes()}
                 for i, v in zip(ids, body, strict=True)])
             session.execute(insert(TrackVector), [
-                {"track_id": int(i), "kind": "face", "dim": spec.face_dim, "vector": v.tobytes()}
+                {"track_id": int(i), "kind": "face", "dim": spec.face_dim,
+                 "vector": store.seal_vector(v, f"face:{int(i)}")}
                 for i, v, f in zip(ids, face, has_face, strict=True) if f])
         body_index.add(ids, body)
         face_index.add(ids[has_face], face[has_face])

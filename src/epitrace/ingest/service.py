@@ -15,6 +15,7 @@ from epitrace.store import Store, open_store
 def open_pipeline(settings: Settings) -> tuple[Store, IngestPipeline]:
     """The store of `settings` and a pipeline with every model loaded."""
     store = open_store(settings)
+    _ = store.sealer  # no encryption key: say so now, not after minutes of decoding
     cfg = settings.ingest
     models = VisionModels.load(settings.models_dir, cfg.threads, cfg.person_score,
                                cfg.detector_input, cfg.faces)

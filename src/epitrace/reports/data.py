@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import cv2
+import numpy as np
 from sqlalchemy import select
 
 from epitrace.config import ContactPolicy
@@ -36,8 +37,11 @@ class ReportData:
 
 
 def _jpeg(store: Store, rel_path: str, redact: bool) -> bytes | None:
-    path = store.evidence_dir / rel_path
-    image = cv2.imread(str(path)) if path.exists() else None
+    try:
+        data = store.read_evidence(rel_path)
+    except FileNotFoundError:
+        return None
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         return None
     if redact:

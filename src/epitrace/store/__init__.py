@@ -29,6 +29,9 @@ __all__ = [
 def open_store(settings: "Settings | None" = None) -> Store:  # noqa: F821
     """The store of `settings` (default: this process's settings)."""
     from epitrace.config import get_settings
+    from epitrace.store.sealing import load_key
 
     settings = settings or get_settings()
-    return Store(Database(settings.db_url), settings.vectors_dir, settings.evidence_dir)
+    key_text = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    return Store(Database(settings.db_url), settings.vectors_dir, settings.evidence_dir,
+                 key_loader=lambda: load_key(key_text, settings.key_file))

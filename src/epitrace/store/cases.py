@@ -15,7 +15,7 @@ from epitrace.store.orm import (
     Track,
     TrackVector,
 )
-from epitrace.store.repo import Store
+from epitrace.store.repo import SEALED_KINDS, Store
 
 
 class UnknownCaseError(LookupError):
@@ -42,21 +42,27 @@ def get_subject(store: Store, *, case_id: str, subject_id: int) -> Subject:
 def add_query(store: Store, *, subject_id: int, kind: str, source: str,
               vector: npt.NDArray[np.float32], track_id: int | None = None) -> None:
     with store.db.session() as s:
-        s.add(SubjectQuery(subject_id=subject_id, kind=kind, source=source, track_id=track_id,
-                           vector=np.asarray(vector, np.float32).tobytes()))
+        blob = (store.seal_vector(vector, f"query-{kind}:{subject_id}") if kind in SEALED_KINDS
+                else np.asarray(vector, np.float32).tobytes())
+        s.add(SubjectQuery(subject_id=subject_id, kind=kind, source=source, track_id=track_id, vector=blob))
 
 
 def query_vectors(store: Store, *, subject_id: int, kind: str) -> list[npt.NDArray[np.float32]]:
     with store.db.session() as s:
         rows = s.scalars(select(SubjectQuery.vector).where(
             SubjectQuery.subject_id == subject_id, SubjectQuery.kind == kind))
-        return [np.frombuffer(r, np.float32) for r in rows]
+        return [store.open_vector(r, f"query-{kind}:{subject_id}") if kind in SEALED_KINDS
+                else np.frombuffer(r, np.float32) for r in rows]
 
 
 def track_vector(store: Store, *, track_id: int, kind: str) -> npt.NDArray[np.float32] | None:
     with store.db.session() as s:
         row = s.get(TrackVector, (track_id, kind))
-        return None if row is None else np.frombuffer(row.vector, np.float32)
+        if row is None:
+            return None
+        if kind in SEALED_KINDS:
+            return store.open_vector(row.vector, f"{kind}:{track_id}")
+        return np.frombuffer(row.vector, np.float32)
 
 
 def decisions(store: Store, *, subject_id: int) -> dict[int, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,11 +13,14 @@ from sqlalchemy import delete, func, select
 from epitrace.store.db import Database
 from epitrace.store.orm import Camera, Thumbnail, Track, TrackPoint, TrackVector, Video, utcnow
 from epitrace.store.records import TrackRecord
+from epitrace.store.sealing import KeyMissingError, Sealer, is_sealed
 from epitrace.store.vectors import FaissIndex, VectorIndex
 
 logger = logging.getLogger(__name__)
 
 VECTOR_DIMS = {"face": 128}
+SEALED_KINDS = frozenset({"face"})
+"""Vector kinds sealed in SQL and indexed in memory only (never written to disk in clear)."""
 
 
 class UnknownCameraError(LookupError):
@@ -42,11 +46,52 @@ class VideoState:
 class Store:
     """Everything EpiTrace keeps about footage, under one home directory."""
 
-    def __init__(self, db: Database, vectors_dir: Path, evidence_dir: Path) -> None:
+    def __init__(self, db: Database, vectors_dir: Path, evidence_dir: Path,
+                 key_loader: Callable[[], bytes] | None = None) -> None:
         self.db = db
         self.vectors_dir = vectors_dir
         self.evidence_dir = evidence_dir
         self._indices: dict[str, VectorIndex] = {}
+        self._key_loader = key_loader
+        self._sealer: Sealer | None = None
+
+    # ----- encryption at rest --------------------------------------------------------------
+    @property
+    def sealer(self) -> Sealer:
+        """The AES-GCM sealer of biometric data, loading the key on first use.
+
+        Raises:
+            KeyMissingError: No key is configured (the message says how to create one).
+        """
+        if self._sealer is None:
+            if self._key_loader is None:
+                raise KeyMissingError("this store was opened without an encryption key: open it with "
+                                      "`open_store(settings)` or set EPITRACE_ENCRYPTION_KEY")
+            self._sealer = Sealer(self._key_loader())
+        return self._sealer
+
+    def seal_vector(self, vector: np.ndarray, context: str) -> bytes:
+        return self.sealer.seal(np.asarray(vector, np.float32).tobytes(), context)
+
+    def open_vector(self, blob: bytes, context: str) -> np.ndarray:
+        """A vector from its stored bytes; clear rows of older versions are read as they are."""
+        data = self.sealer.open(blob, context) if is_sealed(blob) else blob
+        return np.frombuffer(data, np.float32)
+
+    def write_evidence(self, rel_path: Path, data: bytes) -> Path:
+        """Seal `data` into `evidence_dir/rel_path` (bound to that path)."""
+        path = self.evidence_dir / rel_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(self.sealer.seal(data, f"evidence:{Path(rel_path).as_posix()}"))
+        return path
+
+    def read_evidence(self, rel_path: str | Path) -> bytes:
+        """The clear bytes of an evidence file (thumbnails); files of older versions in clear are
+        returned as they are. Raises FileNotFoundError or SealError."""
+        blob = (self.evidence_dir / rel_path).read_bytes()
+        if not is_sealed(blob):
+            return blob
+        return self.sealer.open(blob, f"evidence:{Path(rel_path).as_posix()}")
 
     # ----- cameras -------------------------------------------------------------------------
     def upsert_camera(self, camera: Camera) -> None:
@@ -106,6 +151,8 @@ class Store:
         Vectors go to SQL in the same transaction, then to the index; a crash between the two
         is repaired by `sync_indices` on the next open.
         """
+        if any(rec.face_vector is not None or rec.thumbnails for rec in tracks):
+            _ = self.sealer  # no key: fail before anything is written
         for rec in tracks:  # open (and repair) indices before the new rows exist in SQL
             for kind, vec in (("body", rec.body_vector), ("face", rec.face_vector)):
                 if vec is not None:
@@ -152,14 +199,12 @@ class Store:
         for kind, vec in (("body", rec.body_vector), ("face", rec.face_vector)):
             if vec is not None:
                 vec = np.asarray(vec, np.float32)
-                s.add(TrackVector(track_id=track.id, kind=kind, dim=vec.shape[0], vector=vec.tobytes()))
+                blob = self.seal_vector(vec, f"{kind}:{track.id}") if kind in SEALED_KINDS else vec.tobytes()
+                s.add(TrackVector(track_id=track.id, kind=kind, dim=vec.shape[0], vector=blob))
                 new_vectors.setdefault(kind, []).append((track.id, vec))
         for n, thumb in enumerate(rec.thumbnails):
-            rel = Path("thumbs") / str(video.id) / f"{track.id}_{thumb.kind}_{n}.jpg"
-            path = self.evidence_dir / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(thumb.jpeg)
-            written.append(path)
+            rel = Path("thumbs") / str(video.id) / f"{track.id}_{thumb.kind}_{n}.jpg.sealed"
+            written.append(self.write_evidence(rel, thumb.jpeg))
             s.add(Thumbnail(track_id=track.id, frame=thumb.frame, kind=thumb.kind, path=str(rel)))
         return track.id
 
@@ -225,14 +270,21 @@ class Store:
             dim = dim or VECTOR_DIMS.get(kind) or self._stored_dim(kind)
             if dim is None:
                 raise LookupError(f"no {kind} vectors are stored yet")
-            index = FaissIndex(self.vectors_dir / f"{kind}.faiss", dim)
+            if kind in SEALED_KINDS:  # held in memory only; drop a clear cache of older versions
+                (self.vectors_dir / f"{kind}.faiss").unlink(missing_ok=True)
+                index: VectorIndex = FaissIndex(None, dim)
+            else:
+                index = FaissIndex(self.vectors_dir / f"{kind}.faiss", dim)
             self._sync(kind, index)
             self._indices[kind] = index
         return self._indices[kind]
 
     def _all_indices(self) -> list[VectorIndex]:
         for kind in ("body", "face"):
-            if kind not in self._indices and (self.vectors_dir / f"{kind}.faiss").exists():
+            if kind in self._indices:
+                continue
+            if (self.vectors_dir / f"{kind}.faiss").exists() or (
+                    kind in SEALED_KINDS and self._stored_dim(kind) is not None):
                 self.index(kind)
         return list(self._indices.values())
 
@@ -252,6 +304,7 @@ class Store:
             rows = s.execute(select(TrackVector.track_id, TrackVector.vector).where(
                 TrackVector.kind == kind)).all()
         if rows:
-            index.add(np.array([r[0] for r in rows], np.int64),
-                      np.stack([np.frombuffer(r[1], np.float32) for r in rows]))
+            vectors = [self.open_vector(r[1], f"{kind}:{r[0]}") if kind in SEALED_KINDS
+                       else np.frombuffer(r[1], np.float32) for r in rows]
+            index.add(np.array([r[0] for r in rows], np.int64), np.stack(vectors))
         index.save()

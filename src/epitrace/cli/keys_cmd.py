@@ -1,0 +1,47 @@
+"""`epitrace keys`: the key that seals face vectors and evidence images at rest."""
+
+from __future__ import annotations
+
+import typer
+
+from epitrace.cli.common import console, friendly_errors
+
+app = typer.Typer(help="The encryption key of biometric data (face vectors, thumbnails).",
+                  no_args_is_help=True)
+
+
+@app.command("init")
+def init(if_missing: bool = typer.Option(False, "--if-missing",
+                                         help="Do nothing (and succeed) when a key is already configured.")) -> None:
+    """Create a random key file (owner-readable only) where the settings expect it.
+
+    Keep it apart from backups of the database: either alone reveals nothing biometric.
+    Losing it makes sealed face vectors and thumbnails unreadable.
+    """
+    from epitrace.config import get_settings
+    from epitrace.store.sealing import create_key_file
+
+    settings = get_settings()
+    if settings.encryption_key is not None or settings.key_file.exists():
+        where = "EPITRACE_ENCRYPTION_KEY" if settings.encryption_key else str(settings.key_file)
+        if if_missing:
+            console.print(f"encryption key already configured ({where})")
+            return
+        with friendly_errors():
+            raise FileExistsError(f"an encryption key is already configured ({where}); keep it")
+    with friendly_errors():
+        path = create_key_file(settings.key_file)
+    console.print(f"wrote a new encryption key to {path} (mode 600): back it up somewhere safe")
+
+
+@app.command("check")
+def check() -> None:
+    """Check that the configured key loads (and say where it comes from)."""
+    from epitrace.config import get_settings
+    from epitrace.store.sealing import load_key
+
+    settings = get_settings()
+    with friendly_errors():
+        text = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+        load_key(text, settings.key_file)
+    console.print("encryption key OK (" + ("EPITRACE_ENCRYPTION_KEY" if text else str(settings.key_file)) + ")")
