@@ -7,7 +7,7 @@ EPITRACE_HOME ?= $(HOME)/.epitrace
 export EPITRACE_HOME
 DEMO_VIDEO := $(EPITRACE_HOME)/demo/vtest.avi
 
-.PHONY: venv models demo-data demo test test-fast bench lint clean
+.PHONY: venv models key system-deps demo-data demo test test-fast bench lint clean
 
 # The venv is rebuilt when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
@@ -23,13 +23,21 @@ venv: $(BIN)/.installed
 models: venv
 	$(BIN)/epitrace models install
 
+# The key sealing face vectors and thumbnails at rest (kept if one exists; back it up).
+key: venv
+	$(BIN)/epitrace keys init --if-missing
+
 demo-data: venv
 	$(BIN)/python scripts/fetch_demo_video.py "$(DEMO_VIDEO)"
 
-demo: models demo-data
+demo: models key demo-data
 	$(BIN)/epitrace demo --video "$(DEMO_VIDEO)"
 
-test: models
+# PostgreSQL, Chromium and ffmpeg from Debian, for the tests that drive them (installed if missing).
+system-deps:
+	bash scripts/system_deps.sh
+
+test: models system-deps
 	$(BIN)/python -m pytest -q
 
 test-fast: venv
@@ -37,7 +45,7 @@ test-fast: venv
 
 # Ingest throughput on vtest.avi, then 10 subjects traced over a synthetic 1,000 camera-hour
 # index (built once, ~6 min and ~16 GB under $(EPITRACE_HOME)/bench, then reused).
-bench: models demo-data
+bench: models key demo-data
 	$(BIN)/epitrace bench ingest --video "$(DEMO_VIDEO)" --out "$(EPITRACE_HOME)/bench/ingest.json"
 	$(BIN)/epitrace bench trace --camera-hours 1000 --workdir "$(EPITRACE_HOME)/bench/trace-1000h" \
 		--out "$(EPITRACE_HOME)/bench/trace.json"
