@@ -130,11 +130,13 @@ def trace(
 ) -> None:
     """Search every subject of the case at once; ranked candidates with scores."""
     from epitrace.tracing import trace_case
+    from epitrace.tracing.case_faces import lazy_face_embed
 
     settings = get_settings()
     with friendly_errors():
         store = open_store(settings)
-        results = trace_case(store, case_id=case_id, config=settings.tracing)
+        results = trace_case(store, case_id=case_id, config=settings.tracing,
+                             face_embed=lazy_face_embed(settings.models_dir))
         audit(store, "search", case_id, subjects=sorted(results))
     if as_json:
         typer.echo(json.dumps({str(k): [c.__dict__ for c in v[:top]] for k, v in results.items()}))

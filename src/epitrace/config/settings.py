@@ -53,6 +53,10 @@ class IngestSettings(StrictModel):
     min_track_frames: int = Field(3, ge=1, description="Tracks shorter than this are dropped as noise.")
     faces: bool = Field(True, description="Detect and embed faces at ingest (privacy may forbid).")
     face_samples: int = Field(3, ge=0, description="Head crops per track searched for a face.")
+    face_embeddings: Literal["ingest", "case"] = Field(
+        "ingest", description="When face embeddings are computed: 'ingest' (every face, sealed at rest; "
+        "searches are instant) or 'case' (ingest keeps only a sealed face chip; embeddings are computed "
+        "in memory during a search, for tracks in a consenting case's window and scope only).")
     body_samples: int = Field(4, ge=1, description="Person crops per track averaged into the body vector.")
     thumbnails: int = Field(3, ge=0, description="Thumbnails kept per track.")
     threads: int = Field(2, ge=1, description="CPU threads per model session.")

@@ -14,6 +14,7 @@ from epitrace.ingest.timing import StageTimer
 from epitrace.ingest.vision_models import VisionModels
 from epitrace.store import ThumbnailRecord, TrackRecord
 from epitrace.tracking import Sample, Tracklet
+from epitrace.vision.face_chips import face_chip
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class FinaliseContext:
     face_samples: int
     thumbnails: int
     timer: StageTimer
+    embed_faces: bool = True  # False: keep a face chip for a consenting case to embed later
 
 
 def interpolate_gaps(t: Tracklet, step: float) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32],
@@ -83,12 +85,13 @@ def _spread_best(samples: list[Sample], n: int) -> list[Sample]:
 
 
 def _face_and_mask(ctx: FinaliseContext, samples: list[Sample]) -> tuple[
-        npt.NDArray[np.float32] | None, float, str, float]:
-    """Best face embedding and mask state over the head crops of `samples`."""
+        npt.NDArray[np.float32] | None, tuple[int, bytes] | None, float, str, float]:
+    """Best face (its embedding, or its chip when embedding is left to a case) and mask state
+    over the head crops of `samples`."""
     m = ctx.models
     if m.faces is None or m.face_embedder is None or ctx.face_samples == 0:
-        return None, 0.0, "unknown", 0.0
-    best: tuple[float, npt.NDArray[np.uint8], npt.NDArray[np.float32]] | None = None
+        return None, None, 0.0, "unknown", 0.0
+    best: tuple[float, npt.NDArray[np.uint8], npt.NDArray[np.float32], int] | None = None
     for s in sorted(samples, key=lambda x: -x.quality)[: ctx.face_samples]:
         head = s.head
         if head.size == 0:
@@ -101,11 +104,16 @@ def _face_and_mask(ctx: FinaliseContext, samples: list[Sample]) -> tuple[
         k = int(np.argmax(found.confidence))
         score = float(found.confidence[k])
         if best is None or score > best[0]:
-            best = (score, big, found.xyxy[k])
+            best = (score, big, found.xyxy[k], s.frame)
     if best is None:
-        return None, 0.0, "unknown", 0.0
-    score, image, box = best
-    vector = m.face_embedder.embed(image, box)
+        return None, None, 0.0, "unknown", 0.0
+    score, image, box, frame = best
+    vector, chip = None, None
+    if ctx.embed_faces:
+        vector = m.face_embedder.embed(image, box)
+    else:
+        ok, buf = cv2.imencode(".jpg", face_chip(image, box), [cv2.IMWRITE_JPEG_QUALITY, 92])
+        chip = (frame, buf.tobytes()) if ok else None
     mask_state, mask_conf = "unknown", 0.0
     if m.masks is not None:
         x1, y1, x2, y2 = (int(v) for v in box)
@@ -113,7 +121,7 @@ def _face_and_mask(ctx: FinaliseContext, samples: list[Sample]) -> tuple[
         if face.size:
             p = float(m.masks.predict([face])[0])
             mask_state, mask_conf = ("mask", p) if p >= 0.5 else ("no_mask", 1 - p)
-    return vector, score, mask_state, mask_conf
+    return vector, chip, score, mask_state, mask_conf
 
 
 def finalise(t: Tracklet, ctx: FinaliseContext) -> TrackRecord | None:
@@ -131,8 +139,8 @@ def finalise(t: Tracklet, ctx: FinaliseContext) -> TrackRecord | None:
         body = ctx.models.body.embed_crops([s.person for s in chosen]).mean(axis=0)
         body = (body / max(float(np.linalg.norm(body)), 1e-12)).astype(np.float32)
     with ctx.timer("faces"):
-        face, face_score, mask_state, mask_conf = _face_and_mask(ctx, t.samples)
-    thumbs = []
+        face, chip, face_score, mask_state, mask_conf = _face_and_mask(ctx, t.samples)
+    thumbs = [] if chip is None else [ThumbnailRecord(frame=chip[0], kind="face", jpeg=chip[1])]
     for s in sorted(chosen, key=lambda x: -x.quality)[: ctx.thumbnails]:
         ok, jpeg = cv2.imencode(".jpg", s.person, [cv2.IMWRITE_JPEG_QUALITY, 85])
         if ok:

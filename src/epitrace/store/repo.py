@@ -11,6 +11,7 @@ import numpy as np
 from sqlalchemy import delete, func, select
 
 from epitrace.store.db import Database
+from epitrace.store.index_backends import index_for
 from epitrace.store.orm import Camera, Thumbnail, Track, TrackPoint, TrackVector, Video, utcnow
 from epitrace.store.records import TrackRecord
 from epitrace.store.sealing import KeyMissingError, Sealer, is_sealed
@@ -181,7 +182,8 @@ class Store:
             start_frame=int(rec.frames[0]), end_frame=int(rec.frames[-1]),
             start_ts=float(rec.ts[0]), end_ts=float(rec.ts[-1]), n_points=len(rec.frames),
             mean_confidence=float(np.mean(rec.confidence)), mask_state=rec.mask_state,
-            mask_confidence=rec.mask_confidence, has_face=rec.face_vector is not None,
+            mask_confidence=rec.mask_confidence,
+            has_face=rec.face_vector is not None or any(t.kind == "face" for t in rec.thumbnails),
             face_score=rec.face_score,
         )
         s.add(track)
@@ -274,7 +276,7 @@ class Store:
                 (self.vectors_dir / f"{kind}.faiss").unlink(missing_ok=True)
                 index: VectorIndex = FaissIndex(None, dim)
             else:
-                index = FaissIndex(self.vectors_dir / f"{kind}.faiss", dim)
+                index = index_for(self, kind, dim)  # Settings.vector_backend: FAISS file or Milvus
             self._sync(kind, index)
             self._indices[kind] = index
         return self._indices[kind]

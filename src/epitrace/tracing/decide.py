@@ -5,6 +5,7 @@ from __future__ import annotations
 from epitrace.config import TracingConfig
 from epitrace.store import Store
 from epitrace.store.cases import get_case, get_subject, get_tracks, query_vectors, set_decision
+from epitrace.tracing.case_faces import FaceEmbedFn
 from epitrace.tracing.search import Candidate, search_subjects
 
 
@@ -29,8 +30,11 @@ def reject(store: Store, *, case_id: str, subject_id: int, track_id: int, user: 
     _decide(store, case_id, subject_id, track_id, "rejected", user, score)
 
 
-def trace_case(store: Store, *, case_id: str, config: TracingConfig) -> dict[int, list[Candidate]]:
-    """Search every enrolled subject of the case (up to 10) in one batched search."""
+def trace_case(store: Store, *, case_id: str, config: TracingConfig,
+               face_embed: FaceEmbedFn | None = None) -> dict[int, list[Candidate]]:
+    """Search every enrolled subject of the case (up to 10) in one batched search.
+
+    `face_embed` is needed only where ingest kept face chips instead of embeddings."""
     case = get_case(store, case_id=case_id)
     enrolled, results = [], {}
     for subject in case.subjects:
@@ -40,5 +44,6 @@ def trace_case(store: Store, *, case_id: str, config: TracingConfig) -> dict[int
         else:
             results[subject.id] = []  # not enrolled yet
     if enrolled:
-        results.update(search_subjects(store, case_id=case_id, subject_ids=enrolled, config=config))
+        results.update(search_subjects(store, case_id=case_id, subject_ids=enrolled, config=config,
+                                       face_embed=face_embed))
     return dict(sorted(results.items()))

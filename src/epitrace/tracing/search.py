@@ -25,6 +25,7 @@ from epitrace.store.cases import (
     track_vector,
 )
 from epitrace.store.orm import Case, Track
+from epitrace.tracing.case_faces import FaceEmbedFn, case_face_scores
 from epitrace.tracing.spacetime import SpeedBound, feasible
 
 
@@ -177,10 +178,12 @@ def _candidates(q: _Query, body: dict[int, float], face: dict[int, float],
     return out[: config.max_candidates]
 
 
-def search_subjects(store: Store, *, case_id: str, subject_ids: list[int],
-                    config: TracingConfig) -> dict[int, list[Candidate]]:
+def search_subjects(store: Store, *, case_id: str, subject_ids: list[int], config: TracingConfig,
+                    face_embed: FaceEmbedFn | None = None) -> dict[int, list[Candidate]]:
     """Ranked candidates (best first, impossible ones removed) for several subjects of a case.
 
+    `face_embed` embeds face chips kept at ingest instead of embeddings (`face_embeddings =
+    "case"`): only those in the case's scope, only for subjects with consent.
     Raises LookupError for a subject that is not enrolled.
     """
     case = get_case(store, case_id=case_id)
@@ -190,6 +193,12 @@ def search_subjects(store: Store, *, case_id: str, subject_ids: list[int],
     k = config.max_candidates
     body = _batch_scores(store, "body", [q.body for q in queries], k, scope, rejected)
     face = _batch_scores(store, "face", [q.face for q in queries], k, scope, rejected)
+    if any(q.face is not None for q in queries):
+        allowed = scope.allowed if scope.allowed is not None else ids_in_scope(
+            store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras)
+        chips = case_face_scores(store, [q.face for q in queries], allowed, face_embed, rejected)
+        face = [dict(sorted({**c, **{t: max(v, c.get(t, -1.0)) for t, v in f.items()}}.items(),
+                            key=lambda kv: -kv[1])[:k]) for f, c in zip(face, chips, strict=True)]
     wanted = {t for b, f in zip(body, face, strict=True) for t in (*b, *f)}
     wanted |= {t for q in queries for t in q.confirmed}
     tracks = get_tracks(store, track_ids=list(wanted))
@@ -199,6 +208,8 @@ def search_subjects(store: Store, *, case_id: str, subject_ids: list[int],
             for q, b, f in zip(queries, body, face, strict=True)}
 
 
-def search_subject(store: Store, *, case_id: str, subject_id: int, config: TracingConfig) -> list[Candidate]:
+def search_subject(store: Store, *, case_id: str, subject_id: int, config: TracingConfig,
+                   face_embed: FaceEmbedFn | None = None) -> list[Candidate]:
     """Ranked candidates for one subject (best first), impossible ones removed."""
-    return search_subjects(store, case_id=case_id, subject_ids=[subject_id], config=config)[subject_id]
+    return search_subjects(store, case_id=case_id, subject_ids=[subject_id], config=config,
+                           face_embed=face_embed)[subject_id]

@@ -1,0 +1,93 @@
+"""Face scores computed inside a case, for tracks whose faces were not embedded at ingest.
+
+With `ingest.face_embeddings = "case"`, ingest keeps a sealed face chip per track and no
+embedding. A search for a subject who consented to face matching embeds the chips of the
+tracks in that case's window and camera scope, in memory, and compares them; nothing is stored
+and no track outside the scope is ever embedded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+
+from epitrace.store import Store, Thumbnail, TrackVector
+from epitrace.vision.face_chips import chip_face_box
+from epitrace.vision.face_embed import FaceEmbedder
+
+logger = logging.getLogger(__name__)
+
+FaceEmbedFn = Callable[[npt.NDArray[np.uint8], npt.NDArray[np.float32]], npt.NDArray[np.float32]]
+"""(image, face box) -> unit face vector; e.g. `FaceEmbedder.embed`."""
+
+_BATCH = 900  # ids per SQL IN (...)
+
+
+def chips_in_scope(store: Store, allowed_ids: npt.NDArray[np.int64]) -> dict[int, str]:
+    """Track id -> face chip path, for in-scope tracks that have a chip and no face vector."""
+    out: dict[int, str] = {}
+    ids = [int(i) for i in allowed_ids]
+    with store.db.session() as s:
+        for i in range(0, len(ids), _BATCH):
+            part = ids[i:i + _BATCH]
+            embedded = set(s.scalars(select(TrackVector.track_id).where(
+                TrackVector.kind == "face", TrackVector.track_id.in_(part))))
+            for track_id, path in s.execute(select(Thumbnail.track_id, Thumbnail.path).where(
+                    Thumbnail.kind == "face", Thumbnail.track_id.in_(part))):
+                if int(track_id) not in embedded:
+                    out.setdefault(int(track_id), str(path))
+    return out
+
+
+def case_face_scores(store: Store, queries: list[npt.NDArray[np.float32] | None],
+                     allowed_ids: npt.NDArray[np.int64], embed: FaceEmbedFn | None,
+                     rejected: list[set[int]]) -> list[dict[int, float]]:
+    """Per subject, best cosine of each in-scope face chip to its face query vectors."""
+    out: list[dict[int, float]] = [{} for _ in queries]
+    if all(q is None for q in queries):
+        return out
+    chips = chips_in_scope(store, allowed_ids)
+    if not chips:
+        return out
+    if embed is None:
+        logger.warning("%d tracks in scope have face chips but no face embedder was given: "
+                       "their faces are not compared", len(chips))
+        return out
+    ids, vectors = [], []
+    for track_id, path in chips.items():
+        image = cv2.imdecode(np.frombuffer(store.read_evidence(path), np.uint8), cv2.IMREAD_COLOR)
+        if image is None:
+            continue
+        ids.append(track_id)
+        vectors.append(embed(image, chip_face_box(image)))
+    if not ids:
+        return out
+    matrix = np.stack(vectors).astype(np.float32)
+    for n, q in enumerate(queries):
+        if q is None:
+            continue
+        best = (np.atleast_2d(q) @ matrix.T).max(axis=0)
+        out[n] = {t: float(v) for t, v in zip(ids, best, strict=True) if t not in rejected[n]}
+    return out
+
+
+def lazy_face_embed(models_dir: Path) -> FaceEmbedFn:
+    """A `FaceEmbedFn` that loads dlib's face model on its first call only (most searches need
+    none: chips exist only where ingest ran with `face_embeddings = "case"`)."""
+    loaded: list[FaceEmbedder] = []
+
+    def embed(image: npt.NDArray[np.uint8], box: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        if not loaded:
+            from epitrace.models import model_path
+
+            loaded.append(FaceEmbedder(model_path("face_dlib_resnet", models_dir),
+                                       model_path("face_landmarks5", models_dir)))
+        return loaded[0].embed(image, box)
+
+    return embed
