@@ -20,6 +20,7 @@ from epitrace.cli.common import setup_logging
 from epitrace.cli.demo_cmd import demo
 from epitrace.cli.ingest_cmd import ingest
 from epitrace.cli.purge_cmd import purge
+from epitrace.cli.serve_cmd import serve
 from epitrace.cli.sightings_cmd import sightings
 
 app = typer.Typer(help="EpiTrace: CCTV contact tracing with privacy built in.", no_args_is_help=True,
@@ -38,6 +39,7 @@ app.command("ingest")(ingest)
 app.command("demo")(demo)
 app.command("sightings")(sightings)
 app.command("purge")(purge)
+app.command("serve")(serve)
 app.command("trace", help="Trace every subject of a case at once (same as `case trace`).")(case_cmd.trace)
 
 

@@ -1,0 +1,37 @@
+"""The audit log for admins and auditors: entries (filtered) and the hash-chain check."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from epitrace.api import schemas as S
+from epitrace.api.deps import AuditReader, StoreDep
+from epitrace.api.errors import errors
+from epitrace.api.views import audit_out
+
+router = APIRouter(prefix="/api/audit", tags=["audit"])
+
+
+@router.get("", responses=errors())
+def list_entries(reader: AuditReader, store: StoreDep,
+                 case_id: Annotated[str | None, Query(max_length=32)] = None,
+                 user: Annotated[str | None, Query(max_length=64)] = None,
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> S.AuditList:
+    """The newest `limit` entries that match, oldest first."""
+    from epitrace.privacy.audit import entries
+
+    data = [audit_out(e) for e in entries(store, case_id=case_id, user=user, limit=limit)]
+    return S.AuditList(data=data, count=len(data))
+
+
+@router.get("/verify", responses=errors())
+def verify(reader: AuditReader, store: StoreDep,
+           anchor: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None) -> S.VerifyOut:
+    """Walk the hash chain; `ok` is false at the first edited, removed or reordered entry."""
+    from epitrace.privacy.audit import verify as check
+
+    r = check(store, anchor=anchor)
+    return S.VerifyOut(ok=r.ok, checked=r.checked, first_bad_id=r.first_bad_id, reason=r.reason,
+                       head_hash=r.head_hash)

@@ -1,0 +1,330 @@
+"""Request and response models of the REST API (pydantic; kept apart from the ORM classes).
+
+Each resource has its family: `...Create` / `...In` for input, `...Out` for one item and
+`...List` (data, count) for collections, as in the FastAPI template.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+USER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
+
+
+class In(BaseModel):
+    """Base of request bodies: unknown keys are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+# ----- auth and users -----------------------------------------------------------------------
+class LoginIn(In):
+    name: str = Field(min_length=1, max_length=64, description="Login name.")
+    password: str = Field(min_length=1, max_length=1024, description="Password.")
+
+
+class UserOut(BaseModel):
+    name: str
+    role: Literal["admin", "investigator", "auditor"]
+    disabled: bool
+    created_at: datetime | None = None
+
+
+class LoginOut(BaseModel):
+    token: str = Field(description="Bearer token for the Authorization header.")
+    token_type: Literal["bearer"] = "bearer"
+    csrf_token: str = Field(description="X-CSRF-Token value for cookie-authenticated state changes.")
+    expires_in_s: float
+    user: UserOut
+
+
+class UserCreate(In):
+    name: str = Field(pattern=USER_PATTERN, description="Login name.")
+    password: str = Field(min_length=10, max_length=1024, description="At least 10 characters.")
+    role: Literal["admin", "investigator", "auditor"]
+
+
+class UserList(BaseModel):
+    data: list[UserOut]
+    count: int
+
+
+class AssignIn(In):
+    user: str = Field(pattern=USER_PATTERN, description="An investigator's login name.")
+
+
+class OkOut(BaseModel):
+    ok: bool = True
+    detail: str = ""
+
+
+# ----- cameras ------------------------------------------------------------------------------
+class CameraOut(BaseModel):
+    id: str
+    name: str
+    place: str
+    latitude: float | None
+    longitude: float | None
+    timezone: str
+    fps: float | None
+    calibration: str = Field(description="Calibration type, or 'none' (contacts are then co-presence only).")
+
+
+class CameraList(BaseModel):
+    data: list[CameraOut]
+    count: int
+
+
+# ----- cases and subjects ---------------------------------------------------------------------
+class CaseCreate(In):
+    title: str = Field("", max_length=200)
+    legal_basis: str = Field(min_length=1, max_length=1000, description="Legal basis of the investigation.")
+    onset: AwareDatetime = Field(description="Symptom onset or test time, with a zone.")
+    isolation: AwareDatetime | None = Field(None, description="Isolation time (default: now).")
+    cameras: list[str] | None = Field(None, max_length=1000, description="Camera scope (default: all).")
+
+
+class SubjectCreate(In):
+    label: str = Field(min_length=1, max_length=100, description="e.g. 'patient-1'.")
+    face_consent: bool = Field(False, description="The subject consented to face matching.")
+
+
+class SubjectOut(BaseModel):
+    id: int
+    label: str
+    face_consent: bool
+    enrolled: bool = Field(description="Has at least one query (photo or picked sighting).")
+    confirmed: int = Field(description="Confirmed sightings.")
+
+
+class CaseSummary(BaseModel):
+    id: str
+    title: str
+    status: str
+    legal_basis: str
+    window_start: datetime
+    window_end: datetime
+    created_by: str
+
+
+class CaseOut(CaseSummary):
+    camera_scope: list[str] | None
+    subjects: list[SubjectOut]
+    cameras: list[CameraOut] = Field(description="Cameras in scope (positions for the route).")
+
+
+class CaseList(BaseModel):
+    data: list[CaseSummary]
+    count: int
+
+
+# ----- sightings, frames, enrolment -----------------------------------------------------------
+class SightingOut(BaseModel):
+    id: int
+    camera_id: str
+    start: datetime
+    end: datetime
+    start_frame: int
+    end_frame: int
+    has_face: bool
+    mask_state: str
+    thumbnail_url: str
+
+
+class SightingList(BaseModel):
+    data: list[SightingOut]
+    count: int
+
+
+class BoxOut(BaseModel):
+    track_id: int
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+class FrameOut(BaseModel):
+    camera_id: str
+    video_id: int
+    frame: int
+    time: datetime
+    width: int
+    height: int
+    image_url: str = Field(description="The frame as JPEG, every head mosaicked.")
+    boxes: list[BoxOut]
+    span_start: datetime = Field(description="First time of this camera's footage in the case window.")
+    span_end: datetime
+
+
+class EnrolTrackIn(In):
+    track_id: int = Field(ge=1, le=2**62, description="The picked sighting (track) id.")
+
+
+class EnrolOut(BaseModel):
+    subject_id: int
+    queries: dict[str, int] = Field(description="Query vectors now held, per kind (body, face).")
+
+
+# ----- search and decisions ---------------------------------------------------------------------
+class SearchIn(In):
+    subject_ids: list[int] | None = Field(None, max_length=10, description="Default: every subject.")
+    top: int = Field(50, ge=1, le=200, description="Candidates returned per subject.")
+
+
+class CandidateOut(BaseModel):
+    track_id: int
+    camera_id: str
+    start: datetime
+    end: datetime
+    body_score: float | None
+    face_score: float | None
+    score: float = Field(description="0-1; above 0.5 is a match.")
+    match: bool
+    decision: Literal["confirmed", "rejected"] | None
+    thumbnail_url: str
+
+
+class SubjectCandidates(BaseModel):
+    subject_id: int
+    label: str
+    enrolled: bool
+    candidates: list[CandidateOut]
+
+
+class SearchOut(BaseModel):
+    subjects: list[SubjectCandidates]
+
+
+class DecisionIn(In):
+    decision: Literal["confirmed", "rejected"]
+    track_ids: list[int] = Field(min_length=1, max_length=500)
+
+
+class DecisionOut(BaseModel):
+    subject_id: int
+    decision: Literal["confirmed", "rejected"]
+    track_ids: list[int]
+
+
+class VisitOut(BaseModel):
+    camera_id: str
+    camera_name: str
+    place: str
+    latitude: float | None
+    longitude: float | None
+    entry: datetime
+    exit: datetime
+    track_ids: list[int]
+    thumbnail_urls: list[str]
+
+
+class TrajectoryOut(BaseModel):
+    subject_id: int
+    label: str
+    visits: list[VisitOut]
+
+
+# ----- contacts -----------------------------------------------------------------------------------
+class PolicyOut(BaseModel):
+    name: str
+    distance_m: float
+    min_cumulative_s: float
+    window_h: float
+
+
+class ContactOut(BaseModel):
+    subject_id: int
+    subject_label: str
+    order: int = Field(description="1: contact of the subject; 2: contact of a contact.")
+    camera_id: str
+    subject_track_id: int
+    contact_track_id: int
+    person_id: int
+    exposure_s: float
+    person_exposure_s: float
+    min_distance_m: float | None
+    calibrated: bool
+    subject_mask: str
+    contact_mask: str
+    risk: Literal["high", "medium", "low"]
+    unmasked: bool = Field(description="You unmasked this contact (its thumbnail is then clear).")
+    thumbnail_url: str
+
+
+class ContactList(BaseModel):
+    policy: PolicyOut
+    data: list[ContactOut]
+    count: int
+
+
+class UnmaskIn(In):
+    reason: str = Field(min_length=1, max_length=2000, description="Why this contact must be identified.")
+
+
+# ----- exports ----------------------------------------------------------------------------------
+class ClipExportIn(In):
+    track_id: int = Field(ge=1, le=2**62)
+    margin_s: float = Field(2.0, ge=0, le=30)
+    safety_net: bool = Field(True, description="Also run the person detector on every frame (slower, safer).")
+
+
+# ----- ingest jobs ------------------------------------------------------------------------------
+class IngestSourceIn(In):
+    source: str = Field(min_length=1, max_length=2000, description="A server path, or an rtsp:// / http(s):// URL.")
+    camera_id: str = Field(pattern=ID_PATTERN)
+    start: AwareDatetime = Field(description="Time of the first frame, with a zone.")
+    fps: float | None = Field(None, gt=0, le=240, description="True frame rate if the file's is wrong.")
+    max_frames: int | None = Field(None, ge=1, le=10**9, description="Stop after this many frames (resumable).")
+
+
+class JobOut(BaseModel):
+    id: str
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    camera_id: str
+    source: str
+    created_by: str
+    created: datetime
+    frames_done: int
+    frames_total: int
+    progress: float = Field(ge=0, le=1)
+    error: str | None = None
+    result: dict[str, Any] | None = None
+
+
+class JobList(BaseModel):
+    data: list[JobOut]
+    count: int
+
+
+# ----- audit --------------------------------------------------------------------------------------
+class AuditEntryOut(BaseModel):
+    id: int
+    time: datetime
+    user: str
+    action: str
+    case_id: str | None
+    legal_basis: str | None
+    detail: dict[str, Any]
+    hash: str
+
+
+class AuditList(BaseModel):
+    data: list[AuditEntryOut]
+    count: int
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    checked: int
+    first_bad_id: int | None
+    reason: str
+    head_hash: str

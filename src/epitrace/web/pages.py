@@ -1,0 +1,99 @@
+"""Pages: login, case list, case, ingest, audit. Each is a thin shell; its script calls the API.
+
+Pages authenticate with the session cookie only. They embed the session's CSRF token in a
+<meta> tag for the scripts, which send it as X-CSRF-Token. A page a user may not open answers
+403 with a plain page (never the case's data), and a missing login redirects to /login.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from epitrace.api.deps import CASE_ID_PATTERN, SESSION_COOKIE, csrf_token_for, get_store
+from epitrace.privacy.users import AccessDenied, AuthError, User, require_case_access, require_role
+
+STATIC = Path(__file__).parent / "static"
+router = APIRouter(include_in_schema=False)
+_env = Environment(loader=PackageLoader("epitrace.web", "templates"), autoescape=select_autoescape(["html", "j2"]))
+
+
+def _render(name: str, request: Request, user: User | None, status: int = 200, **context: Any) -> HTMLResponse:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    html = _env.get_template(name).render(user=user, csrf=csrf_token_for(token) if user else "", **context)
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _user(request: Request) -> User | None:
+    from epitrace.privacy.sessions import user_for_token
+
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return user_for_token(get_store(request), token)
+    except AuthError:
+        return None
+
+
+def _page(request: Request, name: str, *roles: str, case_id: str | None = None, **context: Any) -> Response:
+    """Render `name` for the logged-in user if their role (and case access) allow it."""
+    user = _user(request)
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    try:
+        if roles:
+            require_role(user, *roles)
+        if case_id is not None:
+            require_case_access(get_store(request), user=user, case_id=case_id)
+    except AccessDenied as exc:
+        return _render("error.html.j2", request, user, status=403, message=str(exc))
+    return _render(name, request, user, **context)
+
+
+@router.get("/login")
+def login_page(request: Request) -> Response:
+    return _render("login.html.j2", request, None)
+
+
+@router.get("/")
+def cases_page(request: Request) -> Response:
+    user = _user(request)
+    if user is not None and user.role == "auditor":
+        return RedirectResponse("/audit", status_code=303)
+    return _page(request, "cases.html.j2", "admin", "investigator")
+
+
+@router.get("/cases/{case_id}")
+def case_page(request: Request, case_id: Annotated[str, PathParam(pattern=CASE_ID_PATTERN)]) -> Response:
+    from epitrace.store.cases import UnknownCaseError, get_case
+
+    response = _page(request, "case.html.j2", "admin", "investigator", case_id=case_id, case_id_=case_id)
+    if response.status_code == 200:
+        try:
+            get_case(get_store(request), case_id=case_id)
+        except UnknownCaseError as exc:
+            return _render("error.html.j2", request, _user(request), status=404, message=str(exc))
+    return response
+
+
+@router.get("/ingest")
+def ingest_page(request: Request) -> Response:
+    return _page(request, "ingest.html.j2", "admin", "investigator")
+
+
+@router.get("/audit")
+def audit_page(request: Request) -> Response:
+    return _page(request, "audit.html.j2", "admin", "auditor")
+
+
+def mount_web(app: FastAPI) -> None:
+    """Add the pages and the package's static files (scripts, styles) to `app`."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,86 @@
+"use strict";
+document.addEventListener("DOMContentLoaded", async () => {
+  const { api, upload, el, toast, fmtTime, utcValue } = ET;
+  const form = document.getElementById("ingest-form");
+  const status = document.getElementById("ingest-status");
+  let timer = null;
+
+  async function cameras() {
+    const cams = await api("GET", "/api/cameras");
+    document.getElementById("ingest-camera").replaceChildren(
+      ...cams.data.map((c) => el("option", { value: c.id, text: `${c.name} (${c.id})` })));
+  }
+
+  function resultText(j) {
+    if (j.error) return j.error;
+    if (!j.result) return "";
+    if (j.result.skipped) return "already ingested: nothing added";
+    return `${j.result.tracks_added} sightings, ${j.result.frames_analysed} frames in ${j.result.wall_seconds} s`;
+  }
+
+  async function jobs() {
+    const list = await api("GET", "/api/ingest/jobs");
+    document.querySelector("#jobs-table tbody").replaceChildren(...list.data.map((j) => el("tr",
+      { "data-job": j.id, "data-status": j.status },
+      el("td", { text: j.id }), el("td", { text: j.camera_id }), el("td", { text: j.source }),
+      el("td", { text: j.created_by }), el("td", {}, el("span", { class: `tag ${j.status}`, text: j.status })),
+      el("td", {}, el("progress", { max: 1, value: j.progress }),
+        ` ${j.frames_done}${j.frames_total ? " / " + j.frames_total : ""} frames`),
+      el("td", { class: "detail", text: resultText(j) }),
+      el("td", {}, ["queued", "running"].includes(j.status) ? el("button", {
+        type: "button", class: "small", text: "Cancel",
+        onclick: () => api("POST", `/api/ingest/jobs/${j.id}/cancel`).then(jobs).catch((x) => toast(x.message, true)),
+      }) : null))));
+    const busy = list.data.some((j) => ["queued", "running"].includes(j.status));
+    clearTimeout(timer);
+    timer = setTimeout(() => jobs().catch(() => {}), busy ? 1000 : 5000);
+  }
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const button = document.getElementById("ingest-submit");
+    const file = document.getElementById("ingest-file").files[0];
+    const path = document.getElementById("ingest-path")?.value.trim();
+    const start = utcValue(document.getElementById("ingest-start").value);
+    const fps = document.getElementById("ingest-fps").value;
+    const maxFrames = document.getElementById("ingest-max").value;
+    const camera = document.getElementById("ingest-camera").value;
+    button.disabled = true;
+    status.textContent = "";
+    try {
+      if (file) {
+        const data = new FormData();
+        data.append("file", file);
+        data.append("camera_id", camera);
+        data.append("start", start);
+        if (fps) data.append("fps", fps);
+        if (maxFrames) data.append("max_frames", maxFrames);
+        const bar = document.getElementById("upload-progress");
+        bar.hidden = false;
+        status.textContent = "uploading…";
+        await upload("/api/ingest/jobs", data, (p) => { bar.value = p; });
+        bar.hidden = true;
+      } else if (path) {
+        await api("POST", "/api/ingest/jobs/source", {
+          source: path, camera_id: camera, start,
+          fps: fps ? Number(fps) : null, max_frames: maxFrames ? Number(maxFrames) : null,
+        });
+      } else {
+        throw new Error("choose a video file" + (path !== undefined ? " or give a server path" : ""));
+      }
+      status.textContent = "job queued";
+      await jobs();
+    } catch (x) {
+      status.textContent = "";
+      toast(x.message, true);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  try { await Promise.all([cameras(), jobs()]); } catch (x) { toast(x.message, true); }
+  if (!document.getElementById("ingest-start").value) {
+    document.getElementById("ingest-start").value = new Date().toISOString().slice(0, 19);
+  }
+  void fmtTime;
+});

@@ -1,0 +1,112 @@
+"""An investigator's loop through the API on stored sightings: pick, search, confirm, route,
+contacts, report; with redaction of everything that is not a confirmed subject, and an audit
+entry (with the case's legal basis) for each step."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from epitrace.privacy import redact_person_crop
+
+from .world import LEGAL_BASIS, World
+
+
+def _image(data: bytes) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
+    return image
+
+
+def test_pick_search_confirm_route_contacts_report(client, world: World, tokens) -> None:  # type: ignore[no-untyped-def]
+    h, base = tokens["ana"], f"/api/cases/{world.case_a}"
+    subject = client.post(f"{base}/subjects", headers=h, json={"label": "patient-2"}).json()["id"]
+
+    frame = client.get(f"{base}/frame", headers=h, params={"camera_id": "a"}).json()
+    assert frame["width"] == 320 and len(frame["boxes"]) >= 2  # the busiest frame: two people
+    image = client.get(frame["image_url"], headers=h)
+    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    assert _image(image.content).shape[:2] == (240, 320)
+
+    picked = frame["boxes"][0]["track_id"]
+    r = client.post(f"{base}/subjects/{subject}/enrol/track", headers=h, json={"track_id": picked})
+    assert r.status_code == 200 and r.json()["queries"] == {"body": 1}
+
+    found = client.post(f"{base}/search", headers=h, json={"subject_ids": [subject]}).json()["subjects"][0]
+    matches = [c["track_id"] for c in found["candidates"] if c["match"]]
+    assert picked in matches
+    r = client.post(f"{base}/subjects/{subject}/decisions", headers=h,
+                    json={"decision": "confirmed", "track_ids": matches})
+    assert r.status_code == 200
+
+    route = client.get(f"{base}/subjects/{subject}/trajectory", headers=h).json()
+    assert [t for v in route["visits"] for t in v["track_ids"]] and route["visits"][0]["camera_id"] == "a"
+
+    contacts = client.get(f"{base}/contacts", headers=h, params={"policy": "who"}).json()
+    assert contacts["policy"]["name"] == "who" and contacts["count"] >= 1
+    assert all(c["risk"] in ("high", "medium", "low") for c in contacts["data"])
+
+    report = client.get(f"{base}/report", headers=h, params={"format": "html"})
+    assert report.status_code == 200 and world.case_a in report.text
+    assert "attachment" in report.headers["content-disposition"]
+    pdf = client.get(f"{base}/report", headers=h, params={"format": "pdf"})
+    assert pdf.content.startswith(b"%PDF")
+
+    log = client.get("/api/audit", headers=tokens["root"], params={"case_id": world.case_a, "user": "ana"}).json()
+    actions = {e["action"] for e in log["data"]}
+    assert {"subject_add", "enrol", "search", "confirm", "view", "export"} <= actions
+    assert all(e["legal_basis"] == LEGAL_BASIS for e in log["data"])
+
+
+def test_only_confirmed_subjects_and_unmasked_contacts_are_clear(client, world: World, tokens) -> None:  # type: ignore[no-untyped-def]
+    h, base = tokens["ana"], f"/api/cases/{world.case_a}"
+    contacts = client.get(f"{base}/contacts", headers=h).json()["data"]
+    other = next(c["contact_track_id"] for c in contacts if c["contact_track_id"] != world.track_a)
+    stored = world.store.read_evidence(_thumb(world, other))
+    redacted = _image(client.get(f"{base}/sightings/{other}/thumbnail", headers=h).content).astype(int)
+    clear = _image(stored).astype(int)
+    assert np.abs(redacted - redact_person_crop(_image(stored)).astype(int)).mean() < 3  # mosaicked head
+    assert np.abs(redacted[:20] - clear[:20]).mean() > 20  # the head really differs from the original
+
+    subject_thumb = _image(client.get(f"{base}/sightings/{world.track_a}/thumbnail", headers=h).content).astype(int)
+    assert np.abs(subject_thumb - _image(world.store.read_evidence(_thumb(world, world.track_a)))
+                  .astype(int)).mean() < 3  # the confirmed subject: clear
+
+    short = client.post(f"{base}/contacts/{other}/unmask", headers=h, json={"reason": "because"})
+    assert short.status_code == 422  # a reason must say why
+    r = client.post(f"{base}/contacts/{other}/unmask", headers=h, json={"reason": "to call them for a test today"})
+    assert r.status_code == 200
+    now = _image(client.get(f"{base}/sightings/{other}/thumbnail", headers=h).content).astype(int)
+    assert np.abs(now - clear).mean() < 3
+    root_view = _image(client.get(f"{base}/sightings/{other}/thumbnail", headers=tokens["root"]).content).astype(int)
+    assert np.abs(root_view[:20] - clear[:20]).mean() > 20  # the grant is ana's alone
+    log = client.get("/api/audit", headers=tokens["aud"], params={"case_id": world.case_a}).json()["data"]
+    assert any(e["action"] == "unmask" and e["detail"]["track_id"] == other for e in log)
+
+
+def _thumb(world: World, track_id: int) -> str:
+    from epitrace.api.queries import first_thumbnail
+
+    path = first_thumbnail(world.store, track_id=track_id)
+    assert path is not None
+    return path
+
+
+def test_case_creation_assigns_the_creator_and_checks_rules(client, tokens) -> None:  # type: ignore[no-untyped-def]
+    h = tokens["ben"]
+    r = client.post("/api/cases", headers=h, json={"legal_basis": "IDCPA art. 76-2", "onset": "2026-03-03T00:00:00Z",
+                                                   "cameras": ["a"], "title": "new"})
+    assert r.status_code == 201
+    case = r.json()
+    assert client.get(f"/api/cases/{case['id']}", headers=h).status_code == 200  # the creator may open it
+    assert client.get(f"/api/cases/{case['id']}", headers=tokens["ana"]).status_code == 403
+    bad = client.post("/api/cases", headers=h, json={"legal_basis": "x", "onset": "2026-03-03T00:00:00Z",
+                                                     "cameras": ["zz"]})
+    assert bad.status_code == 409 and "unknown camera" in bad.json()["detail"]
+    naive = client.post("/api/cases", headers=h, json={"legal_basis": "x", "onset": "2026-03-03T00:00:00"})
+    assert naive.status_code == 422
+
+
+def test_audit_chain_verifies_for_auditors(client, tokens) -> None:  # type: ignore[no-untyped-def]
+    r = client.get("/api/audit/verify", headers=tokens["aud"])
+    assert r.status_code == 200 and r.json()["ok"] is True
