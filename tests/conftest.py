@@ -11,6 +11,7 @@ import pytest
 from epitrace.config import Settings
 
 sys.path.insert(0, str(Path(__file__).parent))
+from pg_fixture import pg_server, pg_url  # noqa: E402, F401 - fixtures for every test module
 from tests_paths import SHARED_DATA  # noqa: E402
 
 
@@ -40,3 +41,22 @@ def models_dir() -> Path:
 def settings(tmp_path: Path) -> Settings:
     """Settings of a fresh home in a temporary folder (models from the installed folder)."""
     return Settings(home=tmp_path / "home", models_path=installed_models_dir())
+
+
+DB_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+"""Store tests run on each; deselect the server ones with `-m "not postgresql"`."""
+
+
+@pytest.fixture(params=DB_BACKENDS)
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture()
+def backend_settings(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Like `settings`, on SQLite or on a fresh database of the session's PostgreSQL server.
+
+    A module runs its store tests on both by overriding `settings` with this fixture.
+    """
+    url = request.getfixturevalue("pg_url") if db_backend == "postgresql" else None
+    return Settings(home=tmp_path / "home", models_path=installed_models_dir(), database_url=url)

@@ -11,6 +11,13 @@ from typer.testing import CliRunner
 from epitrace.config import Settings, get_settings
 from epitrace.privacy.audit import GENESIS_HASH, AuditEntry, entries, record, verify
 from epitrace.store import Store, open_store
+from pg_fixture import export_settings
+
+
+@pytest.fixture()
+def settings(backend_settings: Settings) -> Settings:
+    """Every test here runs on SQLite and on PostgreSQL (tests/pg_fixture.py)."""
+    return backend_settings
 
 
 @pytest.fixture()
@@ -52,7 +59,7 @@ def test_chain_links_and_verifies(store: Store) -> None:
         # edited detail
         ('UPDATE audit_log SET detail = \'{"i":99}\' WHERE id = 3', 3, "hash"),
         # edited user
-        ("UPDATE audit_log SET user = 'mallory' WHERE id = 2", 2, "hash"),
+        ('UPDATE audit_log SET "user" = \'mallory\' WHERE id = 2', 2, "hash"),  # quoted: reserved on PostgreSQL
         # edited time
         ("UPDATE audit_log SET ts = ts + 1 WHERE id = 4", 4, "hash"),
         # edited case
@@ -91,7 +98,7 @@ def test_recomputed_hash_still_breaks_the_next_link(store: Store) -> None:
     e = entries(store)[1]
     forged = entry_hash(id=e.id, ts=e.ts, user="mallory", action=e.action, case_id=e.case_id,
                         legal_basis=e.legal_basis, detail=e.detail, prev_hash=e.prev_hash)
-    _sql(store, f"UPDATE audit_log SET user = 'mallory', hash = '{forged}' WHERE id = 2")
+    _sql(store, f"UPDATE audit_log SET \"user\" = 'mallory', hash = '{forged}' WHERE id = 2")
     result = verify(store)
     assert not result.ok and result.first_bad_id == 3
 
@@ -163,7 +170,7 @@ def test_concurrent_writers_keep_one_chain(settings: Settings) -> None:
 def test_cli_show_and_verify(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     from epitrace.cli.audit_cmd import app
 
-    monkeypatch.setenv("EPITRACE_HOME", str(settings.home))
+    export_settings(monkeypatch, settings)
     get_settings.cache_clear()
     try:
         store = open_store(settings)

@@ -36,6 +36,12 @@ def _record(local_id: int, first: int, n: int = 5, seed: int = 0) -> TrackRecord
 
 
 @pytest.fixture()
+def settings(backend_settings: Settings) -> Settings:
+    """Every test here runs on SQLite and on PostgreSQL (tests/pg_fixture.py)."""
+    return backend_settings
+
+
+@pytest.fixture()
 def store(settings: Settings) -> Store:
     s = open_store(settings)
     s.upsert_camera(Camera(id="cam1", name="Cam 1"))
@@ -108,4 +114,15 @@ def test_migrations_create_schema_once(settings: Settings) -> None:
     open_store(settings)
     again = open_store(settings)  # a second open must not re-create or fail
     assert again.list_cameras() == []
-    assert Path(settings.db_url.removeprefix("sqlite:///")).exists()
+    if settings.database_url is None:
+        assert Path(settings.db_url.removeprefix("sqlite:///")).exists()
+    with again.db.engine.connect() as c:  # at the newest revision, on either backend
+        assert c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == _head()
+
+
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from epitrace.store.db import alembic_config
+
+    return str(ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head())

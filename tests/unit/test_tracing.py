@@ -54,6 +54,12 @@ def _noisy(v: np.ndarray, scale: float) -> np.ndarray:
 
 
 @pytest.fixture()
+def settings(backend_settings: Settings) -> Settings:
+    """Every test here runs on SQLite and on PostgreSQL (tests/pg_fixture.py)."""
+    return backend_settings
+
+
+@pytest.fixture()
 def store(settings: Settings) -> Store:
     s = open_store(settings)
     s.upsert_camera(Camera(id="a", name="Station", latitude=37.5, longitude=126.8))

@@ -27,6 +27,7 @@ from epitrace.privacy.users import (  # noqa: E402
 )
 from epitrace.store import Store, open_store  # noqa: E402
 from epitrace.store.orm import Case  # noqa: E402
+from pg_fixture import export_settings  # noqa: E402
 
 PASSWORD = "correct horse battery"
 REAL_HASHER = users.password_hasher  # before the fixture swaps it
@@ -40,6 +41,12 @@ def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     users._dummy_hash.cache_clear()
     yield
     users._dummy_hash.cache_clear()
+
+
+@pytest.fixture()
+def settings(backend_settings: Settings) -> Settings:
+    """Every test here runs on SQLite and on PostgreSQL (tests/pg_fixture.py)."""
+    return backend_settings
 
 
 @pytest.fixture()
@@ -193,7 +200,7 @@ def test_cli_add_list_disable_assign(store: Store, settings: Settings, monkeypat
     from epitrace.cli.users_cmd import app
     from epitrace.config import get_settings
 
-    monkeypatch.setenv("EPITRACE_HOME", str(settings.home))
+    export_settings(monkeypatch, settings)
     get_settings.cache_clear()
     try:
         runner = CliRunner()

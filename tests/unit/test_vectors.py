@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from epitrace.config import Settings
+from epitrace.store import Camera, TrackRecord, Video, open_store
 from epitrace.store.index_backends import VectorConfig, backends, make_index
 from epitrace.store.milvus_index import MilvusUnavailableError, lite_path
 from epitrace.store.vectors import VectorIndex, l2_normalise
@@ -128,3 +130,35 @@ def test_unreachable_milvus_server_says_what_to_check(tmp_path: Path) -> None:
     config = VectorConfig(backend="milvus", vectors_dir=tmp_path, milvus_uri=f"http://127.0.0.1:{port}")
     with pytest.raises(MilvusUnavailableError, match="cannot reach the Milvus server"):
         make_index(config, "body", DIM)
+
+
+def _track(local_id: int, body: np.ndarray, face: np.ndarray | None = None) -> TrackRecord:
+    frames = np.arange(3, dtype=np.int64) + 10 * local_id
+    return TrackRecord(local_id=local_id, frames=frames, ts=1000.0 + frames / 7.0,
+                       boxes=np.tile(np.array([[10, 20, 40, 120]], np.float32), (3, 1)),
+                       confidence=np.full(3, 0.9, np.float32), ground=None, body_vector=body, face_vector=face)
+
+
+@pytest.mark.milvus
+def test_store_on_milvus_and_each_database(backend_settings: Settings) -> None:
+    """The scale-out configuration: body vectors in Milvus, rows in SQLite or PostgreSQL."""
+    from epitrace.store.milvus_index import MilvusIndex
+
+    settings = backend_settings.model_copy(update={"vector_backend": "milvus"})
+    store = open_store(settings)
+    store.upsert_camera(Camera(id="cam1", name="Cam 1"))
+    vid = store.create_video(Video(camera_id="cam1", path="x.avi", sha256="a" * 64, start_ts=0.0,
+                                   fps=7.0, analysed_fps=7.0))
+    bodies = np.random.default_rng(5).normal(size=(4, 64)).astype(np.float32)
+    face = np.random.default_rng(6).normal(size=128).astype(np.float32)
+    ids = store.save_tracks(vid, [_track(i, bodies[i], face if i == 0 else None) for i in range(4)], 40, 40)
+    body = store.index("body")
+    assert isinstance(body, MilvusIndex) and sorted(body.ids().tolist()) == sorted(ids)
+    scores, found = body.search(bodies[2], k=2, allowed_ids=np.array(ids[1:3]))
+    assert found[0, 0] == ids[2] and scores[0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert not isinstance(store.index("face"), MilvusIndex)  # sealed kinds stay in memory
+    body.remove(np.array(ids[:2]))  # a crash between the SQL commit and the index write
+    reopened = open_store(settings)
+    assert sorted(reopened.index("body").ids().tolist()) == sorted(ids)  # repaired from SQL
+    assert store.delete_tracks_from(vid, 25) == 1  # the last track (frames 30-32)
+    assert sorted(reopened.index("body").ids().tolist()) == sorted(ids[:3])  # one shared collection

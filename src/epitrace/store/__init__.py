@@ -1,6 +1,6 @@
 """Storage: SQL rows (SQLAlchemy + Alembic), vector indices and evidence files."""
 
-from epitrace.store.db import Database
+from epitrace.store.db import Database, DatabaseUnavailableError
 from epitrace.store.orm import Camera, Thumbnail, Track, TrackPoint, TrackVector, Video
 from epitrace.store.records import ThumbnailRecord, TrackRecord
 from epitrace.store.repo import Store, UnknownCameraError, VideoState
@@ -9,6 +9,7 @@ from epitrace.store.vectors import FaissIndex, VectorIndex, l2_normalise
 __all__ = [
     "Camera",
     "Database",
+    "DatabaseUnavailableError",
     "FaissIndex",
     "Store",
     "Thumbnail",
@@ -29,9 +30,12 @@ __all__ = [
 def open_store(settings: "Settings | None" = None) -> Store:  # noqa: F821
     """The store of `settings` (default: this process's settings)."""
     from epitrace.config import get_settings
+    from epitrace.store.index_backends import VectorConfig
     from epitrace.store.sealing import load_key
 
     settings = settings or get_settings()
     key_text = settings.encryption_key.get_secret_value() if settings.encryption_key else None
-    return Store(Database(settings.db_url), settings.vectors_dir, settings.evidence_dir,
-                 key_loader=lambda: load_key(key_text, settings.key_file))
+    store = Store(Database(settings.db_url), settings.vectors_dir, settings.evidence_dir,
+                  key_loader=lambda: load_key(key_text, settings.key_file))
+    store.vector_config = VectorConfig.from_settings(settings)  # read by Store.index (index_for)
+    return store

@@ -9,11 +9,20 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x45504954  # pg_advisory_xact_lock key ("EPIT"): one migrating process at a time
+URL_HELP = ("set EPITRACE_DATABASE_URL to e.g. postgresql+psycopg://user:password@host:5432/epitrace, "
+            "or leave it unset for SQLite in EPITRACE_HOME")
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """The configured database cannot be used (bad URL, server down, missing driver)."""
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -24,11 +33,27 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def normalise_url(url: str) -> str:
+    """`postgresql://` and `postgres://` URLs use psycopg 3 (the driver we ship), not psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets foreign keys and WAL (crash-safe, concurrent readers)."""
+    url = normalise_url(url)
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
+    try:
+        engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+    except ArgumentError as exc:
+        raise DatabaseUnavailableError(f"bad database URL {url!r}: {exc}; {URL_HELP}") from exc
+    except ModuleNotFoundError as exc:
+        raise DatabaseUnavailableError(
+            f"no driver for {make_url(url).drivername} ({exc.name} is not installed): "
+            "pip install 'psycopg[binary]==3.3.9' for PostgreSQL") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -42,9 +67,15 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration."""
+    """Bring the schema to the newest migration.
+
+    On PostgreSQL an advisory lock held for the transaction makes processes that open the same
+    database at once migrate one after the other (DDL is transactional there).
+    """
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
 
@@ -53,9 +84,16 @@ class Database:
     """One database: an engine, migrated on open, and a session factory."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.url = normalise_url(url)
         self.engine = make_engine(url)
-        migrate(self.engine)
+        try:
+            migrate(self.engine)
+        except OperationalError as exc:
+            self.engine.dispose()
+            where = self.engine.url.render_as_string(hide_password=True)
+            raise DatabaseUnavailableError(
+                f"cannot open the database {where}: {str(exc.orig or exc).strip()}. Check that the server "
+                f"is running and reachable and that the database and user exist; {URL_HELP}") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
