@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import sys
 from pathlib import Path
@@ -13,6 +14,11 @@ from epitrace.config import Settings
 sys.path.insert(0, str(Path(__file__).parent))
 from pg_fixture import pg_server, pg_url  # noqa: E402, F401 - fixtures for every test module
 from tests_paths import SHARED_DATA  # noqa: E402
+
+
+# Every store in the tests (and the CLIs and servers they start) seals biometric data with one
+# throw-away key; tests of a missing key remove it with monkeypatch.delenv.
+os.environ.setdefault("EPITRACE_ENCRYPTION_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
 
 
 def installed_models_dir() -> Path:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from typer.testing import CliRunner
 
+from cli_login import login_as  # noqa: E402
 from epitrace.config import Settings, get_settings
 from epitrace.privacy.audit import GENESIS_HASH, AuditEntry, entries, record, verify
 from epitrace.store import Store, open_store
@@ -175,6 +176,7 @@ def test_cli_show_and_verify(settings: Settings, monkeypatch: pytest.MonkeyPatch
     try:
         store = open_store(settings)
         _fill(store, 3)
+        login_as(store, monkeypatch, "aud", "auditor")
         runner = CliRunner()
         shown = runner.invoke(app, ["show", "--case", "C1"])
         assert shown.exit_code == 0 and "search" in shown.output

@@ -114,6 +114,9 @@ def test_folder_plan_orders_files_and_chains_start_times(tmp_path: Path) -> None
 
 
 def test_case_actions_are_audited_and_the_chain_verifies() -> None:
+    for args in (["users", "add", "root", "--role", "admin", "--password-stdin"],
+                 ["login", "root", "--password-stdin"]):
+        assert runner.invoke(app, args, input="correct horse battery\n").exit_code == 0
     opened = runner.invoke(app, ["case", "new", "--legal-basis", "IDCPA art. 76-2", "--onset",
                                  "2026-03-01T00:00:00+09:00", "--isolation", "2026-03-02T00:00:00+09:00"])
     assert opened.exit_code == 0, opened.output
@@ -121,4 +124,5 @@ def test_case_actions_are_audited_and_the_chain_verifies() -> None:
     assert runner.invoke(app, ["case", "contacts", case_id]).exit_code == 0
     shown = runner.invoke(app, ["audit", "show", "--case", case_id])
     assert "case_new" in shown.output and "view" in shown.output and "IDCPA" in shown.output
+    assert "root" in shown.output  # actions are audited as the logged-in user
     assert runner.invoke(app, ["audit", "verify"]).exit_code == 0

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from cli_login import login_as  # noqa: E402
 from epitrace.config import Settings
 from epitrace.privacy.audit import entries, verify
 from epitrace.privacy.retention import PurgeStat, purge
@@ -153,7 +154,7 @@ def test_dry_run_deletes_nothing(settings: Settings, store: Store,
     assert report.dry_run and report.tracks == 4 and report.videos == 1
     assert report.thumbnail_files == 4
     assert store.count_tracks() == 6
-    assert len(list(store.evidence_dir.rglob("*.jpg"))) == 6
+    assert len(list(store.evidence_dir.rglob("*.jpg.sealed"))) == 6
     assert len(store.index("body")) == 6
     assert before in (True, None) and not any(e.action == "purge" for e in entries(store))
 
@@ -217,7 +218,7 @@ def test_orphan_thumbnails_and_old_clips_are_removed(store: Store,
     assert report.orphan_files == 1 and report.clip_files == 1
     assert not orphan.exists() and not old_clip.exists()
     assert new_clip.exists() and cam2_clip.exists()  # cam2 keeps 90 days
-    assert len(list(store.evidence_dir.rglob("*.jpg"))) == 2  # the recent tracks' thumbnails
+    assert len(list(store.evidence_dir.rglob("*.jpg.sealed"))) == 2  # the recent tracks' thumbnails
 
 
 def test_crash_mid_purge_is_completed_by_rerun(settings: Settings, store: Store,
@@ -242,7 +243,7 @@ def test_crash_mid_purge_is_completed_by_rerun(settings: Settings, store: Store,
     assert report.tracks == 3 and report.orphan_files == 1  # the crashed batch's file
     assert again.count_tracks() == 2
     assert _rows(again, Track, filled["old"]) == 0
-    assert len(list(again.evidence_dir.rglob("*.jpg"))) == 2
+    assert len(list(again.evidence_dir.rglob("*.jpg.sealed"))) == 2
     for kind in ("body", "face"):
         assert sorted(open_store(settings).index(kind).ids().tolist()) == sorted(filled["recent"])
     assert _marker_on_disk(settings) in (False, None)
@@ -271,6 +272,7 @@ def test_cli_dry_run_then_purge(settings: Settings, store: Store,
     export_settings(monkeypatch, settings)
     get_settings.cache_clear()
     try:
+        login_as(store, monkeypatch, "dpo", "admin")
         dry = CliRunner().invoke(app, ["--dry-run"])
         assert dry.exit_code == 0, dry.output
         assert "would remove" in dry.output and "nothing was deleted" in dry.output

@@ -65,7 +65,7 @@ def test_tracks_vectors_and_thumbnails_are_stored(store: Store) -> None:
     body = store.index("body")
     assert sorted(body.ids().tolist()) == sorted(ids)
     assert len(store.index("face")) == 1  # only the odd track had a face
-    assert len(list(store.evidence_dir.rglob("*.jpg"))) == 2
+    assert len(list(store.evidence_dir.rglob("*.jpg.sealed"))) == 2
     assert store.video_state(vid).resume_frame == 10
     assert len(store.video_points(vid)) == 10
 
@@ -97,7 +97,7 @@ def test_delete_tracks_removes_rows_vectors_and_files(store: Store) -> None:
     assert store.delete_tracks_from(vid, 5) == 1
     assert store.count_tracks(vid) == 1
     assert len(store.index("face")) == 0  # the deleted track owned the only face vector
-    assert len(list(store.evidence_dir.rglob("*.jpg"))) == 1
+    assert len(list(store.evidence_dir.rglob("*.jpg.sealed"))) == 1
 
 
 def test_failed_save_leaves_no_files(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,7 +107,7 @@ def test_failed_save_leaves_no_files(store: Store, monkeypatch: pytest.MonkeyPat
     with pytest.raises((TypeError, ValueError, StatementError)):
         store.save_tracks(vid, [_record(2, 0), bad], 5, 5)
     assert store.count_tracks(vid) == 0
-    assert not list(store.evidence_dir.rglob("*.jpg"))
+    assert not list(store.evidence_dir.rglob("*.jpg.sealed"))
 
 
 def test_migrations_create_schema_once(settings: Settings) -> None:

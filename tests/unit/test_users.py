@@ -8,6 +8,7 @@ import pytest
 
 argon2 = pytest.importorskip("argon2", reason="argon2-cffi is not installed")
 
+from cli_login import login_as  # noqa: E402
 from epitrace.config import Settings  # noqa: E402
 from epitrace.privacy import users  # noqa: E402
 from epitrace.privacy.audit import entries, verify  # noqa: E402
@@ -203,6 +204,7 @@ def test_cli_add_list_disable_assign(store: Store, settings: Settings, monkeypat
     export_settings(monkeypatch, settings)
     get_settings.cache_clear()
     try:
+        login_as(store, monkeypatch, "root", "admin")
         runner = CliRunner()
         added = runner.invoke(app, ["add", "zoe", "--role", "investigator", "--password-stdin"],
                               input=PASSWORD + "\n")

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from epitrace.cli.auth import case_user, current_user
 from epitrace.cli.common import audit, console, friendly_errors
 from epitrace.cli.ingest_cmd import parse_start
 from epitrace.config import get_settings
@@ -31,25 +32,36 @@ def new(
     title: str = typer.Option("", "--title", help="Short title."),
 ) -> None:
     """Open a case; its window runs from 2 days before onset to isolation."""
+    from epitrace.privacy.users import assign
     from epitrace.tracing import new_case
 
     with friendly_errors():
         store = open_store()
+        user = current_user(store, "admin", "investigator")
         case = new_case(store, legal_basis=legal_basis, onset=parse_start(onset),
                         isolation=parse_start(isolation) if isolation else None,
                         cameras=[c.strip() for c in cameras.split(",")] if cameras else None, title=title)
-        audit(store, "case_new", case.id, cameras=case.camera_scope)
+        if user.role == "investigator":  # whoever opens a case works on it
+            assign(store, user=user.name, case_id=case.id, by=user.name)
+        audit(store, "case_new", case.id, user=user.name, cameras=case.camera_scope)
     console.print(f"case [bold]{case.id}[/] opened: window {_when(case.window_start_ts)} -> "
                   f"{_when(case.window_end_ts)} UTC")
 
 
 @app.command("list")
 def list_cases() -> None:
-    """Cases with their windows and subjects."""
+    """The cases you may open (an administrator sees all), with their windows."""
+    from epitrace.privacy.users import assigned_cases
     from epitrace.store.cases import find_cases
 
+    with friendly_errors():
+        store = open_store()
+        user = current_user(store, "admin", "investigator")
+        mine = None if user.role == "admin" else set(assigned_cases(store, user=user))
     table = Table("case", "title", "status", "window (UTC)", "legal basis")
-    for c in find_cases(open_store()):
+    for c in find_cases(store):
+        if mine is not None and c.id not in mine:
+            continue
         table.add_row(c.id, c.title, c.status, f"{_when(c.window_start_ts)} -> {_when(c.window_end_ts)}",
                       c.legal_basis)
     console.print(table)
@@ -82,6 +94,7 @@ def enrol(
         if not photo and sighting is None:
             raise ValueError("give --photo (with consent) or --sighting")
         store = open_store(settings)
+        user = case_user(store, case_id)
         sid = _subject_id(store, case_id, subject, consent)
         if photo:
             embed = _photo_embedder(settings.models_dir, face)
@@ -89,7 +102,7 @@ def enrol(
                 enrol_photo(store, case_id=case_id, subject_id=sid, image_bgr=_read_image(p), embed_face=embed)
         if sighting is not None:
             enrol_track(store, case_id=case_id, subject_id=sid, track_id=sighting)
-        audit(store, "enrol", case_id, subject=sid, photos=len(photo or []), sighting=sighting)
+        audit(store, "enrol", case_id, user=user.name, subject=sid, photos=len(photo or []), sighting=sighting)
     console.print(f"subject {sid} of {case_id} enrolled")
 
 
@@ -135,9 +148,10 @@ def trace(
     settings = get_settings()
     with friendly_errors():
         store = open_store(settings)
+        user = case_user(store, case_id)
         results = trace_case(store, case_id=case_id, config=settings.tracing,
                              face_embed=lazy_face_embed(settings.models_dir))
-        audit(store, "search", case_id, subjects=sorted(results))
+        audit(store, "search", case_id, user=user.name, subjects=sorted(results))
     if as_json:
         typer.echo(json.dumps({str(k): [c.__dict__ for c in v[:top]] for k, v in results.items()}))
         return
@@ -160,9 +174,12 @@ def _decide(case_id: str, subject: int, sightings: list[int], confirm: bool) -> 
 
     with friendly_errors():
         store = open_store()
+        user = case_user(store, case_id)
         for track_id in sightings:
-            (do_confirm if confirm else do_reject)(store, case_id=case_id, subject_id=subject, track_id=track_id)
-        audit(store, "confirm" if confirm else "reject", case_id, subject=subject, sightings=sightings)
+            (do_confirm if confirm else do_reject)(store, case_id=case_id, subject_id=subject, track_id=track_id,
+                                                   user=user.name)
+        audit(store, "confirm" if confirm else "reject", case_id, user=user.name, subject=subject,
+              sightings=sightings)
     console.print(f"{len(sightings)} sighting(s) {'confirmed' if confirm else 'rejected'} for subject {subject}")
 
 
@@ -188,9 +205,10 @@ def route(case_id: str, subject: int = typer.Option(..., "--subject")) -> None:
 
     with friendly_errors():
         store = open_store()
+        user = case_user(store, case_id)
         get_subject(store, case_id=case_id, subject_id=subject)
         visits = trajectory(store, subject_id=subject)
-        audit(store, "view", case_id, what="route", subject=subject)
+        audit(store, "view", case_id, user=user.name, what="route", subject=subject)
     table = Table("camera", "place", "entry (UTC)", "exit", "sightings")
     for v in visits:
         table.add_row(v.camera_name, v.place, _when(v.entry_ts), _when(v.exit_ts)[11:],

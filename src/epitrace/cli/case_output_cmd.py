@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from epitrace.cli.auth import case_user
 from epitrace.cli.case_cmd import app
 from epitrace.cli.common import audit, console, friendly_errors
 from epitrace.config import get_policy
@@ -34,6 +35,7 @@ def contacts(
     with friendly_errors():
         rule = _policy(policy, distance, minutes)
         store = open_store()
+        user = case_user(store, case_id)
         case = get_case(store, case_id=case_id)
         rows = []
         for subject in case.subjects:
@@ -42,7 +44,7 @@ def contacts(
             rows += [(subject.label, 1, c) for c in found]
             if second_order and found:
                 rows += [(subject.label, 2, c) for c in contacts_of_contacts(store, found, rule)]
-        audit(store, "view", case_id, what="contacts", policy=rule.name, second_order=second_order)
+        audit(store, "view", case_id, user=user.name, what="contacts", policy=rule.name, second_order=second_order)
     if as_json:
         typer.echo(json.dumps([{"subject": s, "order": o, "camera": c.camera_id, "track": c.contact_track_id,
                                 "person": c.person_id, "exposure_s": c.exposure_s,
@@ -71,7 +73,8 @@ def report(
 
     with friendly_errors():
         store = open_store()
+        user = case_user(store, case_id)
         data = gather(store, case_id=case_id, policy=_policy(policy, None, None))
         html, pdf = write_report(data, out)
-        audit(store, "export", case_id, what="report", files=[str(html), str(pdf)])
+        audit(store, "export", case_id, user=user.name, what="report", files=[str(html), str(pdf)])
     console.print(f"report written: {html} and {pdf}")

@@ -53,16 +53,11 @@ def setup_logging(verbose: bool) -> None:
                         format="%(levelname)s %(name)s: %(message)s")
 
 
-def audit(store, action: str, case_id: str | None = None, **detail: object) -> None:  # type: ignore[no-untyped-def]
-    """Write one audit entry for a CLI action, with the case's legal basis.
-
-    The CLI acts as the operating-system user; the web API will pass its logged-in user.
-    """
-    import getpass
-
+def audit(store, action: str, case_id: str | None = None, *, user: str, **detail: object) -> None:  # type: ignore[no-untyped-def]
+    """Write one audit entry for a CLI action by `user` (the logged-in user), with the case's
+    legal basis."""
     from epitrace.privacy.audit import record
     from epitrace.store.cases import get_case
 
     basis = get_case(store, case_id=case_id).legal_basis if case_id else None
-    record(store, user=f"os:{getpass.getuser()}", action=action, case_id=case_id, legal_basis=basis,
-           detail=detail or None)
+    record(store, user=user, action=action, case_id=case_id, legal_basis=basis, detail=detail or None)

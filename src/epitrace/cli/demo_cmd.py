@@ -99,7 +99,7 @@ def trace_demo_pedestrian(store, settings) -> None:  # type: ignore[no-untyped-d
     html, pdf = write_report(gather(store, case_id=case.id, policy=policy), settings.home / "reports")
     from epitrace.cli.common import audit
 
-    audit(store, "export", case.id, what="report", files=[str(html), str(pdf)])
+    audit(store, "export", case.id, user="demo", what="report", files=[str(html), str(pdf)])
     console.print(f"report: {html}\n        {pdf}")
     console.print(f"next: epitrace case trace {case.id}  |  epitrace case contacts {case.id}")
 

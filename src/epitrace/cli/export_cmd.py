@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from epitrace.cli.auth import case_user
 from epitrace.cli.common import audit, console, err_console, friendly_errors
 from epitrace.store import open_store
 
@@ -49,6 +50,7 @@ def clip(
 
     with friendly_errors():
         store = open_store()
+        user = case_user(store, case)
         subjects = case_subject_tracks(store, case)
         if out is None:
             out = get_settings().evidence_dir / "exports" / case / f"sighting_{sighting}.mp4"
@@ -58,5 +60,5 @@ def clip(
                               "everyone in it is mosaicked")
         path = export_clip(store, track_id=sighting, out=out, subject_track_ids=subjects,
                            margin_s=margin, detector=detector)
-        audit(store, "export", case, what="clip", sighting=sighting, path=str(path))
+        audit(store, "export", case, user=user.name, what="clip", sighting=sighting, path=str(path))
     console.print(f"wrote {path}")

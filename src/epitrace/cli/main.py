@@ -16,6 +16,7 @@ from epitrace.cli import (
     models_cmd,
     users_cmd,
 )
+from epitrace.cli.auth import login, logout, whoami
 from epitrace.cli.common import setup_logging
 from epitrace.cli.demo_cmd import demo
 from epitrace.cli.ingest_cmd import ingest
@@ -39,6 +40,9 @@ app.command("ingest")(ingest)
 app.command("demo")(demo)
 app.command("sightings")(sightings)
 app.command("purge")(purge)
+app.command("login")(login)
+app.command("logout")(logout)
+app.command("whoami")(whoami)
 app.command("serve")(serve)
 app.command("trace", help="Trace every subject of a case at once (same as `case trace`).")(case_cmd.trace)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import UTC, datetime
 
 import typer
 from rich.table import Table
 
+from epitrace.cli.auth import current_user
 from epitrace.cli.common import console, friendly_errors
 
 DEFAULT_RETENTION_DAYS = 30
@@ -29,9 +29,11 @@ def purge(
 
     with friendly_errors():
         settings = get_settings()
+        store = open_store(settings)
+        who = current_user(store, "admin").name
         days = days or int(getattr(settings, "retention_days", DEFAULT_RETENTION_DAYS))
-        report = run_purge(open_store(settings), now=datetime.now(UTC), default_days=days,
-                           closed_case_days=closed_case_days, user=f"os:{getpass.getuser()}",
+        report = run_purge(store, now=datetime.now(UTC), default_days=days,
+                           closed_case_days=closed_case_days, user=who,
                            dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     table = Table("what", verb)

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
+from epitrace.cli.auth import current_user
 from epitrace.cli.common import console, friendly_errors
 from epitrace.cli.ingest_cmd import parse_start
 from epitrace.store import open_store
@@ -23,6 +24,7 @@ def sightings(
     """Sightings (tracks) of one camera in a time range: id, time, duration, mask."""
     with friendly_errors():
         store = open_store()
+        current_user(store, "admin", "investigator")  # auditors see no footage-derived data
         store.get_camera(camera)
         q = select(Track).where(Track.camera_id == camera).order_by(Track.start_ts).limit(limit)
         if start:

@@ -7,6 +7,7 @@ import sys
 import typer
 from rich.table import Table
 
+from epitrace.cli.auth import current_user
 from epitrace.cli.common import console, friendly_errors
 from epitrace.privacy.users import ROLES, add_user, assign, disable_user, list_users
 from epitrace.store import open_store
@@ -20,21 +21,36 @@ def add(
     role: str = typer.Option(..., "--role", help=f"One of: {', '.join(ROLES)}."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin's first line."),
 ) -> None:
-    """Create a user (the password is asked twice unless --password-stdin)."""
+    """Create a user (the password is asked twice unless --password-stdin).
+
+    An administrator does this once logged in; the very first account (the store has none) must
+    be an administrator and needs no login.
+    """
+    with friendly_errors():
+        store = open_store()
+        if list_users(store):
+            by = current_user(store, "admin").name
+        elif role != "admin":
+            raise ValueError("the first account must be an administrator: `epitrace users add NAME --role admin`")
+        else:
+            by = "bootstrap"
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with friendly_errors():
-        add_user(open_store(), name=name, password=password, role=role, by="cli")
+        add_user(store, name=name, password=password, role=role, by=by)
     console.print(f"[green]user {name} added[/] ({role})")
 
 
 @app.command("list")
 def list_cmd() -> None:
     """Users and their roles."""
+    with friendly_errors():
+        store = open_store()
+        current_user(store, "admin")
     table = Table("name", "role", "disabled", "created (UTC)")
-    for u in list_users(open_store()):
+    for u in list_users(store):
         table.add_row(u.name, u.role, "yes" if u.disabled else "", u.created_at.strftime("%Y-%m-%d %H:%M"))
     console.print(table)
 
@@ -43,7 +59,8 @@ def list_cmd() -> None:
 def disable(name: str = typer.Argument(..., help="Login name.")) -> None:
     """Stop a user from logging in (their audit trail stays)."""
     with friendly_errors():
-        disable_user(open_store(), name=name, by="cli")
+        store = open_store()
+        disable_user(store, name=name, by=current_user(store, "admin").name)
     console.print(f"user {name} disabled")
 
 
@@ -54,5 +71,6 @@ def assign_cmd(
 ) -> None:
     """Let an investigator open a case."""
     with friendly_errors():
-        assign(open_store(), user=name, case_id=case, by="cli")
+        store = open_store()
+        assign(store, user=name, case_id=case, by=current_user(store, "admin").name)
     console.print(f"{name} assigned to case {case}")
