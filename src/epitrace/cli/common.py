@@ -21,7 +21,7 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from epitrace.ingest import VideoError
     from epitrace.models import ChecksumError, ModelFetchError, ModelNotInstalledError
     from epitrace.privacy.users import AccessDenied, AuthError
-    from epitrace.store import UnknownCameraError
+    from epitrace.store import DatabaseUnavailableError, MilvusUnavailableError, UnknownCameraError
     from epitrace.store.cases import UnknownCaseError
     from epitrace.store.sealing import KeyMissingError, SealError
     from epitrace.tracing import CaseRuleError, ConsentError
@@ -30,6 +30,7 @@ def user_errors() -> tuple[type[BaseException], ...]:
     return (AccessDenied, AuthError, UnknownCaseError, CaseRuleError, ConsentError, NoFaceError,
             MultipleFacesError, LookupError, CalibrationError, VideoError, ChecksumError, ModelFetchError,
             ModelNotInstalledError, UnknownCameraError, KeyMissingError, SealError, ValidationError,
+            DatabaseUnavailableError, MilvusUnavailableError,
             FileNotFoundError, FileExistsError, ValueError)
 
 

@@ -1,6 +1,7 @@
 """Storage: SQL rows (SQLAlchemy + Alembic), vector indices and evidence files."""
 
 from epitrace.store.db import Database, DatabaseUnavailableError
+from epitrace.store.milvus_index import MilvusUnavailableError
 from epitrace.store.orm import Camera, Thumbnail, Track, TrackPoint, TrackVector, Video
 from epitrace.store.records import ThumbnailRecord, TrackRecord
 from epitrace.store.repo import Store, UnknownCameraError, VideoState
@@ -11,6 +12,7 @@ __all__ = [
     "Database",
     "DatabaseUnavailableError",
     "FaissIndex",
+    "MilvusUnavailableError",
     "Store",
     "Thumbnail",
     "ThumbnailRecord",
