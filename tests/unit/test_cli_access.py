@@ -25,6 +25,7 @@ ADMIN_ONLY = {("users", "assign")}  # takes a case id, but is an administrator's
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.chdir(tmp_path)  # commands with default output folders write here
     monkeypatch.setenv("EPITRACE_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("EPITRACE_TOKEN", raising=False)
     hasher = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
