@@ -94,6 +94,7 @@ class MilvusIndex(VectorIndex):
         self.collection = collection
         self.dim = dim
         self._client = client if client is not None else connect(uri)
+        self._lite = lite_path(uri) is not None
         if self._client.has_collection(collection):
             stored = self._stored_dim()
             if stored != dim:
@@ -129,7 +130,7 @@ class MilvusIndex(VectorIndex):
             raise ValueError(f"expected vectors of shape ({len(ids)}, {self.dim}), got {vectors.shape}")
         ids = np.asarray(ids, np.int64)
         for start in range(0, len(ids), BATCH):
-            rows = [{"id": int(i), "vector": v.tolist()}
+            rows = [{"id": int(i), "vector": v}  # ndarray rows: ~1.5x faster than lists to encode
                     for i, v in zip(ids[start:start + BATCH], vectors[start:start + BATCH], strict=True)]
             self._client.upsert(self.collection, rows)
 
@@ -181,7 +182,11 @@ class MilvusIndex(VectorIndex):
         return int(rows[0]["count(*)"])
 
     def save(self) -> None:
-        """Nothing to do: Milvus makes every acknowledged write durable itself."""
+        """milvus-lite: flush, which moves new rows into indexed segments (searches of 20,000
+        512-d rows: 4.5 s before, 0.3-0.6 s after). A server: nothing, as every acknowledged write
+        is durable there and it seals segments itself (frequent flushes are rate-limited)."""
+        if self._lite:
+            self._client.flush(self.collection)
 
     def close(self) -> None:
         """Release the connection (milvus-lite's in-process server stays until exit)."""
