@@ -10,6 +10,9 @@ track id) and a FLOAT_VECTOR, with an exact FLAT index on inner product. Vectors
 L2-normalised on the way in, so scores are cosine similarities, as with FAISS. Like the FAISS
 file, the collection is a cache of the SQL `track_vectors` rows, rebuilt from them on mismatch.
 
+milvus-lite 3 is pure Python: fine for tests and small sites, not for volume (20,000 512-d rows
+on 2 cores: ~15 s to insert, ~0.4-1 s for 10 searches, ~2 s to list ids; FAISS: 0.2 s, 0.1 s, 0 s).
+
 Example:
     >>> index = MilvusIndex("/tmp/vectors/milvus.db", collection="epitrace_body", dim=64)  # doctest: +SKIP
     >>> index.add(np.array([7]), vectors)  # doctest: +SKIP
