@@ -15,7 +15,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from pg_fixture import pg_server, pg_url  # noqa: E402, F401 - fixtures for every test module
 from tests_paths import SHARED_DATA  # noqa: E402
 
-
 # Every store in the tests (and the CLIs and servers they start) seals biometric data with one
 # throw-away key; tests of a missing key remove it with monkeypatch.delenv.
 os.environ.setdefault("EPITRACE_ENCRYPTION_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
