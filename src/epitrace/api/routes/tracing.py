@@ -23,14 +23,22 @@ def _subject(case: CaseDep, subject_id: int):  # type: ignore[no-untyped-def]
 
 @router.post("/subjects/{subject_id}/enrol/track", responses=errors(404, 409))
 def enrol_track(body: S.EnrolTrackIn, case: CaseDep, subject_id: SubjectId) -> S.EnrolOut:
-    """Enrol by a picked sighting: its body vector (and its face only with consent)."""
+    """Enrol by a picked sighting: its body vector (and its face only with consent).
+
+    The picked sighting is also confirmed as the subject's: the investigator has just said who
+    it is, and as an anchor it lets the search drop sightings the subject cannot have produced
+    (someone else on the same camera at the same time).
+    """
     from epitrace.api.queries import query_counts, track_in_scope
+    from epitrace.tracing import confirm
     from epitrace.tracing import enrol_track as enrol
 
     _subject(case, subject_id)
     track_in_scope(case.store, case=case.case, track_id=body.track_id)
     enrol(case.store, case_id=case.id, subject_id=subject_id, track_id=body.track_id)
+    confirm(case.store, case_id=case.id, subject_id=subject_id, track_id=body.track_id, user=case.user.name)
     case.audit("enrol", subject=subject_id, sighting=body.track_id)
+    case.audit("confirm", subject=subject_id, sightings=[body.track_id], by="enrolment")
     return S.EnrolOut(subject_id=subject_id, queries=query_counts(case.store, subject_id=subject_id))
 
 

@@ -130,7 +130,7 @@ document.addEventListener("DOMContentLoaded", () => {
       await refreshAfterDecision();
     });
     return el("figure", { class: `candidate ${c.decision || (c.match ? "match" : "")}`, "data-track": c.track_id, "data-subject": s.subject_id },
-      el("img", { src: c.thumbnail_url, alt: `sighting ${c.track_id}`, loading: "lazy" }),
+      el("img", { src: `${c.thumbnail_url}?state=${c.decision || "open"}`, alt: `sighting ${c.track_id}` })  // a new URL once confirmed: clear, not the cached mosaic,
       el("figcaption", {},
         el("strong", { text: `#${c.track_id}` }), ` ${c.camera_id}`, el("br"),
         el("span", { class: "muted", text: `${fmtTime(c.start).slice(11)}–${fmtTime(c.end).slice(11)}` }), el("br"),
@@ -186,7 +186,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const table = document.getElementById("contacts-table");
     table.hidden = false;
     table.querySelector("tbody").replaceChildren(...out.data.map((c) => el("tr", { "data-track": c.contact_track_id, class: `risk-${c.risk}` },
-      el("td", {}, el("img", { src: c.thumbnail_url, class: "thumb", alt: c.unmasked ? "contact (unmasked)" : "contact (redacted)" })),
+      el("td", {}, el("img", { src: `${c.thumbnail_url}?state=${c.unmasked ? "unmasked" : "masked"}`, class: "thumb", alt: c.unmasked ? "contact (unmasked)" : "contact (redacted)" })),
       el("td", { text: `${c.subject_label}${c.order === 2 ? " (2nd order)" : ""}` }),
       el("td", { text: `P${c.person_id} · #${c.contact_track_id}` }), el("td", { text: c.camera_id }),
       el("td", { text: `${fmtDuration(c.exposure_s)} (person ${fmtDuration(c.person_exposure_s)})` }),
