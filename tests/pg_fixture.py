@@ -90,6 +90,7 @@ class PgServer:
     port: int = 0
     user: pwd.struct_passwd | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    watchdog: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def log_path(self) -> Path:
@@ -131,11 +132,22 @@ class PgServer:
                      "-k", str(self.base), *options],
                     stdout=log, stderr=subprocess.STDOUT, env=self._env(), cwd=self.base,
                     start_new_session=True, **self._as_user())
+            self._watch()
             if self._wait_ready(timeout_s):
                 return
             last = self.log_tail()
             self.stop(remove=False)
         raise RuntimeError(f"PostgreSQL did not start; log:\n{last}")
+
+    def _watch(self) -> None:
+        """Shut the server down if this process dies without its teardown (SIGKILL, or SIGTERM
+        from a `timeout`), so no orphan server outlives the test session."""
+        assert self.process is not None
+        pid = self.process.pid
+        script = (f"while [ -d /proc/{os.getpid()} ]; do sleep 1; done; kill -INT {pid}; "
+                  f"while kill -0 {pid} 2>/dev/null; do sleep 0.2; done; rm -rf '{self.base}'")
+        self.watchdog = subprocess.Popen(["sh", "-c", script], start_new_session=True, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def _wait_ready(self, timeout_s: float) -> bool:
         import psycopg
@@ -175,6 +187,10 @@ class PgServer:
 
     def stop(self, *, remove: bool = True) -> None:
         """Fast shutdown (SIGINT), then kill if it hangs; remove the folder."""
+        watchdog, self.watchdog = self.watchdog, None
+        if watchdog is not None:  # first, so it can never signal a reused pid
+            watchdog.kill()
+            watchdog.wait(timeout=10)
         proc, self.process = self.process, None
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGINT)
