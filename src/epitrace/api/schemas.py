@@ -7,11 +7,14 @@ Each resource has its family: `...Create` / `...In` for input, `...Out` for one 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+MAX_ID = 2**31 - 1
+"""Largest row id accepted: SQL INTEGER on PostgreSQL is 32-bit."""
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 USER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
 
 
@@ -166,7 +169,7 @@ class FrameOut(BaseModel):
 
 
 class EnrolTrackIn(In):
-    track_id: int = Field(ge=1, le=2**62, description="The picked sighting (track) id.")
+    track_id: int = Field(ge=1, le=MAX_ID, description="The picked sighting (track) id.")
 
 
 class EnrolOut(BaseModel):
@@ -176,7 +179,7 @@ class EnrolOut(BaseModel):
 
 # ----- search and decisions ---------------------------------------------------------------------
 class SearchIn(In):
-    subject_ids: list[int] | None = Field(None, max_length=10, description="Default: every subject.")
+    subject_ids: list[RowId] | None = Field(None, max_length=10, description="Default: every subject.")
     top: int = Field(50, ge=1, le=200, description="Candidates returned per subject.")
 
 
@@ -206,7 +209,7 @@ class SearchOut(BaseModel):
 
 class DecisionIn(In):
     decision: Literal["confirmed", "rejected"]
-    track_ids: list[int] = Field(min_length=1, max_length=500)
+    track_ids: list[RowId] = Field(min_length=1, max_length=500)
 
 
 class DecisionOut(BaseModel):
@@ -272,7 +275,7 @@ class UnmaskIn(In):
 
 # ----- exports ----------------------------------------------------------------------------------
 class ClipExportIn(In):
-    track_id: int = Field(ge=1, le=2**62)
+    track_id: int = Field(ge=1, le=MAX_ID)
     margin_s: float = Field(2.0, ge=0, le=30)
     safety_net: bool = Field(True, description="Also run the person detector on every frame (slower, safer).")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from epitrace.api import schemas as S
 from epitrace.api.queries import query_counts, scope_cameras
 from epitrace.privacy.audit import AuditEntry
@@ -15,9 +17,14 @@ def thumb_url(case_id: str, track_id: int) -> str:
     return f"/api/cases/{case_id}/sightings/{track_id}/thumbnail"
 
 
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every stored datetime is UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 def user_out(user: User) -> S.UserOut:
     return S.UserOut(name=user.name, role=user.role, disabled=user.disabled,  # type: ignore[arg-type]
-                     created_at=user.created_at)
+                     created_at=aware(user.created_at))
 
 
 def camera_out(c: Camera) -> S.CameraOut:

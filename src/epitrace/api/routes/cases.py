@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from epitrace.api import schemas as S
 from epitrace.api.deps import CaseDep, CurrentUser, StaffUser, StoreDep
 from epitrace.api.errors import errors
+from epitrace.api.schemas import MAX_ID
 from epitrace.api.views import case_out, case_summary, sighting_out
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -104,7 +105,7 @@ def _frame_size(path: str) -> tuple[int, int]:
 
 @router.get("/{case_id}/videos/{video_id}/frames/{frame}", response_class=Response,
             responses={**JPEG, **errors(404, 410)})
-def frame_image(case: CaseDep, video_id: Annotated[int, Path(ge=1, le=2**62)],
+def frame_image(case: CaseDep, video_id: Annotated[int, Path(ge=1, le=MAX_ID)],
                 frame: Annotated[int, Path(ge=0, le=10**9)]) -> Response:
     """One frame of in-scope footage as JPEG, every head mosaicked."""
     from epitrace.api.media import frame_jpeg
@@ -118,7 +119,7 @@ def frame_image(case: CaseDep, video_id: Annotated[int, Path(ge=1, le=2**62)],
 
 @router.get("/{case_id}/sightings/{track_id}/thumbnail", response_class=Response,
             responses={**JPEG, **errors(404)})
-def thumbnail(case: CaseDep, track_id: Annotated[int, Path(ge=1, le=2**62)]) -> Response:
+def thumbnail(case: CaseDep, track_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
     """A sighting's thumbnail: clear only for the case's confirmed subjects or a contact you
     unmasked (audited); everyone else's head is mosaicked."""
     from epitrace.api.media import thumbnail_jpeg

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from epitrace.api import schemas as S
 from epitrace.api.deps import CaseDep
 from epitrace.api.errors import errors
+from epitrace.api.schemas import MAX_ID
 from epitrace.api.views import thumb_url
 
 router = APIRouter(prefix="/api/cases/{case_id}", tags=["contacts"])
@@ -49,7 +50,7 @@ def contacts(case: CaseDep, policy: Annotated[Literal["cdc", "who", "custom"], Q
 
 
 @router.post("/contacts/{track_id}/unmask", responses=errors(404))
-def unmask(body: S.UnmaskIn, case: CaseDep, track_id: Annotated[int, Path(ge=1, le=2**62)]) -> S.OkOut:
+def unmask(body: S.UnmaskIn, case: CaseDep, track_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> S.OkOut:
     """See one contact's sighting unredacted: a written reason is required and audited."""
     from epitrace.api.queries import track_in_scope
     from epitrace.privacy.unmask import unmask_contact

@@ -88,8 +88,11 @@ def from_source(request: Request, body: S.IngestSourceIn, user: StaffUser, store
         raise ValueError("the path contains a NUL character")
     from epitrace.ingest import probe_video
 
-    path = FsPath(body.source).expanduser()
-    probe_video(path)
+    try:
+        path = FsPath(body.source).expanduser()
+        probe_video(path)
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise ValueError(f"cannot open {body.source[:200]!r}: {exc.strerror or exc}") from exc
     job = Job(camera_id=body.camera_id, source=str(path.resolve()), start=body.start, created_by=user.name,
               fps=body.fps, max_frames=body.max_frames)
     return job_out(jobs(request).submit(job))

@@ -9,10 +9,11 @@ from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 from epitrace.api import schemas as S
 from epitrace.api.deps import CaseDep, ServerDep, SettingsDep
 from epitrace.api.errors import errors
+from epitrace.api.schemas import MAX_ID
 from epitrace.api.views import thumb_url
 
 router = APIRouter(prefix="/api/cases/{case_id}", tags=["tracing"])
-SubjectId = Annotated[int, Path(ge=1, le=2**62, description="Subject id.")]
+SubjectId = Annotated[int, Path(ge=1, le=MAX_ID, description="Subject id.")]
 
 
 def _subject(case: CaseDep, subject_id: int):  # type: ignore[no-untyped-def]
