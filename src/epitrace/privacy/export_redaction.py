@@ -5,15 +5,16 @@ few percent of frames; a missed person in an exported clip is a recognisable bys
 export, redaction is therefore stricter than tracking. Measured on PETS S2L1 frames 1-400 with
 `epitrace.evaluation.redaction` (CenterNet at 640 px; subject = GT id 9, the longest track):
 the tracking-time rule (`redact.head_boxes` of detections >= 0.3) hides 80.7% of bystanders'
-heads; these defaults hide 95.1% while leaving the subject's head clear in 91.7% of frames, and
-99.3% when nobody is kept (no subject in view):
+heads; these defaults hide 95.6% while leaving the subject's head clear in 90.2% of frames, and
+99.7% when nobody is kept (no subject in view):
 
 - detections down to `score_threshold` 0.1 (not 0.3) are redacted: a false positive only costs
   a mosaicked patch of background, and low-score peaks are often half-occluded people;
 - the head region is the top 30% of the box (at least one box width tall, so head-only boxes
   are covered whole), widened 35% of the box width on each side and raised 20% of its height:
   CenterNet boxes are narrower and lower than annotated ones;
-- boxes of the previous `carry_frames` frames are mosaicked too (a one-frame miss stays covered);
+- boxes of the previous `carry_frames` (5) frames are mosaicked too (a short miss stays covered);
+  the subject is recognised in each frame before boxes are carried, so it is never carried;
 - boxes overlapping the subject's (`keep_box`) at IoU >= 0.5 are the subject and spared, and
   the subject's own head (top 18% of its box, 15% margin) is pasted back after mosaicking, so a
   neighbour's widened region does not cover it.
@@ -45,7 +46,7 @@ class ExportRedactionConfig:
     side_margin: float = 0.35  # widen each side by this share of the box width
     top_margin: float = 0.2  # raise the top by this share of the box height
     head_min_width: float = 1.0  # head height >= this many box widths (head-only boxes: all)
-    carry_frames: int = 1  # also mosaic the boxes of this many previous frames
+    carry_frames: int = 5  # also mosaic the boxes of this many previous frames
     keep_iou: float = 0.5  # boxes at IoU >= this with a keep box are the subject: spared
     keep_inside: float = 1.01  # also spare boxes with this share inside a keep box (off)
     restore_subject: bool = True  # paste the subject's own head back after mosaicking
@@ -118,14 +119,13 @@ class ExportRedactor:
         """Person boxes whose heads are mosaicked in this frame (recent ones included)."""
         cfg = self.config
         current = _person_boxes(detections, cfg.score_threshold)
+        keep = _keep_array(keep_box)
+        if len(keep) and len(current):  # the subject is recognised in its own frame, then carried
+            spare = (box_iou(current, keep) >= cfg.keep_iou) | (_inside(current, keep) >= cfg.keep_inside)
+            current = current[~spare.any(axis=1)]
         held = [current] + (list(self._recent) if cfg.carry_frames > 0 else [])
         self._recent.appendleft(current)
-        boxes = np.concatenate(held) if held else np.empty((0, 4), np.float32)
-        keep = _keep_array(keep_box)
-        if len(keep) and len(boxes):
-            spare = (box_iou(boxes, keep) >= cfg.keep_iou) | (_inside(boxes, keep) >= cfg.keep_inside)
-            boxes = boxes[~spare.any(axis=1)]
-        return boxes
+        return np.concatenate(held) if held else np.empty((0, 4), np.float32)
 
     def clear_regions(self, keep_box: npt.ArrayLike | None) -> BoxArray:
         """Subject head regions pasted back unmosaicked (empty unless `restore_subject`)."""
