@@ -250,8 +250,10 @@ class Store:
             if camera_id is not None:
                 q = q.where(Track.camera_id == camera_id)
             tracks = list(s.scalars(q))
+            ids = select(Track.id) if camera_id is None else select(Track.id).where(Track.camera_id == camera_id)
+            # a subquery, not a list of ids: PostgreSQL takes at most 65,535 parameters
             grounded = s.scalar(select(func.count(func.distinct(TrackPoint.track_id))).where(
-                TrackPoint.ground_x.is_not(None), TrackPoint.track_id.in_([t.id for t in tracks])))
+                TrackPoint.ground_x.is_not(None), TrackPoint.track_id.in_(ids.scalar_subquery())))
         masks = {k: sum(t.mask_state == k for t in tracks) for k in ("mask", "no_mask", "unknown")}
         span = [datetime.fromtimestamp(f(t.start_ts if f is min else t.end_ts for t in tracks), UTC)
                 .strftime("%Y-%m-%d %H:%M:%S") for f in (min, max)] if tracks else ["", ""]
