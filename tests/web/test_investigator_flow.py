@@ -9,6 +9,7 @@ reads the audit log. Every page is saved as a screenshot in the artefact folder.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,9 @@ from .server import PASSWORD, LiveServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.models, pytest.mark.timeout(420)]
 CAMERA = "pets-view001"
+# Footage stamped yesterday, as `epitrace demo` does: the server's retention purge (30 days of
+# footage time) would otherwise delete the 2009 recording as soon as it is ingested.
+START = (datetime.now(UTC) - timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
 
 
 def login(page: Any, url: str, name: str) -> None:
@@ -57,9 +61,21 @@ def most_exposed_track(server: LiveServer, track_ids: list[int]) -> int:
 
 def test_investigator_traces_a_pedestrian_in_the_browser(browser: Any, live_server: LiveServer, pets_clip: Path,
                                                          artifacts: Path) -> None:
-    url = live_server.url
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
+    try:
+        investigator_flow(page, live_server, pets_clip, artifacts)
+    except BaseException:
+        page.screenshot(path=artifacts / "failure.png", full_page=True)
+        (artifacts / "failure.txt").write_text(page.inner_text("body"), encoding="utf-8")
+        raise
+    finally:
+        context.close()
+    auditor_flow(browser, live_server, artifacts)
+
+
+def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path, artifacts: Path) -> None:
+    url = live_server.url
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -71,7 +87,7 @@ def test_investigator_traces_a_pedestrian_in_the_browser(browser: Any, live_serv
     # Ingest: upload the PETS piece and watch the job to the end.
     page.goto(f"{url}/ingest")
     page.select_option("#ingest-camera", CAMERA)
-    page.fill("#ingest-start", "2009-03-01T09:00:00")
+    page.fill("#ingest-start", f"{START:%Y-%m-%dT%H:%M:%S}")
     page.set_input_files("#ingest-file", str(pets_clip))
     page.click("#ingest-submit")
     page.wait_for_selector('#jobs-table tr[data-status="running"]', timeout=60_000)
@@ -86,8 +102,8 @@ def test_investigator_traces_a_pedestrian_in_the_browser(browser: Any, live_serv
     page.goto(f"{url}/")
     page.fill("#case-title", "Browser test")
     page.fill("#case-basis", "Infectious Disease Control and Prevention Act art. 76-2")
-    page.fill("#case-onset", "2009-03-02T00:00:00")
-    page.fill("#case-isolation", "2009-03-03T00:00:00")
+    page.fill("#case-onset", f"{START + timedelta(days=1):%Y-%m-%dT00:00:00}")
+    page.fill("#case-isolation", f"{START + timedelta(days=2):%Y-%m-%dT00:00:00}")
     page.check(f'#case-cameras input[value="{CAMERA}"]')
     page.click("#case-create")
     page.wait_for_url("**/cases/C-*")
@@ -152,9 +168,12 @@ def test_investigator_traces_a_pedestrian_in_the_browser(browser: Any, live_serv
     page.wait_for_selector(f'#cases-table a:has-text("{case_id}")')
     page.screenshot(path=artifacts / "09_case_list.png")
     assert errors == [], errors
-    context.close()
 
-    # The auditor sees every step of it in the audit log, and no footage.
+
+def auditor_flow(browser: Any, live_server: LiveServer, artifacts: Path) -> None:
+    """The auditor sees every step of it in the audit log, and no footage."""
+    url = live_server.url
+    case_id = next(p.stem.removeprefix("report_") for p in artifacts.glob("report_C-*.html"))
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     login(page, url, "aud")

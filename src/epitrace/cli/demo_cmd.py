@@ -102,6 +102,38 @@ def trace_demo_pedestrian(store, settings) -> None:  # type: ignore[no-untyped-d
     audit(store, "export", case.id, user="demo", what="report", files=[str(html), str(pdf)])
     console.print(f"report: {html}\n        {pdf}")
     console.print(f"next: epitrace case trace {case.id}  |  epitrace case contacts {case.id}")
+    print_web_login(store, case.id)
+
+
+DEMO_USER = "demo"
+DEMO_ADMIN = "demo-admin"
+DEMO_URL = "http://127.0.0.1:8000/"
+
+
+def print_web_login(store, case_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Make the demo case visible in the web app: a `demo` investigator assigned to it (and a
+    `demo-admin` when the store has no account yet, since the first account must be an admin).
+    New passwords are printed once; then the command and URL to open."""
+    import secrets
+
+    from epitrace.privacy.users import add_user, assign, list_users
+
+    existing = {u.name for u in list_users(store)}
+    created = []
+    for name, role in ((DEMO_ADMIN, "admin"), (DEMO_USER, "investigator")):
+        if name in existing or (role == "admin" and existing):
+            continue
+        password = secrets.token_urlsafe(12)
+        add_user(store, name=name, password=password, role=role, by="demo")
+        created.append((name, role, password))
+    assign(store, user=DEMO_USER, case_id=case_id, by="demo")
+    console.print("[bold]web app[/]: run [bold]epitrace serve[/] (or `.venv/bin/epitrace serve`), then open "
+                  f"[bold]{DEMO_URL}[/]")
+    for name, role, password in created:
+        console.print(f"  log in as [bold]{name}[/] / [bold]{password}[/] ({role}; shown only now)")
+    if not any(name == DEMO_USER for name, _, _ in created):
+        console.print(f"  log in as [bold]{DEMO_USER}[/] (its password was shown when the demo first ran)")
+    console.print(f"  the case {case_id} is on the case list of {DEMO_USER}")
 
 
 def store_subject(store, case_id: str) -> int:  # type: ignore[no-untyped-def]

@@ -130,7 +130,7 @@ document.addEventListener("DOMContentLoaded", () => {
       await refreshAfterDecision();
     });
     return el("figure", { class: `candidate ${c.decision || (c.match ? "match" : "")}`, "data-track": c.track_id, "data-subject": s.subject_id },
-      el("img", { src: `${c.thumbnail_url}?state=${c.decision || "open"}`, alt: `sighting ${c.track_id}` })  // a new URL once confirmed: clear, not the cached mosaic,
+      el("img", { src: `${c.thumbnail_url}?state=${c.decision || "open"}`, alt: `sighting ${c.track_id}` }),
       el("figcaption", {},
         el("strong", { text: `#${c.track_id}` }), ` ${c.camera_id}`, el("br"),
         el("span", { class: "muted", text: `${fmtTime(c.start).slice(11)}–${fmtTime(c.end).slice(11)}` }), el("br"),
