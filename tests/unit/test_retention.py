@@ -314,3 +314,19 @@ def test_scheduled_purge_runs_at_start_and_stops(settings: Settings, store: Stor
     assert len(purges) >= 2 and all(e.user == "system:retention" for e in purges)
     assert purges[0].detail_dict()["tracks"] == len(filled["old"])
     assert verify(store).ok
+
+
+def test_uploaded_source_of_a_purged_video_is_deleted(settings: Settings, store: Store) -> None:
+    uploads = settings.home / "uploads"
+    old_file, new_file = uploads / "a1" / "old.avi", uploads / "b2" / "new.avi"
+    outside = settings.home.parent / "camera-nas" / "old.avi"  # footage the system does not hold
+    for path in (old_file, new_file, outside):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"video")
+    for path, age, sha in ((old_file, 45, "e"), (new_file, 1, "f"), (outside, 45, "g")):
+        store.create_video(Video(camera_id="cam1", path=str(path), sha256=sha * 64, start_ts=_ago(age),
+                                 fps=7.0, analysed_fps=7.0, status="done", frames_total=100))
+    report = purge(store, now=NOW, orphan_grace_s=0)
+    assert report.videos == 2 and report.upload_files == 1
+    assert not old_file.exists() and not old_file.parent.exists()
+    assert new_file.exists() and outside.exists()

@@ -145,11 +145,7 @@ class JobManager:
 
     def _reload_indices(self) -> None:
         """Make the server's store re-read the vector indices the job wrote."""
-        reload = getattr(self.store, "reload_indices", None)
-        if reload is not None:
-            reload()
-        else:  # TODO(store): use a public Store.reload_indices() once it exists
-            self.store._indices.clear()
+        self.store.reload_indices()
 
     def _ingest(self, job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]:
         """The default runner: the in-process pipeline over a file, through a Store of its own."""

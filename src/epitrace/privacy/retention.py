@@ -100,6 +100,7 @@ class PurgeReport:
         thumbnail_files: JPEG files of purged tracks removed.
         orphan_files: Thumbnail files no row referred to, removed.
         clip_files: Files under `evidence_dir/clips` past retention, removed.
+        upload_files: Uploaded source videos (under `home/uploads`) of purged videos, removed.
         vacuumed: True when the SQLite file was compacted afterwards.
     """
 
@@ -110,6 +111,7 @@ class PurgeReport:
     thumbnail_files: int = 0
     orphan_files: int = 0
     clip_files: int = 0
+    upload_files: int = 0
     vacuumed: bool = False
 
     @property
@@ -121,7 +123,7 @@ class PurgeReport:
         """The counts as a flat dict (for the audit log and the CLI)."""
         return {"tracks": self.tracks, "videos": self.videos, "cases": self.cases,
                 "thumbnail_files": self.thumbnail_files, "orphan_files": self.orphan_files,
-                "clip_files": self.clip_files}
+                "clip_files": self.clip_files, "upload_files": self.upload_files}
 
 
 def purge(store: Store, *, now: datetime, default_days: int = 30, closed_case_days: int = 30,
@@ -166,7 +168,7 @@ def purge(store: Store, *, now: datetime, default_days: int = 30, closed_case_da
         n = _purge_tracks(store, indices, report, camera_id, cutoff, list(cutoffs), batch_size)
         if n:
             report.tracks_by_camera[camera_id or "(unregistered)"] = n
-    report.videos = _purge_videos(store, cutoffs, default_cut)
+    report.videos, report.upload_files = _purge_videos(store, cutoffs, default_cut)
     report.cases = _purge_cases(store, case_cut)
     report.orphan_files = _unlink(_orphan_thumbs(store, orphan_grace_s))
     report.clip_files = _unlink(_old_clips(store, cutoffs, default_cut))
@@ -268,7 +270,9 @@ def _video_expired(v: Video, cutoff: float) -> bool:
     return end_ts < cutoff and (v.status != "running" or created.timestamp() < cutoff)
 
 
-def _purge_videos(store: Store, cutoffs: dict[str, float], default_cut: float) -> int:
+def _purge_videos(store: Store, cutoffs: dict[str, float], default_cut: float) -> tuple[int, int]:
+    """Expired videos' rows; and their source files where the system itself holds them (uploads
+    through the API, under `home/uploads`): footage kept by the system expires with it."""
     with store.db.session() as s:
         _secure_delete(s)
         videos = _expired_videos(s, cutoffs, default_cut)
@@ -278,11 +282,19 @@ def _purge_videos(store: Store, cutoffs: dict[str, float], default_cut: float) -
         if videos:
             s.execute(delete(Video).where(Video.id.in_([v.id for v in videos])))
         s.add_all(PurgeStat(kind="videos", count=n, camera_id=c) for c, n in per_camera.items())
+    uploads = (store.evidence_dir.parent / "uploads").resolve()
+    removed = 0
     for v in videos:  # the per-video thumbnail folder, if empty now
         folder = store.evidence_dir / "thumbs" / str(v.id)
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
-    return len(videos)
+        source = Path(v.path).resolve()
+        if source.is_relative_to(uploads) and source.is_file():
+            source.unlink()
+            removed += 1
+            if source.parent != uploads and not any(source.parent.iterdir()):
+                source.parent.rmdir()
+    return len(videos), removed
 
 
 def _expired_case_ids(s: Session, case_cut: datetime) -> list[str]:

@@ -268,6 +268,11 @@ class Store:
             return int(s.scalar(q) or 0)
 
     # ----- vector indices ------------------------------------------------------------------
+    def reload_indices(self) -> None:
+        """Forget the opened indices: the next use re-reads (and re-checks) them. For a process
+        whose store another writer (an ingest job, a Ray worker) has added vectors to."""
+        self._indices.clear()
+
     def index(self, kind: str, dim: int | None = None) -> VectorIndex:
         """The vector index of `kind` ('body' or 'face'), opened (and repaired) on first use."""
         if kind not in self._indices:
