@@ -72,3 +72,12 @@ def test_pages_redirect_to_login_and_carry_the_csrf_token(client, world: World) 
     assert page.status_code == 200 and token["csrf_token"] in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
     client.cookies.clear()
+
+
+def test_docs_work_offline(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/openapi.json" in page.text
+    assert "cdn" not in page.text.lower() and "http://" not in page.text and "https://" not in page.text
+    assert client.get("/docs/static/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/docs/static/swagger-ui.css").status_code == 200
+    assert client.get("/openapi.json").json()["info"]["title"] == "EpiTrace"

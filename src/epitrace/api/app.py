@@ -38,8 +38,8 @@ class Hardening:
 
     A Content-Length over the limit is refused before anything is read; a chunked body is counted
     as it streams in and cut off with 413 at the limit, so nothing oversized reaches the disk.
-    The /docs page loads Swagger UI's script from a CDN, so it is exempt from the CSP (it still
-    works offline for reading the schema at /openapi.json).
+    The /docs page runs Swagger UI's inline start-up script, so it is exempt from the CSP; its
+    script and CSS are served from the `swagger-ui-bundle` package (no CDN: it works offline).
     """
 
     def __init__(self, app: ASGIApp, limit_for: Callable[[str, str], int]) -> None:
@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
             if stop is not None:
                 stop()
 
-    app = FastAPI(title="EpiTrace", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="EpiTrace", version="0.1.0", lifespan=lifespan, docs_url=None,
                   description="CCTV contact tracing for public health: cases, search, contacts, reports. "
                   "Log in with POST /api/auth/login and send `Authorization: Bearer <token>`.")
     app.state.settings, app.state.server, app.state.store = settings, server, store
@@ -155,6 +155,25 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
         """Liveness (no login needed)."""
         return {"status": "ok"}
 
+    _offline_docs(app)
     mount_web(app)
     app.add_middleware(Hardening, limit_for=_limits(server))
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the files of the `swagger-ui-bundle` package, not a CDN."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs/static", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="EpiTrace API",
+                                   swagger_js_url="/docs/static/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs/static/swagger-ui.css",
+                                   swagger_favicon_url="/docs/static/favicon-32x32.png")
+
