@@ -180,3 +180,18 @@ def test_trace_route_contacts_and_redacted_report(store: Store, tmp_path: Path) 
     text = html.read_text()
     assert "Station" in text and "Market" in text and "legal basis" in text.lower()
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_confirmed_sightings_are_never_dropped_by_the_space_time_check() -> None:
+    """Two confirmed sightings at once on one camera (a split or doubled track) stay listed;
+    an unconfirmed one that conflicts with a confirmed one is dropped."""
+    from epitrace.config import TracingConfig
+    from epitrace.store.orm import Track
+    from epitrace.tracing.search import _candidates, _Query
+
+    a = Track(id=1, camera_id="c", start_ts=0.0, end_ts=10.0)
+    b = Track(id=2, camera_id="c", start_ts=2.0, end_ts=8.0)
+    c = Track(id=3, camera_id="c", start_ts=3.0, end_ts=9.0)
+    q = _Query(1, {1: "confirmed", 2: "confirmed"}, None, None)
+    found = _candidates(q, {1: 0.95, 2: 0.9, 3: 0.9}, {}, TracingConfig(), {1: a, 2: b, 3: c}, [a, b], {})
+    assert {x.track_id for x in found} == {1, 2}

@@ -164,7 +164,8 @@ def _candidates(q: _Query, body: dict[int, float], face: dict[int, float],
     out = []
     for track_id in set(body) | set(face):
         track = tracks[track_id]
-        if not all(feasible(track, a, cameras, bound) for a in anchors):  # type: ignore[arg-type]
+        confirmed = q.decided.get(track_id) == "confirmed"  # the investigator's word wins
+        if not confirmed and not all(feasible(track, a, cameras, bound) for a in anchors):  # type: ignore[arg-type]
             continue
         parts = []
         if track_id in body:
