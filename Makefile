@@ -13,7 +13,7 @@ DEMO_VIDEO := $(EPITRACE_HOME)/demo/vtest.avi
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade "pip>=24"
-	$(BIN)/pip install -q -e ".[convert,dev]"
+	$(BIN)/pip install -q -e ".[convert,dev,ray]"
 	# trackeval (HOTA) and trackers declare opencv-python, which would shadow the headless build: its other needs are in pyproject.
 	$(BIN)/pip install -q --no-deps trackeval==1.3.0 pycocotools==2.0.11 trackers==2.6.1
 	touch $@

@@ -3,6 +3,9 @@
 Resume rule: tracks are committed only once they end before the start of every still-active
 track (the safe point). The video's `resume_frame` is that safe point, so a restart decodes
 from there with a fresh tracker and can neither duplicate nor lose a committed track.
+
+Cuts (`segments.py`): every `cut_s` of video, at fixed frames, all tracks are closed and the
+tracker starts afresh, so a segment's rows depend on its frames alone (Ray chunks are segments).
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import av
 import numpy as np
 
 from epitrace.config import IngestSettings
 from epitrace.ingest.finalise import FinaliseContext, GroundMapper, finalise
 from epitrace.ingest.sampling import FrameSampler, MotionGate
+from epitrace.ingest.segments import close_video, cut_frames, id_bases
 from epitrace.ingest.source import VideoError, file_sha256, iter_frames, probe_video, to_bgr
 from epitrace.ingest.timing import StageTimer
 from epitrace.ingest.vision_models import VisionModels
@@ -28,7 +33,6 @@ from epitrace.tracking import Tracker, Tracklet, TrackletBuilder, cleave, make_t
 from epitrace.vision import Detections
 
 logger = logging.getLogger(__name__)
-SPLIT_ID_BASE = 1_000_000  # local ids of track parts split off at identity swaps start here
 Progress = Callable[[int, int], None]  # (frames done, frames total)
 
 
@@ -69,8 +73,11 @@ class _Run:
     added: int = 0
     id_offset: int = 0
     previous: Detections | None = None  # detections of the last analysed frame
-    last_cut: int = 0  # frame of the last cut (all tracks closed and committed)
-    split_ids: Iterator[int] = field(default_factory=lambda: itertools.count(SPLIT_ID_BASE))
+    cut: int = 1  # frames per cut segment
+    segment: int = -1  # cut segment being analysed
+    split_ids: Iterator[int] = field(default_factory=itertools.count)
+    tracker: Tracker | None = None
+    gate: MotionGate | None = None
 
 
 class IngestPipeline:
@@ -116,68 +123,104 @@ class IngestPipeline:
         return self._run(path, info.frames, video_id, camera_id, start.timestamp(), true_fps,
                          resume, to_ground, progress, stop_after_frames)
 
+    def run_frames(self, path: Path, video_id: int, start_ts: float, fps: float, first: int,
+                   stop: int | None, to_ground: GroundMapper | None) -> IngestResult:
+        """Frames [first, stop) of an already registered video, without finishing it (Ray chunks).
+
+        Raises VideoError when the file ends before `stop` (truncated or corrupt).
+        """
+        result = self._run(path, 0, video_id, "", start_ts, fps, first, to_ground, None, stop,
+                           finish=False)
+        if stop is not None and result.frames_decoded < stop - first:
+            raise VideoError(f"{path}: decoding ended at frame {first + result.frames_decoded} "
+                             f"before frame {stop}; the file is truncated or corrupt")
+        return result
+
+    def run_live(self, name: str, frames: Iterator[tuple[int, av.VideoFrame]], video_id: int,
+                 camera_id: str, start_ts: float, fps: float, to_ground: GroundMapper | None,
+                 progress: Progress | None = None) -> IngestResult:
+        """One connection of a live stream (`stream.py`): frames until the iterator ends, then
+        the video is finished like a file."""
+        return self._run(Path(name), 0, video_id, camera_id, start_ts, fps, 0, to_ground, progress, None,
+                         frames=frames)
+
     def _run(self, path: Path, total: int, video_id: int, camera_id: str, start_ts: float,
              fps: float, resume: int, to_ground: GroundMapper | None, progress: Progress | None,
-             stop_after_frames: int | None) -> IngestResult:
+             stop_after_frames: int | None, finish: bool = True,
+             frames: Iterator[tuple[int, av.VideoFrame]] | None = None) -> IngestResult:
         cfg = self.settings
         timer = StageTimer()
         sampler = FrameSampler(fps, cfg.analysed_fps)
-        gate = MotionGate(cfg.motion_threshold)
-        tracker = make_tracker(cfg.tracker, fps / sampler.step)
         smoothing = max(1, round(cfg.ground_smoothing_s * fps / sampler.step)) | 1
         ctx = FinaliseContext(self.models, start_ts, fps, sampler.step, to_ground,
                               cfg.min_track_frames, smoothing, cfg.body_samples, cfg.face_samples,
-                              cfg.thumbnails, timer)
+                              cfg.thumbnails, timer, embed_faces=cfg.face_embeddings == "ingest")
         run = _Run(video_id, ctx, TrackletBuilder(max_gap_frames=int(cfg.tracker.lost_buffer_s * fps)),
-                   id_offset=self.store.max_local_id(video_id) + 1, last_cut=resume)
-        run.split_ids = itertools.count(SPLIT_ID_BASE + run.id_offset)
+                   cut=cut_frames(cfg.cut_s, fps), tracker=make_tracker(cfg.tracker, fps / sampler.step))
+        self._start_segment(run, resume)
         wall = time.perf_counter()
         last = resume - 1  # last decoded frame
-        frames = iter_frames(path, resume)
+        frames = iter_frames(path, resume) if frames is None else frames
         try:
             while True:
                 with timer("decode"):
                     item = next(frames, None)
                     if item is None:
                         break
+                    if stop_after_frames is not None and item[0] >= stop_after_frames:
+                        # Close every track here; a later run resumes at this frame.
+                        self._checkpoint(run, stop_after_frames - 1, done=True)
+                        return self._result(run, camera_id, resume, last, fps, wall, timer)
                     last, frame = item
                     if not sampler(last):
                         continue
                     bgr = to_bgr(frame)
-                self._analyse(run, last, bgr, gate, tracker)
+                self._analyse(run, last, bgr)
                 if progress is not None:
                     progress(last + 1, total)
-                if stop_after_frames is not None and last + 1 >= stop_after_frames:
-                    # Close every track here; a later run resumes after this frame.
-                    self._checkpoint(run, last, done=True)
-                    return self._result(run, camera_id, resume, last, fps, wall, timer)
         except VideoError:
             self._checkpoint(run, last, done=False)
-            self.store.fail_video(video_id)
+            if finish:
+                self.store.fail_video(video_id)
             raise
         self._checkpoint(run, last, done=True)
+        if not finish:
+            return self._result(run, camera_id, resume, last, fps, wall, timer)
         if total and last + 1 < total - sampler.step - 1:  # `last` is the last *analysed* frame
             self.store.fail_video(video_id)
             raise VideoError(f"{path}: decoded {last + 1} of the {total} frames the file declares; "
                              "it is truncated (what was decoded is stored)")
-        self.store.finish_video(video_id, frames_total=max(total, last + 1),
-                                frames_analysed=self.store.video_state(video_id).frames_analysed)
+        close_video(self.store, cfg, video_id, fps, max(total, last + 1))
         return self._result(run, camera_id, resume, last, fps, wall, timer)
 
-    def _analyse(self, run: _Run, index: int, bgr: np.ndarray, gate: MotionGate, tracker: Tracker) -> None:
-        """Detect (or reuse the last detections on a static frame), track, checkpoint."""
+    def _start_segment(self, run: _Run, frame: int) -> None:
+        """Start the cut segment holding `frame` from nothing, as a Ray worker would."""
+        run.segment = frame // run.cut
+        assert run.tracker is not None
+        run.tracker.reset()
+        run.gate = MotionGate(self.settings.motion_threshold)
+        run.previous = None
+        run.id_offset, first_split = id_bases(self.store, run.video_id, run.segment,
+                                              resumed=frame % run.cut != 0)
+        run.split_ids = itertools.count(first_split)
+
+    def _analyse(self, run: _Run, index: int, bgr: np.ndarray) -> None:
+        """Cut if a new segment begins; detect (or reuse the last detections on a static frame),
+        track, checkpoint."""
+        segment = index // run.cut
+        if segment != run.segment:
+            self._checkpoint(run, segment * run.cut - 1, done=True)
+            self._start_segment(run, segment * run.cut)
+        assert run.gate is not None and run.tracker is not None
         timer = run.ctx.timer
         with timer("detect"):
-            if gate(bgr) or run.previous is None:
+            if run.gate(bgr) or run.previous is None:
                 run.previous = self.models.persons.detect(bgr)
         with timer("track"):
-            run.builder.add(index, bgr, tracker.update(run.previous))
+            run.builder.add(index, bgr, run.tracker.update(run.previous))
         run.analysed += 1
         run.analysed_run += 1
-        if index - run.last_cut >= self.settings.cut_s * run.ctx.fps:
-            self._checkpoint(run, index, done=True)  # tracker kept: segments share their local id
-            run.last_cut = index
-        elif run.analysed % self.checkpoint_every == 0:
+        if run.analysed % self.checkpoint_every == 0:
             self._checkpoint(run, index, done=False)
 
     def _checkpoint(self, run: _Run, index: int, done: bool) -> None:

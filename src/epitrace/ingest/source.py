@@ -56,25 +56,71 @@ def probe_video(path: Path) -> VideoInfo:
     return info
 
 
+SEEK_MIN_FRAMES = 64  # nearer the start, decoding through is as cheap as seeking
+
+
+class _SeekFailed(Exception):
+    """Frame numbers cannot be derived from time stamps here: decode from the start instead."""
+
+
 def iter_frames(path: Path, start_frame: int = 0) -> Iterator[tuple[int, av.VideoFrame]]:
     """Yield (index, frame) from `start_frame` on; frames before it are decoded, not converted.
+
+    Far from the start, seeks to the key frame before `start_frame` and numbers frames by their
+    time stamps, after checking that those count frames exactly (constant rate); otherwise it
+    decodes from the first frame, so both ways give the same numbers and pixels.
 
     Raises VideoError when decoding breaks before the end (corrupt or truncated data); the
     frames already yielded stay valid, so the caller can keep what it has.
     """
+    if start_frame >= SEEK_MIN_FRAMES:
+        try:
+            yield from _iter_frames(path, start_frame, seek=True)
+            return
+        except _SeekFailed as why:
+            logger.info("%s: no exact seek (%s); decoding from the first frame", path, why)
+    yield from _iter_frames(path, start_frame, seek=False)
+
+
+def _first_pts(path: Path) -> int | None:
+    with av.open(str(path)) as container:
+        frame = next(container.decode(container.streams.video[0]), None)
+        return None if frame is None else frame.pts
+
+
+def _iter_frames(path: Path, start_frame: int, seek: bool) -> Iterator[tuple[int, av.VideoFrame]]:
     index = -1
     try:
+        first_pts = _first_pts(path) if seek else None
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
+            rate, base = stream.average_rate, stream.time_base
+            if seek:
+                if first_pts is None or not rate or not base:
+                    raise _SeekFailed("no time stamps or frame rate")
+                target = first_pts + int((start_frame - 1) / rate / base)
+                container.seek(target, stream=stream, backward=True, any_frame=False)
             for frame in container.decode(stream):
+                if seek and index < start_frame:  # still before the wanted frame: check numbering
+                    if frame.pts is None:
+                        raise _SeekFailed("a frame has no time stamp")
+                    exact = float((frame.pts - first_pts) * base * rate)  # type: ignore[operator]
+                    number = round(exact)
+                    if abs(exact - number) > 0.1 or number > start_frame or (index >= 0 and number != index + 1):
+                        raise _SeekFailed(f"frame time stamps do not count frames (at frame {number})")
+                    index = number - 1
                 index += 1
                 if index >= start_frame:
                     yield index, frame
     except av.FFmpegError as exc:
+        if seek and index < start_frame:
+            raise _SeekFailed(str(exc)) from exc
         raise VideoError(
             f"{path}: decoding failed after frame {index} ({exc}); the file is corrupt or truncated"
         ) from exc
+    if seek and index < start_frame:
+        raise _SeekFailed("no frame after the seek point")
     if index < 0:
         raise VideoError(f"{path}: no frame could be decoded; the file is corrupt or empty")
 

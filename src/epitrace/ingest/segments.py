@@ -1,0 +1,146 @@
+"""Cut segments: fixed frame ranges at whose edges ingest closes every track and starts afresh.
+
+A video is cut every `cut_s` seconds of video at absolute frames 0, C, 2C, ... (C =
+`cut_frames`). At a cut, open tracks are committed and the tracker, the motion gate and the
+reused detections start from nothing, so each segment depends only on its own frames. That is
+what lets a Ray worker ingest one segment (a chunk) alone and store exactly the rows the
+in-process runner stores, and it keeps a busy camera committing. `stitch` then gives the
+pieces of one person across a cut the same per-video `local_id`.
+
+Local ids are deterministic per segment: tracker ids of segment s are numbered from
+s * SEGMENT_IDS, and parts split off at identity swaps from s * SEGMENT_IDS + SPLIT_OFFSET.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import func, select
+
+from epitrace.config import IngestSettings
+from epitrace.store import Store, Track, TrackPoint
+
+logger = logging.getLogger(__name__)
+
+SEGMENT_IDS = 100_000  # local ids per segment (32-bit ids: ~21k segments per video)
+SPLIT_OFFSET = 50_000  # ids of identity-swap parts within a segment start here
+
+
+def cut_frames(cut_s: float, fps: float) -> int:
+    """Frames per cut segment (at least 1)."""
+    return max(1, round(cut_s * fps))
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Frames [start, stop) of one video; stop None means 'to the end of the file'."""
+
+    index: int
+    start: int
+    stop: int | None
+
+    @property
+    def frames(self) -> int | None:
+        return None if self.stop is None else self.stop - self.start
+
+
+def plan_chunks(total: int, cut: int) -> list[Chunk]:
+    """One chunk per cut segment of a `total`-frame video; the last runs to the end of the file.
+
+    A declared frame count that is a little off is harmless: the last chunk decodes until EOF.
+    An unknown count (0) gives one chunk for the whole file.
+    """
+    if total <= 0:
+        return [Chunk(0, 0, None)]
+    n = max(1, -(-total // cut))
+    return [Chunk(i, i * cut, (i + 1) * cut if i < n - 1 else None) for i in range(n)]
+
+
+def id_bases(store: Store, video_id: int, segment: int, resumed: bool) -> tuple[int, int]:
+    """(offset added to tracker ids, first split id) for `segment`.
+
+    A segment started at its first frame numbers from its fixed base; one resumed mid-way
+    continues after the ids already committed in it, so none is reused.
+    """
+    base = segment * SEGMENT_IDS
+    if not resumed:
+        return base, base + SPLIT_OFFSET
+    with store.db.session() as s:
+        def top(lo: int, hi: int) -> int | None:
+            return s.scalar(select(func.max(Track.local_id)).where(
+                Track.video_id == video_id, Track.local_id >= lo, Track.local_id < hi))
+        tracked = top(base, base + SPLIT_OFFSET)
+        split = top(base + SPLIT_OFFSET, base + SEGMENT_IDS)
+    return (base if tracked is None else tracked + 1,
+            base + SPLIT_OFFSET if split is None else split + 1)
+
+
+def close_video(store: Store, settings: IngestSettings, video_id: int, fps: float, frames_total: int) -> None:
+    """Link track pieces across cuts, then mark the video done (in-process and Ray alike)."""
+    step = max(fps / settings.analysed_fps, 1.0)
+    max_gap = max(round(fps), round(2 * step) + 1)  # a second of video, or two analysed frames
+    stitch(store, video_id, cut_frames(settings.cut_s, fps), max_gap)
+    store.finish_video(video_id, frames_total=frames_total,
+                       frames_analysed=store.video_state(video_id).frames_analysed)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    inter = max(w, 0.0) * max(h, 0.0)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def stitch(store: Store, video_id: int, cut: int, max_gap: int, min_iou: float = 0.3) -> int:
+    """Give a track that starts just after a cut the local id of the one that ended just before.
+
+    Pairs are matched greedily by the IoU of the last box before and the first box after the
+    cut (within `max_gap` frames on either side). A pure function of the stored rows, run once
+    a video is complete, so in-process and Ray ingest link the same pairs. Returns the links.
+    """
+    with store.db.session() as s:
+        tracks = s.execute(select(Track.id, Track.local_id, Track.start_frame, Track.end_frame)
+                           .where(Track.video_id == video_id).order_by(Track.start_frame, Track.id)).all()
+        if not tracks:
+            return 0
+        last = max(t.end_frame for t in tracks)
+        ids = {t.id: t.local_id for t in tracks}
+        links = 0
+        for boundary in range(cut, last + 1, cut):
+            before = [t for t in tracks if boundary - max_gap <= t.end_frame < boundary]
+            after = [t for t in tracks if boundary <= t.start_frame < boundary + max_gap]
+            if not before or not after:
+                continue
+            box = _edge_boxes(s, video_id, before, after)
+            pairs = sorted(((_iou(box[(a.id, "end")], box[(b.id, "start")]), a.id, b.id)
+                            for a in before for b in after), reverse=True)
+            used: set[int] = set()
+            for iou, a_id, b_id in pairs:
+                if iou < min_iou:
+                    break
+                if a_id in used or b_id in used:
+                    continue
+                used.update((a_id, b_id))
+                if ids[b_id] != ids[a_id]:
+                    ids[b_id] = ids[a_id]
+                    s.get_one(Track, b_id).local_id = ids[a_id]
+                links += 1
+    return links
+
+
+def _edge_boxes(s, video_id: int, before: list, after: list) -> dict[tuple[int, str], np.ndarray]:  # type: ignore[no-untyped-def]
+    """First/last box of the given tracks."""
+    want = {(t.id, t.end_frame): (t.id, "end") for t in before}
+    want.update({(t.id, t.start_frame): (t.id, "start") for t in after})
+    track_ids = sorted({k[0] for k in want})
+    rows = s.execute(select(TrackPoint.track_id, TrackPoint.frame, TrackPoint.x1, TrackPoint.y1,
+                            TrackPoint.x2, TrackPoint.y2).where(TrackPoint.track_id.in_(track_ids)))
+    out: dict[tuple[int, str], np.ndarray] = {}
+    for tid, frame, *xyxy in rows:
+        key = want.get((tid, frame))
+        if key is not None:
+            out[key] = np.array(xyxy, np.float64)
+    return out
