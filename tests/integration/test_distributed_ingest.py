@@ -149,3 +149,21 @@ def test_unreachable_ray_address_says_what_to_do(tmp_path: Path, models_dir: Pat
     pytest.importorskip("ray")
     with pytest.raises(RayUnavailableError, match="ray start --head"):
         connect("127.0.0.1:1")
+
+
+def test_server_ingest_jobs_run_on_ray(clip: Path, reference: Path, local_ray: object,
+                                       models_dir: Path, tmp_path: Path) -> None:
+    """`epitrace serve --ray local`: an ingest job of the web app runs on the Ray workers."""
+    from epitrace.api.jobs import Job, JobManager
+
+    settings = _settings(tmp_path / "served", models_dir)
+    _camera(settings)
+    manager = JobManager(settings, open_store(settings), ray_address="local")
+    job = manager.submit(Job(camera_id="pets", source=str(clip), start=START, created_by="ana"))
+    deadline = time.monotonic() + 600
+    while job.status not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    manager.shutdown()
+    assert job.status == "done", job.error
+    assert job.result is not None and job.result["ray"] == "local" and job.progress == 1.0
+    _assert_same(reference, settings.home)

@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
                   description="CCTV contact tracing for public health: cases, search, contacts, reports. "
                   "Log in with POST /api/auth/login and send `Authorization: Bearer <token>`.")
     app.state.settings, app.state.server, app.state.store = settings, server, store
-    app.state.jobs = JobManager(settings, store)
+    app.state.jobs = JobManager(settings, store, ray_address=server.ray_address)
     app.state.face_embedder = photo_embedder
     install_error_handlers(app)
     for module in (auth, users, cameras, ingest, cases, tracing, contacts, exports, audit):

@@ -28,6 +28,9 @@ class ServerSettings(BaseSettings):
     cookie_secure: bool = Field(
         False, description="Send the session cookie only over HTTPS (set it when serving behind TLS).")
     upload_dir: Path | None = Field(None, description="Where uploaded videos are kept; default home/uploads.")
+    ray_address: str | None = Field(
+        None, description="Run ingest jobs on Ray: 'local' starts a local Ray, else a cluster address "
+        "(ray://host:10001 or host:6379).")
     path_ingest: bool = Field(
         True, description="Let admins ingest a server-side path (no upload); investigators never can.")
 

@@ -64,9 +64,11 @@ Runner = Callable[[Job, Callable[[int, int], None]], dict[str, Any]]
 class JobManager:
     """Queue of ingest jobs and the worker that runs them."""
 
-    def __init__(self, settings: Settings, store: Store, runner: Runner | None = None) -> None:
+    def __init__(self, settings: Settings, store: Store, runner: Runner | None = None,
+                 ray_address: str | None = None) -> None:
         self.settings = settings
         self.store = store
+        self.ray_address = ray_address  # "local", or a cluster's address: jobs run on Ray
         self._runner = runner or self._ingest
         self._jobs: dict[str, Job] = {}
         self._queue: queue.Queue[Job | None] = queue.Queue()
@@ -153,6 +155,8 @@ class JobManager:
         from epitrace.ingest.service import ingest_file
         from epitrace.store import open_store
 
+        if self.ray_address and job.max_frames is None:
+            return self._ingest_on_ray(job, progress)
         cfg = self.settings.ingest
         if self._models is None:
             self._models = VisionModels.load(self.settings.models_dir, cfg.threads, cfg.person_score,
@@ -167,3 +171,16 @@ class JobManager:
         return {"video_id": result.video_id, "skipped": result.skipped, "resumed_from": result.resumed_from,
                 "frames_analysed": result.frames_analysed, "tracks_added": result.tracks_added,
                 "video_seconds": round(result.video_seconds, 2), "wall_seconds": round(result.wall_seconds, 2)}
+
+    def _ingest_on_ray(self, job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]:
+        """The same job on Ray workers (`epitrace serve --ray`): chunks run on model-holding actors."""
+        from epitrace.ingest.distributed import ingest_with_ray
+
+        address = None if self.ray_address == "local" else self.ray_address
+        (result,) = ingest_with_ray(self.settings, [(Path(job.source), job.start)], job.camera_id, fps=job.fps,
+                                    address=address, progress=progress)
+        return {"video_id": result.video_id, "skipped": result.skipped, "resumed_from": result.resumed_from,
+                "frames_analysed": result.frames_analysed, "tracks_added": result.tracks_added,
+                "video_seconds": round(result.video_seconds, 2), "wall_seconds": round(result.wall_seconds, 2),
+                "ray": self.ray_address}
+

@@ -21,6 +21,7 @@ def serve(
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
     retention: bool = typer.Option(True, "--retention/--no-retention",
                                    help="Run the retention purge at start and on schedule."),
+    ray: str = typer.Option(None, "--ray", help="Run ingest jobs on Ray: 'local' or a cluster address."),
 ) -> None:
     """Serve the web app at http://HOST:PORT/ and the REST API (OpenAPI at /docs)."""
     import uvicorn
@@ -30,6 +31,8 @@ def serve(
 
     with friendly_errors():
         server = ServerSettings()
+        if ray:
+            server = server.model_copy(update={"ray_address": ray})
         app = create_app(get_settings(), server, retention=retention)
     if not _loopback(host) and not server.cookie_secure:
         err_console.print("[yellow]warning:[/] serving beyond loopback without HTTPS: put a TLS proxy in front "
