@@ -205,3 +205,22 @@ class SightingDecision(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     decided_by: Mapped[str] = mapped_column(String(64), default="")
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class StreamGap(Base):
+    """A time a live stream of a camera was down: nothing was seen from `start_ts` to `end_ts`.
+
+    `end_ts` is NULL while the stream is still down (or when ingest stopped before it came
+    back), so an investigator can tell "nobody there" from "camera not watching".
+    """
+
+    __tablename__ = "stream_gaps"
+    __table_args__ = (Index("ix_stream_gaps_camera_time", "camera_id", "start_ts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(1000))  # without credentials
+    start_ts: Mapped[float] = mapped_column(Float)  # UTC epoch s: just after the last frame received
+    end_ts: Mapped[float | None] = mapped_column(Float, nullable=True)  # first frame after reconnecting
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # reconnection attempts it took
