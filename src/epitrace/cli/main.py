@@ -19,7 +19,7 @@ from epitrace.cli import (
 from epitrace.cli.auth import login, logout, whoami
 from epitrace.cli.common import setup_logging
 from epitrace.cli.demo_cmd import demo
-from epitrace.cli.ingest_cmd import ingest
+from epitrace.cli.ingest_cmd import IngestCommand, ingest
 from epitrace.cli.purge_cmd import purge
 from epitrace.cli.serve_cmd import serve
 from epitrace.cli.sightings_cmd import sightings
@@ -36,7 +36,7 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(users_cmd.app, name="users")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(bench_cmd.app, name="bench")
-app.command("ingest")(ingest)
+app.command("ingest", cls=IngestCommand)(ingest)
 app.command("demo")(demo)
 app.command("sightings")(sightings)
 app.command("purge")(purge)
