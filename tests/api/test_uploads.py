@@ -45,12 +45,12 @@ def test_unknown_camera_and_zone_less_start_are_refused(client, tokens, tmp_path
     assert r.status_code == 422 and "zone" in r.json()["detail"]
 
 
-def test_server_paths_are_for_admins_and_streams_say_501(client, tokens) -> None:  # type: ignore[no-untyped-def]
+def test_server_paths_are_for_admins_and_unreachable_streams_are_refused(client, tokens) -> None:  # type: ignore[no-untyped-def]
     body = {"source": "/etc/passwd", "camera_id": "a", "start": "2026-03-02T09:00:00Z"}
     assert client.post("/api/ingest/jobs/source", headers=tokens["ana"], json=body).status_code == 403
     assert client.post("/api/ingest/jobs/source", headers=tokens["root"], json=body).status_code == 422
     stream = client.post("/api/ingest/jobs/source", headers=tokens["root"], json={**body, "source": "rtsp://cam/1"})
-    assert stream.status_code == 501 and "stream" in stream.json()["detail"]
+    assert stream.status_code == 422 and "cannot reach the stream" in stream.json()["detail"]
 
 
 def test_malformed_json_and_unknown_fields_are_422_with_a_message(client, tokens) -> None:  # type: ignore[no-untyped-def]

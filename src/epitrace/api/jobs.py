@@ -42,6 +42,8 @@ class Job:
     created_by: str
     fps: float | None = None
     max_frames: int | None = None
+    url: str | None = field(default=None, repr=False)  # a live stream's URL, credentials included
+    max_seconds: float | None = None  # a live stream stops after this long (None: until cancelled)
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     created_ts: float = field(default_factory=time.time)
     status: str = "queued"  # queued, running, done, failed, cancelled
@@ -74,12 +76,21 @@ class JobManager:
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._streams: list[threading.Thread] = []
         self._models: Any = None
 
     def submit(self, job: Job) -> Job:
+        """Queue a file job (one runs at a time); a live stream starts at once in its own thread,
+        since it runs until cancelled."""
         with self._lock:
             self._jobs[job.id] = job
             self._forget_old()
+            if job.url is not None:
+                thread = threading.Thread(target=self._run, args=(job,), name=f"epitrace-stream-{job.id}",
+                                          daemon=True)
+                self._streams.append(thread)
+                thread.start()
+                return job
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._work, name="epitrace-ingest", daemon=True)
                 self._thread.start()
@@ -111,6 +122,8 @@ class JobManager:
         self._queue.put(None)
         if self._thread is not None:
             self._thread.join(timeout)
+        for thread in self._streams:
+            thread.join(timeout)
 
     def _forget_old(self) -> None:
         finished = [j for j in self.list() if j.status in ("done", "failed", "cancelled")]
@@ -155,6 +168,8 @@ class JobManager:
         from epitrace.ingest.service import ingest_file
         from epitrace.store import open_store
 
+        if job.url is not None:
+            return self._ingest_stream(job, progress)
         if self.ray_address and job.max_frames is None:
             return self._ingest_on_ray(job, progress)
         cfg = self.settings.ingest
@@ -183,4 +198,35 @@ class JobManager:
                 "frames_analysed": result.frames_analysed, "tracks_added": result.tracks_added,
                 "video_seconds": round(result.video_seconds, 2), "wall_seconds": round(result.wall_seconds, 2),
                 "ray": self.ray_address}
+
+    def _ingest_stream(self, job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]:
+        """A live stream until cancelled (or `max_seconds`): reconnects with back-off, records
+        gaps; each connection's tracks are stored as it goes. Its own models: it runs beside
+        file jobs."""
+        from epitrace.ingest import IngestPipeline, VisionModels
+        from epitrace.ingest.stream import StreamOptions, ingest_stream
+        from epitrace.store import open_store
+
+        cfg = self.settings.ingest
+        models = VisionModels.load(self.settings.models_dir, cfg.threads, cfg.person_score,
+                                   cfg.detector_input, cfg.faces)
+        store = open_store(self.settings)
+        analysed = 0
+
+        def on_segment(segment: Any) -> None:
+            nonlocal analysed
+            analysed += segment.frames_analysed
+            job.frames_done = analysed
+            self.store.reload_indices()  # searches see each stored connection at once
+
+        assert job.url is not None
+        try:
+            result = ingest_stream(store, IngestPipeline(store, models, cfg), job.url, job.camera_id, job.fps,
+                                   options=StreamOptions(max_seconds=job.max_seconds), on_segment=on_segment,
+                                   stop=job.cancel)
+        finally:
+            store.db.dispose()
+        return {"segments": len(result.segments), "gaps": len(result.gaps), "frames_analysed": analysed,
+                "frames_dropped": result.frames_dropped,
+                "tracks_added": sum(s.tracks_added for s in result.segments), "stopped": job.cancel.is_set()}
 

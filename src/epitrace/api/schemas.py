@@ -287,6 +287,8 @@ class IngestSourceIn(In):
     start: AwareDatetime = Field(description="Time of the first frame, with a zone.")
     fps: float | None = Field(None, gt=0, le=240, description="True frame rate if the file's is wrong.")
     max_frames: int | None = Field(None, ge=1, le=10**9, description="Stop after this many frames (resumable).")
+    max_seconds: float | None = Field(None, gt=0, le=30 * 86400,
+                                      description="A live stream stops after this long (default: until cancelled).")
 
 
 class JobOut(BaseModel):

@@ -13,13 +13,13 @@ import shutil
 import uuid
 from datetime import datetime
 from pathlib import Path as FsPath
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 
 from epitrace.api import schemas as S
 from epitrace.api.deps import ServerDep, SettingsDep, StaffUser, StoreDep
-from epitrace.api.errors import NotAvailable, errors
+from epitrace.api.errors import errors
 from epitrace.api.jobs import Job, JobManager
 from epitrace.privacy.users import AccessDenied, User
 
@@ -81,7 +81,7 @@ def from_source(request: Request, body: S.IngestSourceIn, user: StaffUser, store
     """Ingest a file already on the server (admins) or a camera stream URL (RTSP/HTTP)."""
     store.get_camera(body.camera_id)
     if body.source.startswith(URL_SCHEMES):
-        _stream_job(request, body, user)
+        return _stream_job(request, body, user)
     if user.role != "admin" or not server.path_ingest:
         raise AccessDenied("only administrators may ingest a server path: upload the file instead")
     if "\x00" in body.source:
@@ -98,14 +98,15 @@ def from_source(request: Request, body: S.IngestSourceIn, user: StaffUser, store
     return job_out(jobs(request).submit(job))
 
 
-def _stream_job(request: Request, body: S.IngestSourceIn, user: User) -> NoReturn:
-    """RTSP/HTTP sources go to the stream ingest when it is installed."""
-    import importlib.util
+def _stream_job(request: Request, body: S.IngestSourceIn, user: User) -> S.JobOut:
+    """A camera's live stream (RTSP/HTTP): ingested until the job is cancelled (or for
+    `max_seconds`); the URL's credentials are never shown or stored."""
+    from epitrace.ingest.stream import safe_url
 
-    # TODO(ingest): hand the URL to epitrace.ingest.stream / distributed once their entry point lands.
-    available = importlib.util.find_spec("epitrace.ingest.stream") is not None
-    raise NotAvailable("stream (RTSP/HTTP) ingest is not wired into the server yet" if available else
-                       "stream (RTSP/HTTP) ingest is not installed: upload a file or name a server path")
+    _require_reachable(body.source)
+    job = Job(camera_id=body.camera_id, source=safe_url(body.source), url=body.source, start=body.start,
+              created_by=user.name, fps=body.fps, max_seconds=body.max_seconds)
+    return job_out(jobs(request).submit(job))
 
 
 @router.get("/jobs", responses=errors())
@@ -130,4 +131,25 @@ def cancel_job(request: Request, user: StaffUser, job_id: str = JobId) -> S.JobO
     if not _visible(job, user):
         raise LookupError(f"no ingest job {job_id!r}")
     return job_out(jobs(request).cancel(job_id))
+
+
+def _require_reachable(url: str, timeout_s: float = 2.0) -> None:
+    """Refuse a stream whose host does not answer now (a typo should not become a job that
+    loads models and retries for minutes)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    default = {"rtsp": 554, "rtsps": 322, "http": 80, "https": 443}.get(parts.scheme.lower(), 80)
+    try:
+        port = parts.port or default
+        if not parts.hostname:
+            raise ValueError("no host")
+        with socket.create_connection((parts.hostname, port), timeout=timeout_s):
+            pass
+    except (OSError, ValueError) as exc:
+        from epitrace.ingest.stream import safe_url
+
+        raise ValueError(f"cannot reach the stream at {safe_url(url)[:200]!r} ({exc}): check the address "
+                         "and that the camera or its server is up") from exc
 
