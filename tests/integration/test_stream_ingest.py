@@ -24,7 +24,7 @@ import pytest
 from epitrace.config import Settings
 from epitrace.ingest import CameraConfig, register_camera
 from epitrace.ingest.service import open_pipeline
-from epitrace.ingest.stream import StreamOptions, StreamResult, ingest_stream
+from epitrace.ingest.stream import StreamOptions, StreamResult, ingest_stream, list_gaps
 from tests_paths import PETS_VIDEO
 
 pytestmark = [pytest.mark.slow, pytest.mark.models]
@@ -138,8 +138,8 @@ def test_http_stream_killed_and_restarted_leaves_a_recorded_gap(
     dropped = next(i for i, m in enumerate(messages) if "dropped" in m)
     waits = [m.rsplit("next in ", 1)[1] for m in messages[dropped:] if "next in" in m]
     assert waits[:3] == ["0.5 s", "1.0 s", "2.0 s"], waits  # back-off after the drop, capped at 2 s here
-    [(_, _, _, attempts)] = _gaps(live_settings.home)
-    assert attempts >= 3
+    [gap] = list_gaps(store, "gate")
+    assert gap.attempts >= 3 and gap.url == url
 
 
 def test_rtsp_stream_frozen_server_times_out_and_reconnects(

@@ -302,9 +302,8 @@ class _Driver:
             removed = self.store.delete_tracks_from(video_id, resume)
             logger.info("resuming video %s at frame %d (%d stale tracks removed)", video_id, resume, removed)
             chunks = [c for c in chunks if c.stop is None or c.stop > resume]
-        calibration = self.store.get_camera(camera_id).calibration
         job = _VideoJob(path, video_id, camera_id, true_fps, chunks, resume, info.frames)
-        job.tasks = [ChunkTask(str(path.resolve()), video_id, c, at.timestamp(), true_fps, calibration)
+        job.tasks = [ChunkTask(str(path.resolve()), video_id, c, at.timestamp(), true_fps, camera.calibration)
                      for c in chunks]
         return job
 

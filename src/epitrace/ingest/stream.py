@@ -334,6 +334,31 @@ def _close_gap(store: Store, gap_id: int, end_ts: float, attempts: int) -> None:
         gap.end_ts, gap.attempts = end_ts, attempts
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A recorded outage of a camera's live stream (end None: still down, or ingest stopped)."""
+
+    camera_id: str
+    url: str
+    start_ts: float
+    end_ts: float | None
+    reason: str
+    attempts: int
+
+
+def list_gaps(store: Store, camera_id: str | None = None, since_ts: float | None = None) -> list[Gap]:
+    """Recorded stream gaps, oldest first: what a report or the web app shows as 'not watching'."""
+    from sqlalchemy import or_, select
+
+    query = select(StreamGap).order_by(StreamGap.start_ts)
+    if camera_id is not None:
+        query = query.where(StreamGap.camera_id == camera_id)
+    if since_ts is not None:
+        query = query.where(or_(StreamGap.end_ts.is_(None), StreamGap.end_ts >= since_ts))
+    with store.db.session() as s:
+        return [Gap(g.camera_id, g.url, g.start_ts, g.end_ts, g.reason, g.attempts) for g in s.scalars(query)]
+
+
 def ingest_stream(store: Store, pipeline: IngestPipeline, url: str, camera_id: str,
                   fps: float | None = None, options: StreamOptions | None = None,
                   on_segment: Callable[[IngestResult], None] | None = None,
