@@ -143,6 +143,20 @@ def test_killed_worker_chunk_is_redone_once(clip: Path, reference: Path, local_r
     _assert_same(reference, settings.home)  # nothing lost, nothing duplicated
 
 
+def test_ray_resumes_a_video_the_in_process_runner_left_half_done(
+        clip: Path, reference: Path, local_ray: object, models_dir: Path, tmp_path: Path) -> None:
+    settings = _settings(tmp_path / "resume", models_dir)
+    _camera(settings)
+    store, pipeline = open_pipeline(settings)
+    first = ingest_file(store, pipeline, clip, "pets", START, stop_after_frames=120)  # stopped mid-chunk
+    assert store.video_state(first.video_id).resume_frame == 120
+    events: list[ChunkEvent] = []
+    [result] = ingest_with_ray(settings, [clip], "pets", START, workers=2, on_event=events.append)
+    assert result.resumed_from == 100  # the start of the cut segment holding frame 120
+    assert sorted(e.chunk.start for e in events if e.kind == "done") == [100, 150]
+    _assert_same(reference, settings.home)  # the half-done chunk was redone, nothing doubled
+
+
 def test_unreachable_ray_address_says_what_to_do(tmp_path: Path, models_dir: Path) -> None:
     from epitrace.ingest.distributed import RayUnavailableError, connect
 
