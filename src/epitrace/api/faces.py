@@ -27,16 +27,8 @@ def _models(models_dir: Path) -> tuple[Any, Any]:
 
 def photo_embedder(models_dir: Path, face_index: int | None) -> Callable[[npt.NDArray[np.uint8]], Any]:
     """A function photo -> 128-d face vector; `face_index` picks one face (0 = leftmost) of several."""
+    from epitrace.vision.face_embed import photo_face_embedder
+
     with _lock:
         detector, embedder = _models(models_dir)
-
-    def embed(image: npt.NDArray[np.uint8]) -> Any:
-        if face_index is None:
-            return embedder.embed_photo(image, detector)
-        faces = detector.detect(image)
-        order = faces.xyxy[:, 0].argsort()
-        if not 0 <= face_index < len(order):
-            raise ValueError(f"face {face_index}: the photo shows {len(order)} face(s)")
-        return embedder.embed(image, faces.xyxy[order[face_index]])
-
-    return embed
+    return photo_face_embedder(embedder, detector, face_index)

@@ -117,22 +117,11 @@ def _read_image(path: Path):  # type: ignore[no-untyped-def]
 
 def _photo_embedder(models_dir: Path, face_index: int | None):  # type: ignore[no-untyped-def]
     from epitrace.models import model_path
-    from epitrace.vision.face_embed import FaceEmbedder
+    from epitrace.vision.face_embed import FaceEmbedder, photo_face_embedder
     from epitrace.vision.faces import FaceDetector
 
-    detector = FaceDetector(model_path("face_centerface", models_dir))
     embedder = FaceEmbedder(model_path("face_dlib_resnet", models_dir), model_path("face_landmarks5", models_dir))
-
-    def embed(image):  # type: ignore[no-untyped-def]
-        if face_index is None:
-            return embedder.embed_photo(image, detector)
-        faces = detector.detect(image)
-        order = faces.xyxy[:, 0].argsort()
-        if not 0 <= face_index < len(order):
-            raise ValueError(f"--face {face_index}: the photo shows {len(order)} face(s)")
-        return embedder.embed(image, faces.xyxy[order[face_index]])
-
-    return embed
+    return photo_face_embedder(embedder, FaceDetector(model_path("face_centerface", models_dir)), face_index)
 
 
 @app.command("trace")

@@ -11,6 +11,7 @@ distance d and the cosine c relate by d^2 = 2 - 2c. dlib's own "same person" rul
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,21 @@ def pick_best_face(
             if best is None or quality > best.quality:
                 best = FaceCandidate(index, box.copy(), float(score), sharp, quality)
     return best
+
+
+def photo_face_embedder(embedder: FaceEmbedder, detector: FaceDetector,
+                        face_index: int | None = None) -> Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.float32]]:
+    """photo -> face vector for enrolment: the one face of the photo, or face `face_index`
+    (0 = leftmost) when the photo shows several people."""
+
+    def embed(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        if face_index is None:
+            return embedder.embed_photo(image, detector)
+        faces = detector.detect(image)
+        order = faces.xyxy[:, 0].argsort()
+        if not 0 <= face_index < len(order):
+            raise ValueError(f"face {face_index}: the photo shows {len(order)} face(s) (0 = leftmost)")
+        return embedder.embed(image, faces.xyxy[order[face_index]])
+
+    return embed
+
