@@ -129,7 +129,7 @@ def test_http_stream_killed_and_restarted_leaves_a_recorded_gap(
     _after(10, server.kill, stamps, "killed")
     _after(14, server.start, stamps, "restarted")
     options = StreamOptions(open_timeout_s=3, read_timeout_s=3, backoff_max_s=2, max_seconds=26)
-    caplog.set_level(logging.INFO, logger="epitrace.ingest.stream")
+    caplog.set_level(logging.INFO, logger="epitrace.ingest")
     result = ingest_stream(store, pipeline, url, "gate", options=options)
     start, end = _check_gap_splits_tracks(live_settings.home, result)
     assert abs(start - stamps["killed"]) < 2.5  # the gap starts where the stream stopped ...

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from epitrace.cli.main import app
 from epitrace.config import Settings, get_settings
 from epitrace.ingest.segments import SEGMENT_IDS, SPLIT_OFFSET, Chunk, id_bases, plan_chunks, stitch
-from epitrace.ingest.stream import StreamOptions, _Clock, backoff_delays, is_live_url, safe_url
+from epitrace.ingest.stream import StreamOptions, backoff_delays, is_live_url, safe_url
+from epitrace.ingest.stream_reader import _Clock
 from epitrace.store import Camera, Store, TrackRecord, Video, open_store
 
 runner = CliRunner()
