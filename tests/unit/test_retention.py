@@ -330,3 +330,16 @@ def test_uploaded_source_of_a_purged_video_is_deleted(settings: Settings, store:
     assert report.videos == 2 and report.upload_files == 1
     assert not old_file.exists() and not old_file.parent.exists()
     assert new_file.exists() and outside.exists()
+
+
+def test_stream_outage_records_expire_with_the_footage(store: Store) -> None:
+    from epitrace.store.orm import StreamGap
+
+    with store.db.session() as s:
+        s.add_all([StreamGap(camera_id="cam1", url="rtsp://cam1/live", start_ts=_ago(45), end_ts=_ago(45) + 9,
+                             reason="read timeout", attempts=3),
+                   StreamGap(camera_id="cam2", url="rtsp://cam2/live", start_ts=_ago(45), end_ts=None,
+                             reason="read timeout", attempts=1)])  # cam2 keeps 90 days
+    assert purge(store, now=NOW).stream_gaps == 1
+    with store.db.session() as s:
+        assert [g.camera_id for g in s.scalars(select(StreamGap))] == ["cam2"]

@@ -40,9 +40,6 @@ Example:
 from __future__ import annotations
 
 import logging
-import os
-import time
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,12 +49,14 @@ from sqlalchemy import DateTime, Integer, String, delete, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from epitrace.privacy.audit import record
+from epitrace.privacy.retention_files import old_clips, orphan_thumbs, unlink
 from epitrace.privacy.unmask import UnmaskGrant
 from epitrace.privacy.users import CaseAssignment
 from epitrace.store.orm import (
     Base,
     Case,
     SightingDecision,
+    StreamGap,
     Subject,
     SubjectQuery,
     Thumbnail,
@@ -101,6 +100,7 @@ class PurgeReport:
         orphan_files: Thumbnail files no row referred to, removed.
         clip_files: Files under `evidence_dir/clips` past retention, removed.
         upload_files: Uploaded source videos (under `home/uploads`) of purged videos, removed.
+        stream_gaps: Records of live-stream outages that began before the cut-off, removed.
         vacuumed: True when the SQLite file was compacted afterwards.
     """
 
@@ -112,6 +112,7 @@ class PurgeReport:
     orphan_files: int = 0
     clip_files: int = 0
     upload_files: int = 0
+    stream_gaps: int = 0
     vacuumed: bool = False
 
     @property
@@ -123,7 +124,8 @@ class PurgeReport:
         """The counts as a flat dict (for the audit log and the CLI)."""
         return {"tracks": self.tracks, "videos": self.videos, "cases": self.cases,
                 "thumbnail_files": self.thumbnail_files, "orphan_files": self.orphan_files,
-                "clip_files": self.clip_files, "upload_files": self.upload_files}
+                "clip_files": self.clip_files, "upload_files": self.upload_files,
+                "stream_gaps": self.stream_gaps}
 
 
 def purge(store: Store, *, now: datetime, default_days: int = 30, closed_case_days: int = 30,
@@ -160,8 +162,8 @@ def purge(store: Store, *, now: datetime, default_days: int = 30, closed_case_da
     case_cut = (now - timedelta(days=closed_case_days)).astimezone(UTC)
     if dry_run:
         _count_dry(store, report, cutoffs, default_cut, case_cut)
-        report.orphan_files = sum(1 for _ in _orphan_thumbs(store, orphan_grace_s))
-        report.clip_files = sum(1 for _ in _old_clips(store, cutoffs, default_cut))
+        report.orphan_files = sum(1 for _ in orphan_thumbs(store, orphan_grace_s))
+        report.clip_files = sum(1 for _ in old_clips(store, cutoffs, default_cut))
         return report
     indices = _open_indices(store)
     for camera_id, cutoff in [*cutoffs.items(), (None, default_cut)]:
@@ -169,9 +171,10 @@ def purge(store: Store, *, now: datetime, default_days: int = 30, closed_case_da
         if n:
             report.tracks_by_camera[camera_id or "(unregistered)"] = n
     report.videos, report.upload_files = _purge_videos(store, cutoffs, default_cut)
+    report.stream_gaps = _purge_gaps(store, cutoffs, default_cut)
     report.cases = _purge_cases(store, case_cut)
-    report.orphan_files = _unlink(_orphan_thumbs(store, orphan_grace_s))
-    report.clip_files = _unlink(_old_clips(store, cutoffs, default_cut))
+    report.orphan_files = unlink(orphan_thumbs(store, orphan_grace_s))
+    report.clip_files = unlink(old_clips(store, cutoffs, default_cut))
     if store.db.engine.dialect.name == "sqlite":
         _compact(store, vacuum=vacuum)
         report.vacuumed = vacuum
@@ -210,7 +213,7 @@ def _purge_tracks(store: Store, indices: dict[str, VectorIndex], report: PurgeRe
             _delete_track_rows(s, ids)
             s.add(PurgeStat(kind="tracks", count=len(ids), camera_id=camera_id))
         # Committed: only now remove files and index ids (a crash here is repaired on re-run).
-        report.thumbnail_files += _unlink(store.evidence_dir / p for p in paths)
+        report.thumbnail_files += unlink(store.evidence_dir / p for p in paths)
         for index in indices.values():
             index.remove(np.asarray(ids, np.int64))
             index.save()
@@ -297,6 +300,16 @@ def _purge_videos(store: Store, cutoffs: dict[str, float], default_cut: float) -
     return len(videos), removed
 
 
+def _purge_gaps(store: Store, cutoffs: dict[str, float], default_cut: float) -> int:
+    """Outage records of live streams: they describe footage times, so they expire with them."""
+    with store.db.session() as s:
+        rows = list(s.execute(select(StreamGap.id, StreamGap.camera_id, StreamGap.start_ts)))
+        old = [i for i, camera, start in rows if start < cutoffs.get(camera, default_cut)]
+        for k in range(0, len(old), 500):
+            s.execute(delete(StreamGap).where(StreamGap.id.in_(old[k:k + 500])))
+    return len(old)
+
+
 def _expired_case_ids(s: Session, case_cut: datetime) -> list[str]:
     return list(s.scalars(select(Case.id).where(
         Case.status == "closed", Case.closed_at.is_not(None), Case.closed_at < case_cut)))
@@ -343,64 +356,6 @@ def _expired_track_clause(cutoffs: dict[str, float], default_cut: float):  # typ
 
     parts = [and_(*_track_filter(c, cut, list(cutoffs))) for c, cut in cutoffs.items()]
     return or_(*parts, and_(*_track_filter(None, default_cut, list(cutoffs))))
-
-
-# ----- files ---------------------------------------------------------------------------------
-def _unlink(paths: Iterable[Path]) -> int:
-    removed = 0
-    for path in paths:
-        try:
-            path.unlink()
-            removed += 1
-        except FileNotFoundError:
-            pass
-    return removed
-
-
-def _orphan_thumbs(store: Store, grace_s: float) -> Iterator[Path]:
-    """Files under `evidence_dir/thumbs` that no thumbnail row refers to.
-
-    Folders are per video (`thumbs/<video id>/`), so each folder is checked against the rows of
-    that video's tracks; other folders against the exact paths.
-    """
-    root = store.evidence_dir / "thumbs"
-    if not root.is_dir():
-        return
-    young = time.time() - grace_s
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        files = [f for f in folder.rglob("*") if f.is_file() and f.stat().st_mtime < young]
-        if not files:
-            continue
-        rels = [f.relative_to(store.evidence_dir).as_posix() for f in files]
-        with store.db.session() as s:
-            if folder.name.isdigit():
-                refs = set(s.scalars(select(Thumbnail.path).join(Track, Track.id == Thumbnail.track_id)
-                                     .where(Track.video_id == int(folder.name))))
-            else:
-                refs = {r for i in range(0, len(rels), 500) for r in s.scalars(
-                    select(Thumbnail.path).where(Thumbnail.path.in_(rels[i:i + 500])))}
-        refs = {Path(r).as_posix() for r in refs}
-        yield from (f for f, rel in zip(files, rels, strict=True) if rel not in refs)
-    for f in root.iterdir():
-        if f.is_file() and f.stat().st_mtime < young:  # loose files: never written by the store
-            yield f
-
-
-def _old_clips(store: Store, cutoffs: dict[str, float], default_cut: float) -> Iterator[Path]:
-    """Files under `evidence_dir/clips` last modified before the retention cut-off.
-
-    A file under `clips/<camera id>/` uses that camera's cut-off; any other the default one.
-    """
-    root = store.evidence_dir / "clips"
-    if not root.is_dir():
-        return
-    for dirpath, _dirs, names in os.walk(root):
-        rel = Path(dirpath).relative_to(root).parts
-        cutoff = cutoffs.get(rel[0], default_cut) if rel else default_cut
-        for name in names:
-            path = Path(dirpath) / name
-            if path.stat().st_mtime < cutoff:
-                yield path
 
 
 # ----- SQLite hygiene ------------------------------------------------------------------------
