@@ -232,7 +232,7 @@ def test_crash_mid_purge_is_completed_by_rerun(settings: Settings, store: Store,
         calls["n"] += 1
         raise RuntimeError("power cut")  # the first batch is committed; its files not yet removed
 
-    monkeypatch.setattr(retention, "_unlink", crash_after_commit)
+    monkeypatch.setattr(retention, "unlink", crash_after_commit)
     with pytest.raises(RuntimeError):
         purge(store, now=NOW, batch_size=1, orphan_grace_s=0)
     assert store.count_tracks() == 5  # exactly one batch went
