@@ -10,10 +10,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from epitrace.cli.bench_scale_cmd import bench_footprint, bench_index
 from epitrace.cli.common import console, friendly_errors
 from epitrace.config import get_settings
 
 app = typer.Typer(help="Benchmarks (speed). Figures are medians over repeats.", no_args_is_help=True)
+app.command("index")(bench_index)
+app.command("footprint")(bench_footprint)
 
 
 @app.command("ingest")
