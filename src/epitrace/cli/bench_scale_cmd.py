@@ -32,6 +32,8 @@ def bench_index(
     threads: int = typer.Option(1, "--threads", min=1, help="Search threads (build uses all cores)."),
     workdir: Path = typer.Option(None, "--workdir", help="Cache of vectors' ground truth and indices "
                                  "(default $EPITRACE_HOME/bench/ann/KIND-N-sSEED); reused when present."),
+    milvus_lite: bool = typer.Option(False, "--milvus-lite", help="Also insert the same vectors into the "
+                                     "Milvus backend (milvus-lite file in the work folder) and query it."),
     out: Path = typer.Option(None, "--out", help="Also write the figures as JSON here."),
 ) -> None:
     """Approximate search over a synthetic city-scale index: recall@10 vs exact, latency, memory.
@@ -56,6 +58,11 @@ def bench_index(
             bar.update(tasks[stage], completed=done)
 
         figures = run(spec, folder, progress, threads=threads)
+        if milvus_lite:
+            from epitrace.evaluation.ann_milvus import run_milvus
+
+            figures["milvus_lite"] = run_milvus(spec, folder, str(folder / "milvus" / "bench.db"), progress,
+                                                queries=min(queries, 200))
     figures["sightings"] = sightings
     table = Table("probe", "recall@10", "nearest in top 10", "same person in top 10",
                   "query median / p95 ms", "batch of 10 median / p95 ms")
@@ -70,6 +77,11 @@ def bench_index(
     console.print(f"{spec.factory} over {vectors:,} {kind} vectors ({sightings:,} sightings): index "
                   f"{search['index_bytes'] / 1e9:.2f} GB on disk, {search['index_rss_gb']:.2f} GB resident; "
                   f"same person in exact top 10: {search['same_person_in_exact_top_k']:.2f}; cache {folder}")
+    if milvus_lite:
+        m = figures["milvus_lite"]
+        console.print(f"milvus-lite ({m['index']}): insert {m['insert']['wall_seconds']} s, recall@10 "
+                      f"{m['recall_at_10']}, query {m['per_query']['median_ms']} / {m['per_query']['p95_ms']} ms, "
+                      f"batch of 10 {m['per_batch_of_10']['median_ms']} / {m['per_batch_of_10']['p95_ms']} ms")
     _write(out, figures)
 
 

@@ -77,7 +77,7 @@ def use_fast_blas() -> None:
         os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
 
 
-def _rss_gb(field_name: str = "VmRSS") -> float:
+def rss_gb(field_name: str = "VmRSS") -> float:
     """Resident (VmRSS) or peak resident (VmHWM) memory of this process, GB (Linux)."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field_name + ":"):
@@ -176,7 +176,7 @@ def build(spec: AnnSpec, workdir: Path, progress: Progress | None = None,
         progress("adding + exact search (chunks)" if need_truth else "adding (chunks)", c + 1, stream.n_chunks)
     figures: dict[str, Any] = {"spec": asdict(spec), "structure": asdict(stream.structure),
                                **clock.rounded(), "build_wall_seconds": round(time.perf_counter() - wall0, 1),
-                               "peak_rss_gb": round(_rss_gb("VmHWM"), 2)}
+                               "peak_rss_gb": round(rss_gb("VmHWM"), 2)}
     if need_truth:
         np.save(workdir / "persons.npy", persons)
         np.save(workdir / "truth_ids.npy", top_i)
@@ -209,7 +209,7 @@ def _set_probe(index: Any, value: int | None) -> str | None:
     return None
 
 
-def _percentiles(ms: list[float]) -> dict[str, float]:
+def percentiles(ms: list[float]) -> dict[str, float]:
     return {"median_ms": round(float(np.median(ms)), 3), "p95_ms": round(float(np.percentile(ms, 95)), 3)}
 
 
@@ -231,11 +231,11 @@ def measure(spec: AnnSpec, workdir: Path, progress: Progress | None = None, batc
 
     progress = progress or (lambda *_: None)
     faiss.omp_set_num_threads(threads)
-    before = _rss_gb()
+    before = rss_gb()
     load = time.perf_counter()
     index = faiss.read_index(str(workdir / spec.index_file))
     load_s = time.perf_counter() - load
-    index_rss = _rss_gb() - before
+    index_rss = rss_gb() - before
     q = np.load(workdir / "queries.npy")
     truth = np.load(workdir / "truth_ids.npy")
     persons = np.load(workdir / "persons.npy", mmap_mode="r")
@@ -258,11 +258,11 @@ def measure(spec: AnnSpec, workdir: Path, progress: Progress | None = None, batc
         mates = float(np.mean((persons[np.maximum(found, 0)] == qp[:, None]).sum(axis=1)))
         rows.append({knob or "setting": value, f"recall_at_{spec.k}": round(recall_at_k(found, truth), 4),
                      "nearest_in_top_k": round(float(np.mean([truth[i, 0] in found[i] for i in range(len(q))])), 4),
-                     "same_person_in_top_k": round(mates, 3), "per_query": _percentiles(single),
-                     f"per_batch_of_{batch}": _percentiles(batched)})
+                     "same_person_in_top_k": round(mates, 3), "per_query": percentiles(single),
+                     f"per_batch_of_{batch}": percentiles(batched)})
         progress("querying (settings)", n + 1, len(settings))
     return {"index_file": spec.index_file, "index_bytes": (workdir / spec.index_file).stat().st_size,
-            "index_rss_gb": round(index_rss, 2), "peak_rss_gb": round(_rss_gb("VmHWM"), 2),
+            "index_rss_gb": round(index_rss, 2), "peak_rss_gb": round(rss_gb("VmHWM"), 2),
             "load_seconds": round(load_s, 1), "queries": len(q),
             "threads": threads, "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
             "same_person_in_exact_top_k": round(mates_exact, 3),
