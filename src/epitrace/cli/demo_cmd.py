@@ -101,7 +101,8 @@ def trace_demo_pedestrian(store, settings) -> None:  # type: ignore[no-untyped-d
 
     audit(store, "export", case.id, user="demo", what="report", files=[str(html), str(pdf)])
     console.print(f"report: {html}\n        {pdf}")
-    console.print(f"next: epitrace case trace {case.id}  |  epitrace case contacts {case.id}")
+    console.print(f"next: epitrace login demo, then epitrace case trace {case.id}  |  "
+                  f"epitrace case contacts {case.id}")
     print_web_login(store, case.id)
 
 
