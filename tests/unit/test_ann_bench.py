@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from epitrace.evaluation.ann_bench import AnnSpec, merge_topk, recall_at_k, run
-from epitrace.evaluation.ann_data import STRUCTURES, SightingStream, Structure, sample_queries
+from epitrace.evaluation.ann_data import STRUCTURES, SightingStream, Structure, sample_queries, structure_of
 from epitrace.evaluation.footprint import project
 
 SMALL = Structure(dim=64, mean_share=0.54, within_share=0.64, slope=1.14, explicit=32)
@@ -32,6 +32,15 @@ def test_chunks_are_reproducible_and_clustered_like_real_vectors() -> None:
     # Measured on PETS body vectors: strangers 0.52, same person 0.70.
     assert sims[~same].mean() == pytest.approx(0.54, abs=0.03)
     assert sims[same & off].mean() == pytest.approx(0.69, abs=0.04)
+
+
+def test_measured_structure_matches_the_specification() -> None:
+    spec = Structure(dim=256, mean_share=0.54, within_share=0.64, slope=1.14, explicit=256, sightings_per_person=40)
+    chunk = SightingStream(spec, 2_000, chunk_size=2_000).chunk(0)
+    got = structure_of(chunk.vectors, chunk.persons)
+    assert got["mean_share"] == pytest.approx(0.54, abs=0.03)
+    assert got["within_share"] == pytest.approx(0.64 * 39 / 40, abs=0.05)  # person means from 40 samples
+    assert got["slope"] == pytest.approx(1.14, abs=0.15)
 
 
 def test_queries_are_new_sightings_of_indexed_people() -> None:

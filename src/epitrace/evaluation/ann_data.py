@@ -4,14 +4,15 @@ Approximate search is only meaningfully tested on data with structure: on random
 every point is about equally far from every other, so "recall" measures noise. Real embeddings
 share a large common component (strangers are already similar), vary along few directions (a
 power-law eigenvalue spectrum) and form one small cluster per person. This generator draws
-vectors with those three properties, with parameters measured on real vectors (docs/scaling.md):
+vectors with those three properties, with parameters measured on real vectors by
+`scripts/embedding_structure.py` (`structure_of`; docs/scaling.md):
 
 - body: the body embedder on 797 PETS S2L1 ground-truth crops of 10 people: strangers' mean
   cosine 0.52 (|mean|^2 0.54), same person 0.70, 64% of the variance within a person, spectrum
   slope -1.14 (components 2-100).
 - face: dlib on 60 photos of 13 people (faces/deepface_pairs): |mean|^2 0.85, 17% within a
-  person. The measured slope (-1.75) comes from only 60 photos (rank-limited, so too steep); the
-  body's flatter -1.14 is used instead, which is harder for an approximate index.
+  person. Its slope (-1.35) is resolved over 14 components only; the body's flatter -1.14 is
+  used instead, which is harder for an approximate index.
 
 A chunk holds whole persons (1 + Poisson sightings each), so a chunk can be regenerated alone:
 exact search streams chunks instead of keeping every vector (10M body vectors are 74 GB).
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -138,3 +140,27 @@ def sample_queries(stream: SightingStream, n: int, seed: int) -> tuple[npt.NDArr
         vectors.append(v)
         persons.append(p)
     return np.concatenate(vectors), np.concatenate(persons)
+
+
+def structure_of(vectors: npt.NDArray[np.float32], persons: npt.NDArray[Any]) -> dict[str, float]:
+    """The statistics `Structure` is set from, measured on labelled unit vectors (real or synthetic).
+
+    Slope: a line fitted to log eigenvalue against log rank over components 2-100 (fewer for
+    small samples), where the sample still resolves the spectrum.
+    """
+    x = np.asarray(vectors, np.float64)
+    sims = x @ x.T
+    same = persons[:, None] == persons[None, :]
+    pairs = np.triu(np.ones_like(same), 1).astype(bool)
+    mean = x.mean(axis=0)
+    centred = x - mean
+    eig = np.linalg.svd(centred, compute_uv=False) ** 2 / len(x)
+    top = min(100, len(x) // 4)
+    rank = np.arange(1, len(eig) + 1)
+    slope = -np.polyfit(np.log(rank[1:top]), np.log(eig[1:top]), 1)[0]
+    within = sum(((x[persons == p] - x[persons == p].mean(axis=0)) ** 2).sum() for p in np.unique(persons))
+    strangers, mates = sims[pairs & ~same], sims[pairs & same]
+    return {"vectors": len(x), "persons": len(np.unique(persons)), "mean_share": float(mean @ mean),
+            "within_share": float(within / len(x) / eig.sum()), "slope": float(slope),
+            "cosine_same_person": float(mates.mean()), "cosine_strangers": float(strangers.mean()),
+            "cosine_strangers_p99": float(np.percentile(strangers, 99))}
