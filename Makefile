@@ -45,10 +45,16 @@ test-fast: venv
 
 # Ingest throughput on vtest.avi, then 10 subjects traced over a synthetic 1,000 camera-hour
 # index (built once, ~6 min and ~16 GB under $(EPITRACE_HOME)/bench, then reused).
+# Then the capacity plan's figures (docs/scaling.md): per camera-hour cost of ingest, and
+# approximate search over 10M synthetic sightings, body and face (built once: ~31 + 5 min on
+# 2 cores, 9 GB peak memory, 8 GB under $(EPITRACE_HOME)/bench/ann; later runs only query).
 bench: models key demo-data
 	$(BIN)/epitrace bench ingest --video "$(DEMO_VIDEO)" --out "$(EPITRACE_HOME)/bench/ingest.json"
 	$(BIN)/epitrace bench trace --camera-hours 1000 --workdir "$(EPITRACE_HOME)/bench/trace-1000h" \
 		--out "$(EPITRACE_HOME)/bench/trace.json"
+	$(BIN)/epitrace bench footprint --video "$(DEMO_VIDEO)" --out "$(EPITRACE_HOME)/bench/footprint.json"
+	$(BIN)/epitrace bench index --kind body --sightings 10000000 --out "$(EPITRACE_HOME)/bench/index-body.json"
+	$(BIN)/epitrace bench index --kind face --sightings 10000000 --out "$(EPITRACE_HOME)/bench/index-face.json"
 
 lint: venv
 	$(BIN)/ruff check src tests
