@@ -96,3 +96,10 @@ def test_projection_arithmetic() -> None:
     assert p["cores_busy"] == 50.0 and p["nodes"] == 10
     assert p["sightings_per_day"] == 2_400_000 and p["tb_per_day"] == pytest.approx(0.0144, abs=1e-4)
     assert p["tb_in_retention"] == pytest.approx(0.4, abs=0.05)
+
+
+def test_a_cache_of_another_benchmark_is_refused(tmp_path: Path) -> None:
+    run(_spec("Flat"), tmp_path, structure=SMALL)
+    other = AnnSpec(kind="body", vectors=20_000, factory="IVF64,Flat", queries=40, chunk_size=5_000, train=20_000)
+    with pytest.raises(ValueError, match="another benchmark"):
+        run(other, tmp_path, structure=SMALL)

@@ -56,8 +56,8 @@ class AnnSpec:
 
 
 def default_workdir(bench_dir: Path, spec: AnnSpec) -> Path:
-    """Where the data of `spec` is cached: one folder per (kind, size, seed), indices side by side."""
-    return bench_dir / "ann" / f"{spec.kind}-{spec.vectors}-s{spec.seed}"
+    """Where the data of `spec` is cached: one folder per (kind, size, queries, seed), indices side by side."""
+    return bench_dir / "ann" / f"{spec.kind}-{spec.vectors}-q{spec.queries}-s{spec.seed}"
 
 
 def use_fast_blas() -> None:
@@ -159,6 +159,11 @@ def build(spec: AnnSpec, workdir: Path, progress: Progress | None = None,
         top_i = np.full((len(q), spec.k), -1, np.int64)
         persons = np.empty(spec.vectors, np.int64)
     else:
+        made = json.loads((workdir / "truth.json").read_text())["spec"]
+        same = ("kind", "vectors", "queries", "k", "seed", "chunk_size")
+        if any(made[key] != getattr(spec, key) for key in same):
+            raise ValueError(f"{workdir} holds another benchmark ({ {key: made[key] for key in same} }): "
+                             "use another work folder")
         q = np.load(workdir / "queries.npy")
     index, ip = None, faiss.METRIC_INNER_PRODUCT
     if need_index:
