@@ -1,13 +1,14 @@
 """Export redaction on real PETS frames: bystanders' heads hidden, the subject's left visible.
 
-Measured values (frames 1-400, `redaction_coverage`): subject GT 9 -> coverage 0.951, subject
-visible 0.917; no subject -> 0.993. Frames 1-100, CenterNet 640 px at score 0.1, default `ExportRedactionConfig`):
-subject GT 9 -> coverage 0.849 (GT 15 walks right beside / behind the subject for frames
-26-90, inside the subject's kept head), subject visible 0.87; no subject -> coverage 0.989.
+Measured (`epitrace eval redaction`, CenterNet 640 px at score 0.1, subject GT 9): frames 1-400,
+bystanders win (default): coverage 0.9925, subject's head clear in 0.402 of frames; the old
+"subject wins" rule: 0.955 / 0.907; nobody kept: 0.9967. GT 15 walks at the subject's shoulder
+for most of frames 1-100, so there the subject is clear in only 0.10 of frames.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,12 +19,25 @@ import pytest
 
 from epitrace.config import Settings
 from epitrace.evaluation.mot import load_mot
-from epitrace.evaluation.redaction import gt_head_boxes, redaction_coverage, score_regions
+from epitrace.evaluation.redaction import (
+    RedactionScores,
+    detect_all,
+    mosaic_mask,
+    redacted_mask,
+    redaction_coverage,
+    score_regions,
+)
+from epitrace.evaluation.redaction_export import subject_tracks
 from epitrace.ingest import CameraConfig, register_camera
 from epitrace.ingest.service import ingest_file, open_pipeline
 from epitrace.ingest.source import iter_frames, to_bgr
 from epitrace.privacy.clips import ClipSourceMissingError, export_clip
-from epitrace.privacy.export_redaction import box_iou
+from epitrace.privacy.export_redaction import (
+    DEFAULT_CONFIG,
+    ExportRedactionConfig,
+    ExportRedactor,
+    Regions,
+)
 from epitrace.store.orm import Video
 from epitrace.vision.persons import PersonDetector
 
@@ -51,17 +65,31 @@ def detector() -> PersonDetector:
 
 def test_coverage_on_pets_frames(shared_data: Path, detector: PersonDetector) -> None:
     video, gt = _paths(shared_data)
-    with_subject = redaction_coverage(video, gt, (1, N_FRAMES), SUBJECT_GT, detector)
-    assert with_subject.coverage >= 0.82, with_subject.missed[:20]
-    assert with_subject.subject_visible >= 0.82
-    nobody = redaction_coverage(video, gt, (1, N_FRAMES), -1, detector)
-    assert nobody.coverage >= 0.975, nobody.missed[:20]
+    dets = detect_all(video, detector, (1, 400))
+
+    def coverage(subject: int, config: ExportRedactionConfig = DEFAULT_CONFIG) -> RedactionScores:
+        redactor = ExportRedactor(config)
+        return redaction_coverage(video, gt, (1, 400), subject, redactor=lambda _f, d, k: redactor.regions(d, k),
+                                  detections=dets)
+
+    default = coverage(SUBJECT_GT)
+    assert default.coverage >= 0.99, default.missed[:20]  # the issue's goal; measured 0.9925
+    assert default.subject_visible >= 0.35  # measured 0.402
+    nobody = coverage(-1)
+    assert nobody.coverage >= 0.99, nobody.missed[:20]  # measured 0.9967
+    subject_wins = coverage(SUBJECT_GT, replace(DEFAULT_CONFIG, bystander_priority=False))
+    assert subject_wins.subject_visible >= 0.85  # measured 0.907: the subject more often clear ...
+    assert subject_wins.coverage < default.coverage - 0.02  # ... at the cost of bystanders (0.955)
 
 
 def test_gt_box_mode_covers_everyone_but_the_subject(shared_data: Path) -> None:
     video, gt = _paths(shared_data)
     s = redaction_coverage(video, gt, (1, 30), SUBJECT_GT, detector=None)
-    assert s.coverage >= 0.9 and s.subject_visible == 1.0
+    # measured 0.976 and 0.8: from frame 26 GT 15 walks into the subject's head region and wins
+    # it (frames 26-30 mosaic part of the subject); in 29-30 its box overlaps the subject's at
+    # IoU > 0.3 and is taken for the subject (exact boxes overlap more than detections do)
+    assert s.coverage >= 0.95 and set(s.missed) <= {(29, 15), (30, 15)}
+    assert s.subject_visible >= 0.75
 
 
 @pytest.fixture(scope="module")
@@ -78,19 +106,6 @@ def pets100(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     return out
 
 
-def _subject_track(points, gt) -> int:  # type: ignore[no-untyped-def]
-    """The stored track matching GT `SUBJECT_GT` (IoU >= 0.5) in the most frames."""
-    subj = gt[gt["id"] == SUBJECT_GT].set_index("frame")
-    votes: dict[int, int] = {}
-    for tid, f, x1, y1, x2, y2, _ in points:
-        if f + 1 in subj.index:
-            r = subj.loc[f + 1]
-            g = np.array([[r.x, r.y, r.x + r.w, r.y + r.h]], np.float32)
-            if box_iou(np.array([[x1, y1, x2, y2]], np.float32), g)[0, 0] >= 0.5:
-                votes[tid] = votes.get(tid, 0) + 1
-    return max(votes, key=votes.__getitem__)
-
-
 def test_exported_clip_is_redacted(settings: Settings, shared_data: Path, pets100: Path,
                                    detector: PersonDetector, tmp_path: Path) -> None:
     _, gt_path = _paths(shared_data)
@@ -100,17 +115,17 @@ def test_exported_clip_is_redacted(settings: Settings, shared_data: Path, pets10
     result = ingest_file(store, pipeline, pets100, "pets", START)
     points = store.video_points(result.video_id)
     gt = load_mot(gt_path, (1, N_FRAMES))
-    subject = _subject_track(points, gt)
+    tracks = subject_tracks(points, gt, SUBJECT_GT)  # the sightings a case would confirm
+    subject = max(tracks, key=lambda t: sum(1 for p in points if p[0] == t))
     frames = [f for t, f, *_ in points if t == subject]
     first, last = max(0, min(frames) - 7), min(N_FRAMES - 1, max(frames) + 7)
 
-    regions: dict[int, np.ndarray] = {}
-    clear: dict[int, np.ndarray] = {}
+    regions: dict[int, Regions] = {}
 
-    def hook(index: int, heads: np.ndarray, keep: np.ndarray) -> None:
-        regions[index + 1], clear[index + 1] = heads, keep
+    def hook(index: int, applied: Regions) -> None:
+        regions[index + 1] = applied
 
-    out = export_clip(store, track_id=subject, out=tmp_path / "ex" / "clip.mp4", subject_track_ids={subject},
+    out = export_clip(store, track_id=subject, out=tmp_path / "ex" / "clip.mp4", subject_track_ids=set(tracks),
                       margin_s=1.0, detector=detector, on_frame=hook)
     assert out.exists() and not list(out.parent.glob(".*part"))
 
@@ -120,32 +135,30 @@ def test_exported_clip_is_redacted(settings: Settings, shared_data: Path, pets10
         assert c.streams.video[0].codec_context.name in ("h264", "mpeg4")
 
     gt_frames = list(range(first + 1, last + 2))
-    s = score_regions(gt_path, regions, (576, 768), SUBJECT_GT, gt_frames, clear)
-    # measured 0.854 and 0.81: the subject's own track starts at frame 38, so in the margin
-    # before it the subject is an unknown person and is (rightly) mosaicked
-    assert s.coverage >= 0.8, s.missed[:20]
-    assert s.subject_visible >= 0.75
+    s = score_regions(gt_path, regions, (576, 768), SUBJECT_GT, gt_frames)
+    # measured 0.991 (frames 31-99). The subject's full-width head region is never < 10%
+    # mosaicked here: GT 15 walks at its shoulder all along and wins the overlap (privacy of the
+    # bystander first), so the subject is checked by its pasted-back pixels below instead.
+    assert s.coverage >= 0.97, s.missed[:20]
+    subject_frames = {f for t, f, *_ in points if t in tracks and first <= f <= last}
+    assert all(len(regions[f + 1].clear) for f in subject_frames)
 
-    # the pixels agree: hidden heads lost their detail, the subject's kept it
+    # the pixels agree: what was mosaicked lost its detail, what was pasted back kept it
     originals = {i: to_bgr(f) for i, f in iter_frames(pets100) if first <= i <= last}
-    diffs: dict[str, list[float]] = {"subject": [], "hidden": []}
-    by_frame = {int(f): g for f, g in gt.groupby("frame")}
-    missed = set(s.missed)
+    diffs: dict[str, list[float]] = {"clear": [], "hidden": []}
     for k, image in enumerate(decoded):
         i = first + k
-        rows = by_frame.get(i + 1)
-        if rows is None:
-            continue
-        for gid, (x1, y1, x2, y2) in zip(rows["id"], gt_head_boxes(rows[["x", "y", "w", "h"]].to_numpy()),
-                                         strict=True):
-            t, b, left, r = int(y1), int(y2), int(x1), int(x2)
-            d = float(np.abs(image[t:b, left:r].astype(float) - originals[i][t:b, left:r]).mean())
-            key = "subject" if gid == SUBJECT_GT else "hidden"
-            if key == "hidden" and (i + 1, int(gid)) in missed:
-                continue
-            diffs[key].append(d)
-    assert np.median(diffs["hidden"]) > 3 * np.median(diffs["subject"]), diffs  # measured 40 vs 5.2
-
+        applied = regions[i + 1]
+        hidden = redacted_mask((576, 768), applied)
+        clear = mosaic_mask((576, 768), applied.clear) & ~hidden
+        delta = np.abs(image.astype(float) - originals[i]).mean(axis=2)
+        if hidden.any():
+            diffs["hidden"].append(float(delta[hidden].mean()))
+        if clear.sum() >= 50:
+            diffs["clear"].append(float(delta[clear].mean()))
+    # measured 56 of 59: part of the subject's head stays clear in most frames
+    assert len(diffs["clear"]) >= 0.7 * len(subject_frames)
+    assert np.median(diffs["hidden"]) > 3 * np.median(diffs["clear"]), diffs  # measured 30 vs 4.6
 
     # the video purged or moved: a clear error, no file left behind
     with store.db.session() as session:

@@ -154,3 +154,54 @@ def reid(
         r = evaluate_reid(None, embedder.embed_crops, query_dir=query, gallery_dir=gallery)
     _emit({"rank1": r.rank1, "map": r.mean_ap, "queries": r.queries, "gallery": r.gallery}, as_json,
           f"rank-1 {r.rank1:.3f}, mAP {r.mean_ap:.3f} ({r.queries} queries, {r.gallery} gallery)")
+
+
+@app.command("redaction")
+def redaction(
+    video: Path = typer.Option(..., "--video", help="Video file."),
+    gt: Path = typer.Option(..., "--gt", help="MOTChallenge ground truth (gt.txt) with every person."),
+    frames: str = typer.Option("1:400", "--frames", help="A:B, 1-based inclusive."),
+    subject: int = typer.Option(None, "--subject",
+                                help="GT id kept clear (default: the longest GT track; -1: nobody)."),
+    fps: float = typer.Option(None, "--fps", help="True frame rate (PETS: 7)."),
+    export: bool = typer.Option(False, "--export",
+                                help="Measure a real export: ingest, keep the subject's stored tracks, "
+                                     "cut the clip (tracker errors count). Default: detector boxes "
+                                     "with the subject's box from the ground truth."),
+    subject_wins: bool = typer.Option(False, "--subject-wins",
+                                      help="Paste the subject's head back over bystanders' (the old rule)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Share of bystanders' heads mosaicked and of frames with the subject's head clear."""
+    from dataclasses import replace
+
+    from epitrace.evaluation.redaction import redaction_coverage
+    from epitrace.evaluation.redaction_export import export_redaction_coverage
+    from epitrace.models import model_path
+    from epitrace.privacy.export_redaction import DEFAULT_CONFIG, ExportRedactor
+    from epitrace.vision.persons import PersonDetector
+
+    config = replace(DEFAULT_CONFIG, bystander_priority=not subject_wins)
+    span = parse_frames(frames) or (1, 400)
+    settings = get_settings()
+    tracks: list[int] = []
+    with friendly_errors():
+        detector = PersonDetector(model_path("person_centernet", settings.models_dir), input_size=640,
+                                  score_threshold=config.score_threshold)
+        if export:
+            if subject == -1:
+                raise typer.BadParameter("--export needs a subject (a clip is cut around one)")
+            r = export_redaction_coverage(video, gt, settings, span, subject, fps, detector, config)
+            s, gid, tracks = r.scores, r.subject_gt_id, r.subject_tracks
+        else:
+            redactor = ExportRedactor(config)
+            s = redaction_coverage(video, gt, span, subject, detector,
+                                   redactor=lambda _f, d, k: redactor.regions(d, k))
+            gid = subject
+    payload = {"coverage": round(s.coverage, 4), "bystander_heads": s.other_heads, "hidden": s.other_hidden,
+               "subject_gt_id": gid, "subject_visible": round(s.subject_visible, 4),
+               "subject_frames": s.subject_frames, "frames": s.frames, "mode": "export" if export else "frames",
+               "rule": "subject wins" if subject_wins else "bystanders win", "subject_tracks": tracks,
+               "missed": s.missed[:50]}
+    _emit(payload, as_json, f"{s.coverage:.2%} of {s.other_heads} bystander heads mosaicked; subject's head clear "
+          f"in {s.subject_visible:.1%} of {s.subject_frames} frames ({payload['mode']}, {payload['rule']})")

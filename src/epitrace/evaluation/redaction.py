@@ -31,17 +31,17 @@ import pandas as pd
 
 from epitrace.evaluation.mot import load_mot
 from epitrace.ingest.source import iter_frames, to_bgr
-from epitrace.privacy.export_redaction import ExportRedactor, apply_regions, box_iou
+from epitrace.privacy.export_redaction import ExportRedactor, Regions, apply_regions, box_iou
 from epitrace.vision.types import Detections
 
 GT_HEAD_SHARE = 0.18
 COVERED = 0.9  # a head counts as hidden when this share of its area is mosaicked
 VISIBLE = 0.1  # the subject's head counts as visible when less than this share is mosaicked
 
-# redactor(frame, detections, keep_box) -> (regions mosaicked, regions pasted back clear),
-# each (k, 4) x1 y1 x2 y2; a plain array means nothing is pasted back
+# redactor(frame, detections, keep_box) -> `Regions` (mosaic, clear, cover), each (k, 4)
+# x1 y1 x2 y2; a plain array is mosaicked with nothing pasted back
 Redactor = Callable[[npt.NDArray[np.uint8], Detections, npt.NDArray[np.float32] | None],
-                    "tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | npt.NDArray[np.float32]"]
+                    "Regions | npt.NDArray[np.float32]"]
 
 
 @dataclass(frozen=True)
@@ -78,12 +78,15 @@ def mosaic_mask(shape: tuple[int, int], regions: npt.ArrayLike) -> npt.NDArray[n
     return mask
 
 
-def redacted_mask(shape: tuple[int, int], regions: npt.ArrayLike,
-                  clear: npt.ArrayLike | None = None) -> npt.NDArray[np.bool_]:
-    """Pixels left mosaicked by `apply_regions(frame, regions, clear)`."""
-    mask = mosaic_mask(shape, regions)
-    if clear is not None and len(np.asarray(clear).reshape(-1, 4)):
-        mask &= ~mosaic_mask(shape, clear)
+def redacted_mask(shape: tuple[int, int], regions: Regions | npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Pixels left mosaicked by `apply_regions(frame, regions)` (a plain array: mosaic only)."""
+    if not isinstance(regions, Regions):
+        return mosaic_mask(shape, regions)
+    mask = mosaic_mask(shape, regions.mosaic)
+    if len(regions.clear):
+        mask &= ~mosaic_mask(shape, regions.clear)
+    if len(regions.cover):
+        mask |= mosaic_mask(shape, regions.cover)
     return mask
 
 
@@ -206,12 +209,13 @@ def redaction_coverage(
         subj = rows[rows["id"] == subject_gt_id]
         keep = subject_keep_box(dets, subj[["x", "y", "w", "h"]].to_numpy()[0] if len(subj) else None)
         result = redactor(image, dets, keep)
-        regions, clear = result if isinstance(result, tuple) else (result, np.empty((0, 4)))
-        apply_regions(image, regions, clear)
+        regions = result if isinstance(result, Regions) else Regions(
+            np.asarray(result, np.float32).reshape(-1, 4), np.empty((0, 4), np.float32), np.empty((0, 4), np.float32))
+        apply_regions(image, regions)
         t2 = time.perf_counter()
         detect_s += t1 - t0
         redact_s += t2 - t1
-        tally.add(gt_frame, rows, redacted_mask(image.shape[:2], regions, clear))
+        tally.add(gt_frame, rows, redacted_mask(image.shape[:2], regions))
     n = max(tally.frames, 1)
     return tally.scores(1000 * redact_s / n, 1000 * detect_s / n)
 
@@ -227,15 +231,13 @@ def detect_all(video: Path, detector, frames: tuple[int, int]) -> dict[int, Dete
     return out
 
 
-def score_regions(gt_mot_txt: Path, regions_by_frame: dict[int, npt.ArrayLike], shape: tuple[int, int],
-                  subject_gt_id: int, frames: Iterable[int],
-                  clear_by_frame: dict[int, npt.ArrayLike] | None = None) -> RedactionScores:
-    """Coverage of already-applied mosaic regions (e.g. an export's), keyed by GT frame."""
+def score_regions(gt_mot_txt: Path, regions_by_frame: dict[int, Regions | npt.ArrayLike],
+                  shape: tuple[int, int], subject_gt_id: int, frames: Iterable[int]) -> RedactionScores:
+    """Coverage of already-applied regions (e.g. an export's), keyed by GT frame."""
     gt = load_mot(gt_mot_txt)
     by_frame = {int(f): g for f, g in gt.groupby("frame")}
     tally = CoverageTally(subject_gt_id)
     for f in frames:
         regions = regions_by_frame.get(f, np.empty((0, 4), np.float32))
-        clear = (clear_by_frame or {}).get(f)
-        tally.add(f, by_frame.get(f, gt.iloc[:0]), redacted_mask(shape, regions, clear))
+        tally.add(f, by_frame.get(f, gt.iloc[:0]), redacted_mask(shape, regions))
     return tally.scores()

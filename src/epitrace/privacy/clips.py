@@ -23,15 +23,21 @@ import numpy as np
 import numpy.typing as npt
 
 from epitrace.ingest.source import iter_frames, to_bgr
-from epitrace.privacy.export_redaction import DEFAULT_CONFIG, ExportRedactionConfig, ExportRedactor, apply_regions
+from epitrace.privacy.export_redaction import (
+    DEFAULT_CONFIG,
+    ExportRedactionConfig,
+    ExportRedactor,
+    Regions,
+    apply_regions,
+)
 from epitrace.store.orm import Track, Video
 from epitrace.store.repo import Store
 from epitrace.vision.types import Detections
 
 logger = logging.getLogger(__name__)
 
-# on_frame(video frame index, mosaicked regions, regions pasted back clear)
-FrameHook = Callable[[int, npt.NDArray[np.float32], npt.NDArray[np.float32]], None]
+# on_frame(video frame index, the regions applied to that frame)
+FrameHook = Callable[[int, Regions], None]
 
 
 class ClipSourceMissingError(FileNotFoundError):
@@ -117,8 +123,7 @@ def export_clip(store: Store, *, track_id: int, out: Path, subject_track_ids: se
         detector: optional `PersonDetector` (score threshold <= `config.score_threshold`) run
             on every frame as a safety net for people without a stored track.
         config: export redaction rules.
-        on_frame: called per written frame with the regions mosaicked and pasted back clear
-            (for measuring coverage).
+        on_frame: called per written frame with the regions applied (for measuring coverage).
 
     Raises:
         LookupError: unknown track.
@@ -159,12 +164,12 @@ def export_clip(store: Store, *, track_id: int, out: Path, subject_track_ids: se
                 keep = [b for t, b in present.items() if t in subject_track_ids]
                 others = [b for t, b in present.items() if t not in subject_track_ids]
                 dets = detector.detect(image) if detector is not None else Detections.empty()
-                heads, clear = redactor.regions(
+                regions = redactor.regions(
                     dets, np.array(keep, np.float32).reshape(-1, 4) if keep else None,
                     always=np.array(others, np.float32).reshape(-1, 4))
-                redacted = apply_regions(image, heads, clear, config.block)
+                redacted = apply_regions(image, regions, config.block)
                 if on_frame is not None:
-                    on_frame(index, heads, clear)
+                    on_frame(index, regions)
                 frame = av.VideoFrame.from_ndarray(
                     np.ascontiguousarray(redacted[: stream.height, : stream.width]), format="bgr24")
                 frame.pts = written

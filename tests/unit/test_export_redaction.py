@@ -1,0 +1,82 @@
+"""Export redaction rules on hand-made boxes: who is the subject, and who wins an overlap.
+
+Real-frame coverage is measured in tests/integration/test_redaction.py; these check the
+geometry the measured defaults rely on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from epitrace.evaluation.redaction import covered_shares, redacted_mask
+from epitrace.privacy.export_redaction import DEFAULT_CONFIG, ExportRedactor, Regions, apply_regions
+
+SHAPE = (200, 300)
+SUBJECT = np.array([100, 40, 130, 115], np.float32)  # a 30 x 75 px person, like PETS
+BESIDE = np.array([122, 42, 152, 117], np.float32)  # a bystander walking at the subject's shoulder
+FAR = np.array([220, 40, 250, 115], np.float32)
+
+
+def head(box: np.ndarray) -> np.ndarray:
+    """The scorer's head region of a box: top 18%, full width."""
+    x1, y1, x2, y2 = box
+    return np.array([[x1, y1, x2, y1 + 0.18 * (y2 - y1)]], np.float32)
+
+
+def shares(regions: Regions, *boxes: np.ndarray) -> list[float]:
+    mask = redacted_mask(SHAPE, regions)
+    return [float(covered_shares(mask, head(b))[0]) for b in boxes]
+
+
+def test_bystander_beside_the_subject_is_mosaicked_over_the_subjects_pasted_back_head() -> None:
+    regions = ExportRedactor().regions(np.stack([SUBJECT, BESIDE, FAR]), keep_box=SUBJECT)
+    subject, beside, far = shares(regions, SUBJECT, BESIDE, FAR)
+    assert beside >= 0.9 and far >= 0.9
+    assert len(regions.cover) == 1  # only the neighbour touches the subject's head
+    assert subject < 0.9  # the subject keeps part of the head: the side away from the neighbour
+
+    old_rule = ExportRedactor(replace(DEFAULT_CONFIG, bystander_priority=False))
+    subject_old, beside_old, _ = shares(old_rule.regions(np.stack([SUBJECT, BESIDE, FAR]), keep_box=SUBJECT),
+                                        SUBJECT, BESIDE, FAR)
+    assert subject_old == 0.0 and beside_old < 0.9  # the subject wins: the neighbour shows
+
+
+def test_alone_the_subject_stays_clear_and_fragments_of_it_are_not_bystanders() -> None:
+    upper_body = np.array([101, 39, 124, 78], np.float32)  # a low-score partial box of the subject
+    r = ExportRedactor()
+    assert r.is_subject(np.stack([SUBJECT, upper_body, BESIDE, FAR]), SUBJECT).tolist() == [True, True, False, False]
+    regions = r.regions(np.stack([SUBJECT, upper_body, FAR]), keep_box=SUBJECT)
+    subject, far = shares(regions, SUBJECT, FAR)
+    assert subject == 0.0 and far >= 0.9 and len(regions.cover) == 0
+
+
+def test_carried_boxes_cover_a_missed_bystander_but_never_the_subject() -> None:
+    r = ExportRedactor()
+    r.regions(np.stack([SUBJECT, FAR]), keep_box=SUBJECT)
+    regions = r.regions(np.stack([SUBJECT]), keep_box=SUBJECT)  # the bystander is missed this frame
+    subject, far = shares(regions, SUBJECT, FAR)
+    assert far >= 0.9 and subject == 0.0
+    for _ in range(DEFAULT_CONFIG.carry_frames):
+        regions = r.regions(np.stack([SUBJECT]), keep_box=SUBJECT)
+    assert shares(regions, FAR)[0] == 0.0  # forgotten after carry_frames
+
+
+def test_stored_tracks_of_others_win_even_when_they_overlap_the_subject_heavily() -> None:
+    behind = np.array([104, 36, 134, 110], np.float32)  # IoU ~0.75 with the subject, head 4 px up
+    r = ExportRedactor()
+    assert r.is_subject(behind[None], SUBJECT).tolist() == [True]  # as a bare detection: the subject
+    regions = r.regions(np.empty((0, 4), np.float32), keep_box=SUBJECT, always=behind[None])
+    assert shares(regions, behind)[0] >= 0.9  # the tracker says it is someone else: mosaicked
+
+
+def test_applied_pixels_follow_the_regions() -> None:
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 255, (*SHAPE, 3), dtype=np.uint8)
+    regions = ExportRedactor().regions(np.stack([SUBJECT, BESIDE]), keep_box=SUBJECT)
+    out = apply_regions(frame, regions, block=8)
+    changed = (out != frame).any(axis=2)
+    mask = redacted_mask(SHAPE, regions)
+    assert not changed[~mask].any()  # nothing outside the regions is touched
+    assert changed[mask].mean() > 0.9  # inside them the mosaic replaced the detail
