@@ -72,7 +72,7 @@ def export_redaction_coverage(video: Path, gt_mot_txt: Path, settings: Settings,
         detector: the export's safety-net `PersonDetector`, or None (stored tracks only).
 
     Raises:
-        ValueError: no stored track is the subject's.
+        LookupError: no stored track is the subject's.
     """
     gt = load_mot(gt_mot_txt, frames)
     gid = longest_gt_id(gt) if subject_gt_id is None else subject_gt_id
@@ -93,7 +93,8 @@ def export_redaction_coverage(video: Path, gt_mot_txt: Path, settings: Settings,
             points = store.video_points(result.video_id)
             tracks = subject_tracks(points, gt, gid)
             if not tracks:
-                raise ValueError(f"no stored track follows GT person {gid} in frames {frames}")
+                raise LookupError(f"no stored track follows GT person {gid} in frames {frames[0]}-{frames[1]}: "
+                                  "check --subject against the ids in the ground truth")
             lengths = {t: sum(1 for p in points if p[0] == t) for t in tracks}
             with store.db.session() as session:
                 rate = session.get_one(Video, result.video_id).fps or 25.0
