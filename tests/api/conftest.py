@@ -8,29 +8,23 @@ from pathlib import Path
 
 import pytest
 
-argon2 = pytest.importorskip("argon2")
+pytest.importorskip("argon2")
 pytest.importorskip("fastapi")
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from cli_login import cheap_argon2  # noqa: E402
 from epitrace.api import ServerSettings, create_app  # noqa: E402
-from epitrace.privacy import users  # noqa: E402
 
 from .world import PASSWORD, World, build_world  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def cheap_hasher() -> Iterator[None]:
-    """Argon2 at its cheapest: these tests check behaviour, not hashing cost."""
-    mp = pytest.MonkeyPatch()
-    hasher = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
-    mp.setattr(users, "password_hasher", lambda: hasher)
-    users._dummy_hash.cache_clear()
-    yield
-    mp.undo()
-    users._dummy_hash.cache_clear()
+    with cheap_argon2():
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,13 @@ import av
 import cv2
 import numpy as np
 
+from cli_login import PASSWORD
 from epitrace.config import Settings
 from epitrace.store import Camera, Store, ThumbnailRecord, TrackRecord, Video, open_store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 FPS = 7.0
 FRAMES = 70
-PASSWORD = "correct horse battery"
 LEGAL_BASIS = "Infectious Disease Control and Prevention Act art. 76-2"
 
 

@@ -35,7 +35,6 @@ from epitrace.privacy.clips import ClipSourceMissingError, export_clip
 from epitrace.privacy.export_redaction import (
     DEFAULT_CONFIG,
     ExportRedactionConfig,
-    ExportRedactor,
     Regions,
 )
 from epitrace.store.orm import Video
@@ -68,9 +67,7 @@ def test_coverage_on_pets_frames(shared_data: Path, detector: PersonDetector) ->
     dets = detect_all(video, detector, (1, 400))
 
     def coverage(subject: int, config: ExportRedactionConfig = DEFAULT_CONFIG) -> RedactionScores:
-        redactor = ExportRedactor(config)
-        return redaction_coverage(video, gt, (1, 400), subject, redactor=lambda _f, d, k: redactor.regions(d, k),
-                                  detections=dets)
+        return redaction_coverage(video, gt, (1, 400), subject, config=config, detections=dets)
 
     default = coverage(SUBJECT_GT)
     assert default.coverage >= 0.99, default.missed[:20]  # the goal; measured 0.9925
@@ -116,7 +113,7 @@ def test_exported_clip_is_redacted(settings: Settings, shared_data: Path, pets10
     points = store.video_points(result.video_id)
     gt = load_mot(gt_path, (1, N_FRAMES))
     tracks = subject_tracks(points, gt, SUBJECT_GT)  # the sightings a case would confirm
-    subject = max(tracks, key=lambda t: sum(1 for p in points if p[0] == t))
+    subject = tracks[0]  # the longest
     frames = [f for t, f, *_ in points if t == subject]
     first, last = max(0, min(frames) - 7), min(N_FRAMES - 1, max(frames) + 7)
 

@@ -10,15 +10,14 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from cli_login import PASSWORD, cheap_argon2
 from epitrace.cli.main import app
 from epitrace.config import get_settings
-from epitrace.privacy import users
 from epitrace.privacy.audit import entries
 from epitrace.store import open_store
 
-argon2 = pytest.importorskip("argon2")
+pytest.importorskip("argon2")
 runner = CliRunner()
-PASSWORD = "correct horse battery"
 CASE_PARAMS = ("case_id", "case")
 ADMIN_ONLY = {("users", "assign")}  # takes a case id, but is an administrator's job
 
@@ -28,13 +27,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.chdir(tmp_path)  # commands with default output folders write here
     monkeypatch.setenv("EPITRACE_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("EPITRACE_TOKEN", raising=False)
-    hasher = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
-    monkeypatch.setattr(users, "password_hasher", lambda: hasher)
-    users._dummy_hash.cache_clear()
     get_settings.cache_clear()
-    yield tmp_path / "home"
+    with cheap_argon2():
+        yield tmp_path / "home"
     get_settings.cache_clear()
-    users._dummy_hash.cache_clear()
 
 
 def _run(*args: str, password: str | None = None) -> Any:

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-argon2 = pytest.importorskip("argon2", reason="argon2-cffi is not installed")
+pytest.importorskip("argon2", reason="argon2-cffi is not installed")
 
+from cli_login import PASSWORD, cheap_argon2  # noqa: E402
 from epitrace.config import Settings  # noqa: E402
-from epitrace.privacy import users  # noqa: E402
 from epitrace.privacy.audit import entries, verify  # noqa: E402
 from epitrace.privacy.sessions import create_session, revoke_session, user_for_token  # noqa: E402
 from epitrace.privacy.unmask import is_unmasked, unmask_contact, unmasked_tracks  # noqa: E402
@@ -17,16 +17,11 @@ from epitrace.privacy.users import AccessDenied, AuthError, add_user, assign, di
 from epitrace.store import Store, open_store  # noqa: E402
 from epitrace.store.orm import Camera, Case, Track, Video  # noqa: E402
 
-PASSWORD = "correct horse battery"
-
 
 @pytest.fixture(autouse=True)
-def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    hasher = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
-    monkeypatch.setattr(users, "password_hasher", lambda: hasher)
-    users._dummy_hash.cache_clear()
-    yield
-    users._dummy_hash.cache_clear()
+def cheap_hasher() -> Iterator[None]:
+    with cheap_argon2():
+        yield
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ import pytest
 
 argon2 = pytest.importorskip("argon2", reason="argon2-cffi is not installed")
 
-from cli_login import login_as  # noqa: E402
+from cli_login import PASSWORD, cheap_argon2, login_as  # noqa: E402
 from epitrace.config import Settings  # noqa: E402
 from epitrace.privacy import users  # noqa: E402
 from epitrace.privacy.audit import entries, verify  # noqa: E402
@@ -30,18 +30,13 @@ from epitrace.store import Store, open_store  # noqa: E402
 from epitrace.store.orm import Case  # noqa: E402
 from pg_fixture import export_settings  # noqa: E402
 
-PASSWORD = "correct horse battery"
 REAL_HASHER = users.password_hasher  # before the fixture swaps it
 
 
 @pytest.fixture(autouse=True)
-def cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Argon2 at its cheapest settings: the tests check behaviour, not cost."""
-    hasher = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
-    monkeypatch.setattr(users, "password_hasher", lambda: hasher)
-    users._dummy_hash.cache_clear()
-    yield
-    users._dummy_hash.cache_clear()
+def cheap_hasher() -> Iterator[None]:
+    with cheap_argon2():
+        yield
 
 
 @pytest.fixture()

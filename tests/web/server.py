@@ -13,9 +13,9 @@ from pathlib import Path
 import av
 import httpx
 
+from cli_login import PASSWORD
 from epitrace.config import Settings
 
-PASSWORD = "correct horse battery"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]

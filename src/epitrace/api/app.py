@@ -12,7 +12,6 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from epitrace.api.config import ServerSettings
 from epitrace.api.errors import UploadTooLarge, install_error_handlers
 from epitrace.config import Settings
+from epitrace.privacy.retention_schedule import start_retention_thread
 
 logger = logging.getLogger(__name__)
 
@@ -101,15 +101,6 @@ def _limits(server: ServerSettings) -> Callable[[str, str], int]:
     return limit_for
 
 
-def _start_retention(settings: Settings, store: Any) -> Callable[[], None] | None:
-    try:
-        from epitrace.privacy.retention_schedule import start_retention_thread
-    except ImportError:  # TODO(privacy): drop once retention_schedule ships everywhere
-        logger.warning("no retention schedule available: purge with `epitrace purge` meanwhile")
-        return None
-    return start_retention_thread(settings, store)
-
-
 def create_app(settings: Settings | None = None, server: ServerSettings | None = None, *,
                retention: bool = True) -> FastAPI:
     """The whole server: API, pages, static files; one Store and one ingest job queue.
@@ -119,11 +110,11 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
         server: HTTP settings (limits, cookies); default: the environment's.
         retention: Start the retention purge thread (off in tests that count rows).
     """
-    from epitrace.api.faces import photo_embedder
     from epitrace.api.jobs import JobManager
     from epitrace.api.routes import audit, auth, cameras, cases, contacts, exports, ingest, tracing, users
     from epitrace.config import get_settings
     from epitrace.store import open_store
+    from epitrace.tracing.case_faces import photo_embedder
     from epitrace.web import mount_web
 
     settings = settings or get_settings()
@@ -132,7 +123,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        stop = _start_retention(settings, store) if retention else None
+        stop = start_retention_thread(settings, store) if retention else None
         try:
             yield
         finally:

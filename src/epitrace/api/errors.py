@@ -40,13 +40,10 @@ class NotAvailable(Exception):
 def _status_for(exc: Exception) -> int:
     """HTTP status of a domain error, most specific class first."""
     from epitrace.ingest import VideoError
+    from epitrace.privacy.clips import ClipSourceMissingError
     from epitrace.privacy.users import AccessDenied, AuthError
     from epitrace.tracing import CaseRuleError, ConsentError
 
-    try:
-        from epitrace.privacy.clips import ClipSourceMissingError
-    except ImportError:  # pragma: no cover - privacy always ships clips
-        ClipSourceMissingError = FileNotFoundError  # type: ignore[misc,assignment]  # noqa: N806
     table: list[tuple[type[BaseException], int]] = [
         (AuthError, 401), (AccessDenied, 403), (ConsentError, 409), (CaseRuleError, 409),
         (ClipSourceMissingError, 410), (FileNotFoundError, 404), (VideoError, 422), (LookupError, 404),

@@ -19,10 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from epitrace.config import Settings
 from epitrace.store import Store
+
+if TYPE_CHECKING:
+    from epitrace.ingest import IngestResult
 
 logger = logging.getLogger(__name__)
 MAX_KEPT = 200  # finished jobs remembered for the jobs page
@@ -61,6 +64,13 @@ class Job:
 
 
 Runner = Callable[[Job, Callable[[int, int], None]], dict[str, Any]]
+
+
+def file_result(result: IngestResult) -> dict[str, Any]:
+    """A file job's result as the job shows it (the same in-process and on Ray)."""
+    return {"video_id": result.video_id, "skipped": result.skipped, "resumed_from": result.resumed_from,
+            "frames_analysed": result.frames_analysed, "tracks_added": result.tracks_added,
+            "video_seconds": round(result.video_seconds, 2), "wall_seconds": round(result.wall_seconds, 2)}
 
 
 class JobManager:
@@ -183,9 +193,7 @@ class JobManager:
                                  progress=progress, stop_after_frames=job.max_frames)
         finally:
             store.db.dispose()
-        return {"video_id": result.video_id, "skipped": result.skipped, "resumed_from": result.resumed_from,
-                "frames_analysed": result.frames_analysed, "tracks_added": result.tracks_added,
-                "video_seconds": round(result.video_seconds, 2), "wall_seconds": round(result.wall_seconds, 2)}
+        return file_result(result)
 
     def _ingest_on_ray(self, job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]:
         """The same job on Ray workers (`epitrace serve --ray`): chunks run on model-holding actors."""
@@ -194,10 +202,7 @@ class JobManager:
         address = None if self.ray_address == "local" else self.ray_address
         (result,) = ingest_with_ray(self.settings, [(Path(job.source), job.start)], job.camera_id, fps=job.fps,
                                     address=address, progress=progress)
-        return {"video_id": result.video_id, "skipped": result.skipped, "resumed_from": result.resumed_from,
-                "frames_analysed": result.frames_analysed, "tracks_added": result.tracks_added,
-                "video_seconds": round(result.video_seconds, 2), "wall_seconds": round(result.wall_seconds, 2),
-                "ray": self.ray_address}
+        return {**file_result(result), "ray": self.ray_address}
 
     def _ingest_stream(self, job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]:
         """A live stream until cancelled (or `max_seconds`): reconnects with back-off, records

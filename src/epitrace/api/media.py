@@ -1,14 +1,13 @@
 """Images leaving the server: thumbnails and picker frames, redacted unless allowed.
 
-Evidence files are read in exactly one place (`read_evidence`, through the store, which unseals
-them). Frames are decoded from the ingested video (the one exception to
+Evidence files are read in exactly one place (`reports.data.thumbnail_jpeg`, through the store,
+which unseals them). Frames are decoded from the ingested video (the one exception to
 "never re-decode to answer a query", as for evidence clips) and every head on them is mosaicked:
 an investigator picks the patient by silhouette and clothing, as enrolment by sighting does.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import av
@@ -17,39 +16,10 @@ import numpy as np
 import numpy.typing as npt
 
 from epitrace.ingest.source import to_bgr
-from epitrace.privacy import redact_frame, redact_person_crop
+from epitrace.privacy import redact_frame
+from epitrace.reports.data import encode_jpeg
 from epitrace.store import Store
 from epitrace.store.orm import Video
-
-logger = logging.getLogger(__name__)
-JPEG_QUALITY = 85
-
-
-def read_evidence(store: Store, rel_path: str) -> bytes:
-    """Clear bytes of an evidence file (the store unseals them), only from inside the evidence folder."""
-    root = store.evidence_dir.resolve()
-    if root not in (root / rel_path).resolve().parents:
-        raise LookupError(f"evidence path {rel_path!r} is outside the evidence folder")
-    try:
-        return store.read_evidence(rel_path)
-    except FileNotFoundError as exc:
-        raise LookupError("the thumbnail is gone (purged by retention?)") from exc
-
-
-def encode_jpeg(image: npt.NDArray[np.uint8]) -> bytes:
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    if not ok:
-        raise ValueError("could not encode the image as JPEG")
-    return buf.tobytes()
-
-
-def thumbnail_jpeg(store: Store, rel_path: str, *, redact: bool) -> bytes:
-    """A stored person thumbnail, its head mosaicked when `redact`."""
-    data = read_evidence(store, rel_path)
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise LookupError("the stored thumbnail is unreadable")
-    return encode_jpeg(redact_person_crop(image) if redact else image)
 
 
 def decode_frame(path: Path, index: int) -> npt.NDArray[np.uint8]:

@@ -12,8 +12,8 @@ from sqlalchemy import and_, func, select
 
 from epitrace.privacy.users import User, assigned_cases
 from epitrace.store import Store
-from epitrace.store.cases import decisions, find_cases
-from epitrace.store.orm import Camera, Case, SubjectQuery, Thumbnail, Track, TrackPoint, Video
+from epitrace.store.cases import find_cases, first_thumbnails
+from epitrace.store.orm import Camera, Case, SubjectQuery, Track, TrackPoint, Video
 
 
 def visible_cases(store: Store, *, user: User) -> list[Case]:
@@ -62,15 +62,7 @@ def sightings(store: Store, *, case: Case, camera_id: str | None, start_ts: floa
 
 def first_thumbnail(store: Store, *, track_id: int) -> str | None:
     """Relative evidence path of a track's first body thumbnail."""
-    with store.db.session() as s:
-        return s.scalar(select(Thumbnail.path).where(Thumbnail.track_id == track_id, Thumbnail.kind == "body")
-                        .order_by(Thumbnail.id).limit(1))
-
-
-def subject_tracks(store: Store, *, case: Case) -> set[int]:
-    """Tracks confirmed as any subject of the case: the only people shown unredacted."""
-    return {t for subject in case.subjects
-            for t, d in decisions(store, subject_id=subject.id).items() if d == "confirmed"}
+    return first_thumbnails(store, track_ids=[track_id]).get(track_id)
 
 
 def query_counts(store: Store, *, subject_id: int) -> dict[str, int]:

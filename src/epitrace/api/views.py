@@ -9,7 +9,7 @@ from epitrace.api.queries import query_counts, scope_cameras
 from epitrace.privacy.audit import AuditEntry
 from epitrace.privacy.users import User
 from epitrace.store import Store
-from epitrace.store.cases import decisions
+from epitrace.store.cases import confirmed_by_subject
 from epitrace.store.orm import Camera, Case, Track
 
 
@@ -41,8 +41,9 @@ def case_summary(c: Case) -> S.CaseSummary:
 
 def case_out(store: Store, c: Case) -> S.CaseOut:
     subjects = []
+    confirmed_of = confirmed_by_subject(store, case_id=c.id)
     for sub in c.subjects:
-        confirmed = sum(d == "confirmed" for d in decisions(store, subject_id=sub.id).values())
+        confirmed = len(confirmed_of.get(sub.id, []))
         subjects.append(S.SubjectOut(id=sub.id, label=sub.label, face_consent=sub.face_consent,
                                      enrolled=bool(query_counts(store, subject_id=sub.id)), confirmed=confirmed))
     return S.CaseOut(**case_summary(c).model_dump(), camera_scope=c.camera_scope, subjects=subjects,

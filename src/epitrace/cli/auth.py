@@ -18,6 +18,7 @@ from epitrace.cli.common import console, friendly_errors
 from epitrace.config import Settings, get_settings
 from epitrace.privacy.users import User
 from epitrace.store import Store, open_store
+from epitrace.store.sealing import write_private
 
 TOKEN_ENV = "EPITRACE_TOKEN"
 
@@ -72,11 +73,8 @@ def login(name: str = typer.Argument(..., help="Login name."),
         user = authenticate(store, name=name, password=password)
         token = create_session(store, user=user)
     path = token_file(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(token + "\n")
+    write_private(path, token + "\n")
     console.print(f"logged in as [bold]{user.name}[/] ({user.role})")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from epitrace.cli.bench_scale_cmd import bench_footprint, bench_index
+from epitrace.cli.bench_scale_cmd import bench_footprint, bench_index, write_figures
 from epitrace.cli.common import console, friendly_errors
 from epitrace.config import get_settings
 
@@ -27,19 +27,14 @@ def bench_ingest(
     out: Path = typer.Option(None, "--out", help="Also write the figures as JSON here."),
 ) -> None:
     """Ingest throughput: analysed frames/s, times real time and each stage's share."""
-    from epitrace.ingest import CameraConfig, register_camera
-    from epitrace.ingest.service import ingest_file, open_pipeline
+    from epitrace.evaluation.throwaway import throwaway_pipeline
 
     settings = get_settings()
     runs = []
     with friendly_errors():
-        for n in range(repeats):
-            with tempfile.TemporaryDirectory(prefix="epitrace-bench-") as tmp:
-                local = settings.with_home(Path(tmp))
-                store, pipeline = open_pipeline(local)
-                register_camera(store, CameraConfig(id="bench", fps=fps))
-                result = ingest_file(store, pipeline, video, "bench", datetime(2009, 1, 1, tzinfo=UTC), fps)
-                store.db.dispose()
+        for n in range(repeats):  # each run in a fresh home: nothing cached from the one before
+            with throwaway_pipeline(settings, "epitrace-bench-", {"id": "bench", "fps": fps}) as run:
+                result = run.ingest(video, fps=fps)
             runs.append(result)
             console.print(f"run {n + 1}: {result.analysed_fps:.1f} analysed frames/s")
     runs.sort(key=lambda r: r.analysed_fps)
@@ -60,9 +55,7 @@ def bench_ingest(
     }
     console.print(f"median: {figures['analysed_fps_median']} analysed frames/s, "
                   f"{figures['times_real_time_median']}x real time, {median.tracks_added} tracks")
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(figures, indent=2))
+    write_figures(out, figures)
 
 
 @app.command("trace")
@@ -127,9 +120,7 @@ def bench_trace(
     console.print(f"{len(planted_tracks)} subjects traced over {n_tracks:,} sightings ({camera_hours:.0f} "
                   f"camera-hours) in {figures['trace_seconds_median']} s (median of {repeats}); index opened "
                   f"in {open_s:.1f} s; planted sightings found {found}/{total}, false matches {wrong}")
-    if out:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(figures, indent=2))
+    write_figures(out, figures)
     if tmp is not None:
         store.db.dispose()
         tmp.cleanup()

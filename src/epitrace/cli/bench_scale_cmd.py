@@ -13,7 +13,8 @@ from epitrace.cli.common import console, friendly_errors, progress_bar
 from epitrace.config import get_settings
 
 
-def _write(out: Path | None, figures: dict[str, Any]) -> None:
+def write_figures(out: Path | None, figures: dict[str, Any]) -> None:
+    """Write a benchmark's figures as JSON to `out` (its folder made), if one was asked for."""
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(figures, indent=2))
@@ -82,7 +83,7 @@ def bench_index(
         console.print(f"milvus-lite ({m['index']}): insert {m['insert']['wall_seconds']} s, recall@10 "
                       f"{m['recall_at_10']}, query {m['per_query']['median_ms']} / {m['per_query']['p95_ms']} ms, "
                       f"batch of 10 {m['per_batch_of_10']['median_ms']} / {m['per_batch_of_10']['p95_ms']} ms")
-    _write(out, figures)
+    write_figures(out, figures)
 
 
 def bench_footprint(
@@ -113,4 +114,4 @@ def bench_footprint(
                   f"sightings. {cameras:,} cameras: {p['cores_busy']:,} cores busy, {p['nodes']} nodes of "
                   f"{node_cores} cores at {p['utilisation']:.0%}; {p['tb_per_day']} TB/day, "
                   f"{p['tb_in_retention']} TB in {retention_days} days")
-    _write(out, figures)
+    write_figures(out, figures)

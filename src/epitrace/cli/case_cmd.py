@@ -88,6 +88,7 @@ def enrol(
 ) -> None:
     """Enrol a subject by face photo (consent) or by a picked sighting (no face data)."""
     from epitrace.tracing import enrol_photo, enrol_track
+    from epitrace.tracing.case_faces import photo_embedder
 
     settings = get_settings()
     with friendly_errors():
@@ -97,7 +98,7 @@ def enrol(
         user = case_user(store, case_id)
         sid = _subject_id(store, case_id, subject, consent)
         if photo:
-            embed = _photo_embedder(settings.models_dir, face)
+            embed = photo_embedder(settings.models_dir, face)
             for p in photo:
                 enrol_photo(store, case_id=case_id, subject_id=sid, image_bgr=_read_image(p), embed_face=embed)
         if sighting is not None:
@@ -113,15 +114,6 @@ def _read_image(path: Path):  # type: ignore[no-untyped-def]
     if image is None:
         raise ValueError(f"{path}: not a readable image")
     return image
-
-
-def _photo_embedder(models_dir: Path, face_index: int | None):  # type: ignore[no-untyped-def]
-    from epitrace.models import model_path
-    from epitrace.vision.face_embed import FaceEmbedder, photo_face_embedder
-    from epitrace.vision.faces import FaceDetector
-
-    embedder = FaceEmbedder(model_path("face_dlib_resnet", models_dir), model_path("face_landmarks5", models_dir))
-    return photo_face_embedder(embedder, FaceDetector(model_path("face_centerface", models_dir)), face_index)
 
 
 @app.command("trace")

@@ -29,21 +29,16 @@ def contacts(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Everyone near each subject's confirmed sightings: exposure, masks, risk."""
-    from epitrace.contacts import contacts_of_contacts, find_contacts
-    from epitrace.store.cases import decisions, get_case
+    from epitrace.contacts.cases import case_contacts
+    from epitrace.store.cases import get_case
 
     with friendly_errors():
         rule = _policy(policy, distance, minutes)
         store = open_store()
         user = case_user(store, case_id)
         case = get_case(store, case_id=case_id)
-        rows = []
-        for subject in case.subjects:
-            confirmed = [t for t, d in decisions(store, subject_id=subject.id).items() if d == "confirmed"]
-            found = find_contacts(store, confirmed, rule) if confirmed else []
-            rows += [(subject.label, 1, c) for c in found]
-            if second_order and found:
-                rows += [(subject.label, 2, c) for c in contacts_of_contacts(store, found, rule)]
+        rows = [(subject.label, order, c) for subject, order, c
+                in case_contacts(store, case=case, policy=rule, second_order=second_order)]
         audit(store, "view", case_id, user=user.name, what="contacts", policy=rule.name, second_order=second_order)
     if as_json:
         typer.echo(json.dumps([{"subject": s, "order": o, "camera": c.camera_id, "track": c.contact_track_id,

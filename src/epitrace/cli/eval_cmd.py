@@ -178,7 +178,7 @@ def redaction(
     from epitrace.evaluation.redaction import redaction_coverage
     from epitrace.evaluation.redaction_export import export_redaction_coverage
     from epitrace.models import model_path
-    from epitrace.privacy.export_redaction import DEFAULT_CONFIG, ExportRedactor
+    from epitrace.privacy.export_redaction import DEFAULT_CONFIG
     from epitrace.vision.persons import PersonDetector
 
     config = replace(DEFAULT_CONFIG, bystander_priority=not subject_wins)
@@ -194,9 +194,7 @@ def redaction(
             r = export_redaction_coverage(video, gt, settings, span, subject, fps, detector, config)
             s, gid, tracks = r.scores, r.subject_gt_id, r.subject_tracks
         else:
-            redactor = ExportRedactor(config)
-            s = redaction_coverage(video, gt, span, subject, detector,
-                                   redactor=lambda _f, d, k: redactor.regions(d, k))
+            s = redaction_coverage(video, gt, span, subject, detector, config=config)
             gid = subject
     payload = {"coverage": round(s.coverage, 4), "bystander_heads": s.other_heads, "hidden": s.other_hidden,
                "subject_gt_id": gid, "subject_visible": round(s.subject_visible, 4),

@@ -12,27 +12,6 @@ from epitrace.store import open_store
 
 app = typer.Typer(help="Export redacted evidence (clips).", no_args_is_help=True)
 
-EXPORT_INPUT_SIZE = 640  # detector input for the safety net (the size tracking runs at)
-
-
-def case_subject_tracks(store, case_id: str) -> set[int]:  # type: ignore[no-untyped-def]
-    """Track ids confirmed as any subject of the case: the only people left recognisable."""
-    from epitrace.store.cases import decisions, get_case
-
-    case = get_case(store, case_id=case_id)
-    return {t for subject in case.subjects
-            for t, d in decisions(store, subject_id=subject.id).items() if d == "confirmed"}
-
-
-def _detector(score: float):  # type: ignore[no-untyped-def]
-    from epitrace.config import get_settings
-    from epitrace.models import model_path
-    from epitrace.vision.persons import PersonDetector
-
-    settings = get_settings()
-    return PersonDetector(model_path("person_centernet", settings.models_dir), input_size=EXPORT_INPUT_SIZE,
-                          score_threshold=score)
-
 
 @app.command("clip")
 def clip(
@@ -45,16 +24,19 @@ def clip(
 ) -> None:
     """Cut a sighting's clip with every face mosaicked except the case's confirmed subjects."""
     from epitrace.config import get_settings
-    from epitrace.privacy.clips import export_clip
+    from epitrace.privacy.clips import export_clip, export_detector
     from epitrace.privacy.export_redaction import DEFAULT_CONFIG
+    from epitrace.store.cases import confirmed_tracks, get_case
 
     with friendly_errors():
         store = open_store()
         user = case_user(store, case)
-        subjects = case_subject_tracks(store, case)
+        get_case(store, case_id=case)  # an unknown case is an error, not a clip with everyone mosaicked
+        subjects = confirmed_tracks(store, case_id=case)
+        settings = get_settings()
         if out is None:
-            out = get_settings().evidence_dir / "exports" / case / f"sighting_{sighting}.mp4"
-        detector = _detector(DEFAULT_CONFIG.score_threshold) if safety_net else None
+            out = settings.evidence_dir / "exports" / case / f"sighting_{sighting}.mp4"
+        detector = export_detector(settings.models_dir, DEFAULT_CONFIG.score_threshold) if safety_net else None
         if sighting not in subjects:
             err_console.print(f"sighting {sighting} is not a confirmed subject sighting of {case}: "
                               "everyone in it is mosaicked")

@@ -38,10 +38,10 @@ def init(if_missing: bool = typer.Option(False, "--if-missing",
 def check() -> None:
     """Check that the configured key loads (and say where it comes from)."""
     from epitrace.config import get_settings
-    from epitrace.store.sealing import load_key
+    from epitrace.store.sealing import configured_key
 
     settings = get_settings()
     with friendly_errors():
-        text = settings.encryption_key.get_secret_value() if settings.encryption_key else None
-        load_key(text, settings.key_file)
-    console.print("encryption key OK (" + ("EPITRACE_ENCRYPTION_KEY" if text else str(settings.key_file)) + ")")
+        configured_key(settings)
+    source = "EPITRACE_ENCRYPTION_KEY" if settings.encryption_key else str(settings.key_file)
+    console.print(f"encryption key OK ({source})")

@@ -24,9 +24,7 @@ Predicted episodes come from the store's tracks of the same frames:
 from __future__ import annotations
 
 import logging
-import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +36,7 @@ from sqlalchemy import select
 
 from epitrace.config import Settings
 from epitrace.contacts import TrackSeries, contact_episodes
+from epitrace.evaluation.throwaway import EVAL_CAMERA, throwaway_pipeline
 from epitrace.store import Store, Track, TrackPoint
 
 if TYPE_CHECKING:
@@ -48,7 +47,6 @@ logger = logging.getLogger(__name__)
 Label = str
 PairKey = tuple[Label, Label]
 Interval = tuple[int, int]  # first, last frame (inclusive)
-EVAL_CAMERA = "eval-camera"
 WORLD_COLUMNS = ("frame", "id", "x_m", "y_m")
 
 
@@ -262,21 +260,13 @@ def run_contacts_eval(video: Path, calibration: dict[str, Any], gt_world_csv: Pa
             full video.
         fps: true frame rate of the video and the GT (PETS: 7).
     """
-    from epitrace.ingest import CameraConfig, register_camera
-    from epitrace.ingest.service import ingest_file, open_pipeline
-
     if frames is None:
         span = load_world_gt(gt_world_csv)["frame"]
         frames = (int(span.min()), int(span.max()))
-    with tempfile.TemporaryDirectory(prefix="epitrace-contacts-") as tmp:
-        local = settings.with_home(Path(tmp))
-        store, pipeline = open_pipeline(local)
-        register_camera(store, CameraConfig.model_validate(
-            {"id": EVAL_CAMERA, "fps": fps, "calibration": calibration}))
-        result = ingest_file(store, pipeline, video, EVAL_CAMERA, datetime(2009, 1, 1, tzinfo=UTC),
-                             fps=fps, stop_after_frames=frames[1] + 1)
-        tracks = store_frame_tracks(store, result.video_id, frames)
-        store.db.dispose()
+    camera = {"id": EVAL_CAMERA, "fps": fps, "calibration": calibration}
+    with throwaway_pipeline(settings, "epitrace-contacts-", camera) as run:
+        result = run.ingest(video, fps=fps, stop_after_frames=frames[1] + 1)
+        tracks = store_frame_tracks(run.store, result.video_id, frames)
     gt_df = load_world_gt(gt_world_csv, frames)
     return evaluate_contacts(tracks, gt_df, distance, fps, max_gap_frames=max_gap_frames), result
 

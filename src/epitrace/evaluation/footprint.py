@@ -8,22 +8,15 @@ vector files and the evidence folder. Scaling to an hour assumes the video's cro
 
 from __future__ import annotations
 
-import resource
 import sqlite3
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from epitrace.config import Settings
+from epitrace.evaluation.throwaway import cpu_seconds, throwaway_pipeline
 
 ROW_TABLES = ("tracks", "track_points", "track_vectors", "thumbnails")
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def folder_bytes(folder: Path) -> tuple[int, int]:
@@ -48,25 +41,18 @@ def sqlite_footprint(db_file: Path) -> dict[str, Any]:
 
 def measure_footprint(settings: Settings, video: Path, fps: float, analysed_fps: float | None = None) -> dict[str, Any]:
     """Ingest `video` once into a throw-away home; CPU, stage wall times, rows and bytes, per hour too."""
-    from epitrace.ingest import CameraConfig, register_camera
-    from epitrace.ingest.service import ingest_file, open_pipeline
-
     if analysed_fps is not None:
         settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(
             update={"analysed_fps": analysed_fps})})
-    with tempfile.TemporaryDirectory(prefix="epitrace-footprint-") as tmp:
-        local = settings.with_home(Path(tmp))
-        load_cpu = _cpu_seconds()
-        store, pipeline = open_pipeline(local)
-        load_cpu = _cpu_seconds() - load_cpu
-        register_camera(store, CameraConfig(id="bench", fps=fps))
-        cpu, wall = _cpu_seconds(), time.perf_counter()
-        result = ingest_file(store, pipeline, video, "bench", datetime(2009, 1, 1, tzinfo=UTC), fps)
-        cpu, wall = _cpu_seconds() - cpu, time.perf_counter() - wall
-        store.db.dispose()
-        sql = sqlite_footprint(Path(tmp) / "epitrace.db")
-        vector_bytes, vector_files = folder_bytes(local.vectors_dir)
-        evidence_bytes, evidence_files = folder_bytes(local.evidence_dir)
+    with throwaway_pipeline(settings, "epitrace-footprint-", {"id": "bench", "fps": fps}) as run:
+        load_cpu = run.open_cpu_seconds  # the store opened and the models loaded, nothing else
+        cpu, wall = cpu_seconds(), time.perf_counter()
+        result = run.ingest(video, fps=fps)
+        cpu, wall = cpu_seconds() - cpu, time.perf_counter() - wall
+        run.store.db.dispose()  # the database files complete before they are measured
+        sql = sqlite_footprint(run.home / "epitrace.db")
+        vector_bytes, vector_files = folder_bytes(run.settings.vectors_dir)
+        evidence_bytes, evidence_files = folder_bytes(run.settings.evidence_dir)
     hour = 3600.0 / result.video_seconds
     stage_wall = sum(result.stages.values()) or 1.0
     stored = {"sql_bytes": sql["file_bytes"], "vector_index_bytes": vector_bytes, "evidence_bytes": evidence_bytes}

@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,17 +31,21 @@ import pandas as pd
 
 from epitrace.evaluation.mot import load_mot
 from epitrace.ingest.source import iter_frames, to_bgr
-from epitrace.privacy.export_redaction import ExportRedactor, Regions, apply_regions, box_iou
+from epitrace.privacy.export_redaction import (
+    DEFAULT_CONFIG,
+    ExportRedactionConfig,
+    ExportRedactor,
+    Regions,
+    apply_regions,
+    box_iou,
+)
 from epitrace.vision.types import Detections
 
 GT_HEAD_SHARE = 0.18
 COVERED = 0.9  # a head counts as hidden when this share of its area is mosaicked
 VISIBLE = 0.1  # the subject's head counts as visible when less than this share is mosaicked
-
-# redactor(frame, detections, keep_box) -> `Regions` (mosaic, clear, cover), each (k, 4)
-# x1 y1 x2 y2; a plain array is mosaicked with nothing pasted back
-Redactor = Callable[[npt.NDArray[np.uint8], Detections, npt.NDArray[np.float32] | None],
-                    "Regions | npt.NDArray[np.float32]"]
+_NO_BOXES = np.empty((0, 4), np.float32)
+_NOTHING = Regions(_NO_BOXES, _NO_BOXES, _NO_BOXES)  # a frame nothing was applied to
 
 
 @dataclass(frozen=True)
@@ -78,10 +82,8 @@ def mosaic_mask(shape: tuple[int, int], regions: npt.ArrayLike) -> npt.NDArray[n
     return mask
 
 
-def redacted_mask(shape: tuple[int, int], regions: Regions | npt.ArrayLike) -> npt.NDArray[np.bool_]:
-    """Pixels left mosaicked by `apply_regions(frame, regions)` (a plain array: mosaic only)."""
-    if not isinstance(regions, Regions):
-        return mosaic_mask(shape, regions)
+def redacted_mask(shape: tuple[int, int], regions: Regions) -> npt.NDArray[np.bool_]:
+    """Pixels left mosaicked by `apply_regions(frame, regions)`."""
     mask = mosaic_mask(shape, regions.mosaic)
     if len(regions.clear):
         mask &= ~mosaic_mask(shape, regions.clear)
@@ -165,7 +167,7 @@ def subject_keep_box(dets: Detections, gt_xywh: npt.ArrayLike | None) -> npt.NDA
 def redaction_coverage(
     video: Path, gt_mot_txt: Path, frames: tuple[int, int] = (1, 400),
     subject_gt_id: int | None = None, detector=None,  # type: ignore[no-untyped-def]
-    *, redactor: Redactor | None = None, detections: dict[int, Detections] | None = None,
+    *, config: ExportRedactionConfig = DEFAULT_CONFIG, detections: dict[int, Detections] | None = None,
 ) -> RedactionScores:
     """Redact frames as an export would, and score head coverage against the GT.
 
@@ -176,17 +178,15 @@ def redaction_coverage(
         subject_gt_id: GT id kept visible (None: the longest GT track; -1: no subject).
         detector: a `PersonDetector` (its own score threshold applies); None uses the GT boxes
             themselves as "detections" (checks the redaction geometry alone).
-        redactor: maps (frame, detections, keep_box) to regions to mosaic; default: a fresh
-            `ExportRedactor()` (the export default) over this frame range.
+        config: the export's redaction rules; a fresh `ExportRedactor(config)` redacts this
+            frame range, as an export would.
         detections: precomputed detections by GT frame (skips the detector; for comparing
             variants on the same detections).
     """
     gt = load_mot(gt_mot_txt, frames)
     if subject_gt_id is None:
         subject_gt_id = longest_gt_id(gt)
-    if redactor is None:
-        export = ExportRedactor()
-        redactor = lambda _frame, dets, keep: export.regions(dets, keep)  # noqa: E731
+    redactor = ExportRedactor(config)
     by_frame = {int(f): g for f, g in gt.groupby("frame")}
     tally = CoverageTally(subject_gt_id)
     redact_s = detect_s = 0.0
@@ -208,9 +208,7 @@ def redaction_coverage(
         t1 = time.perf_counter()
         subj = rows[rows["id"] == subject_gt_id]
         keep = subject_keep_box(dets, subj[["x", "y", "w", "h"]].to_numpy()[0] if len(subj) else None)
-        result = redactor(image, dets, keep)
-        regions = result if isinstance(result, Regions) else Regions(
-            np.asarray(result, np.float32).reshape(-1, 4), np.empty((0, 4), np.float32), np.empty((0, 4), np.float32))
+        regions = redactor.regions(dets, keep)
         apply_regions(image, regions)
         t2 = time.perf_counter()
         detect_s += t1 - t0
@@ -231,13 +229,12 @@ def detect_all(video: Path, detector, frames: tuple[int, int]) -> dict[int, Dete
     return out
 
 
-def score_regions(gt_mot_txt: Path, regions_by_frame: dict[int, Regions | npt.ArrayLike],
+def score_regions(gt_mot_txt: Path, regions_by_frame: dict[int, Regions],
                   shape: tuple[int, int], subject_gt_id: int, frames: Iterable[int]) -> RedactionScores:
     """Coverage of already-applied regions (e.g. an export's), keyed by GT frame."""
     gt = load_mot(gt_mot_txt)
     by_frame = {int(f): g for f, g in gt.groupby("frame")}
     tally = CoverageTally(subject_gt_id)
     for f in frames:
-        regions = regions_by_frame.get(f, np.empty((0, 4), np.float32))
-        tally.add(f, by_frame.get(f, gt.iloc[:0]), redacted_mask(shape, regions))
+        tally.add(f, by_frame.get(f, gt.iloc[:0]), redacted_mask(shape, regions_by_frame.get(f, _NOTHING)))
     return tally.scores()

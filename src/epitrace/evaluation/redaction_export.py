@@ -9,9 +9,7 @@ the swap. This module measures that end to end with the product's own `export_cl
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -20,14 +18,11 @@ import pandas as pd
 from epitrace.config import Settings
 from epitrace.evaluation.mot import load_mot
 from epitrace.evaluation.redaction import RedactionScores, longest_gt_id, score_regions
-from epitrace.ingest import CameraConfig, register_camera
-from epitrace.ingest.service import ingest_file, open_pipeline
-from epitrace.ingest.source import iter_frames, to_bgr
+from epitrace.evaluation.throwaway import EVAL_CAMERA, throwaway_pipeline
+from epitrace.ingest import probe_video
 from epitrace.privacy.clips import export_clip
 from epitrace.privacy.export_redaction import DEFAULT_CONFIG, ExportRedactionConfig, Regions, box_iou
-from epitrace.store.orm import Video
 
-EVAL_CAMERA = "eval-camera"
 Points = list[tuple[int, int, float, float, float, float, float]]
 
 
@@ -37,14 +32,14 @@ class ExportCoverage:
 
     scores: RedactionScores
     subject_gt_id: int
-    subject_tracks: list[int]
+    subject_tracks: list[int]  # longest first
 
 
 def subject_tracks(points: Points, gt: pd.DataFrame, gt_id: int, min_share: float = 0.5) -> list[int]:
     """Stored tracks whose boxes match GT person `gt_id` (IoU >= 0.5) in >= `min_share` of their frames.
 
     This is what an investigator confirming sightings by their thumbnails would pick: a track
-    that is mostly the subject, swapped parts included.
+    that is mostly the subject, swapped parts included. Longest first (most points; ties by id).
     """
     subj = gt[gt["id"] == gt_id].set_index("frame")
     matched: dict[int, int] = {}
@@ -56,7 +51,7 @@ def subject_tracks(points: Points, gt: pd.DataFrame, gt_id: int, min_share: floa
             g = np.array([[r.x, r.y, r.x + r.w, r.y + r.h]], np.float32)
             if box_iou(np.array([[x1, y1, x2, y2]], np.float32), g)[0, 0] >= 0.5:
                 matched[tid] = matched.get(tid, 0) + 1
-    return sorted(t for t, n in matched.items() if n >= min_share * total[t])
+    return sorted((t for t, n in matched.items() if n >= min_share * total[t]), key=lambda t: (-total[t], t))
 
 
 def export_redaction_coverage(video: Path, gt_mot_txt: Path, settings: Settings,
@@ -72,36 +67,29 @@ def export_redaction_coverage(video: Path, gt_mot_txt: Path, settings: Settings,
         detector: the export's safety-net `PersonDetector`, or None (stored tracks only).
 
     Raises:
-        LookupError: no stored track is the subject's.
+        LookupError: no stored track is the subject's (checked before ingesting when the subject
+            is not in the ground truth of `frames` at all).
     """
     gt = load_mot(gt_mot_txt, frames)
     gid = longest_gt_id(gt) if subject_gt_id is None else subject_gt_id
-    first_frame = iter_frames(video)
-    shape = to_bgr(next(first_frame)[1]).shape[:2]
-    first_frame.close()
+    nobody = LookupError(f"no stored track follows GT person {gid} in frames {frames[0]}-{frames[1]}: "
+                         "check --subject against the ids in the ground truth")
+    info = probe_video(video)
+    shape = (info.height, info.width)
+    rate = fps or info.fps  # the stored video's rate: ingest refuses a file with neither
+    if not (gt["id"] == gid).any():
+        raise nobody
     regions: dict[int, Regions] = {}
 
     def keep(index: int, applied: Regions) -> None:
         regions[index + 1] = applied
 
-    with tempfile.TemporaryDirectory(prefix="epitrace-redaction-") as tmp:
-        store, pipeline = open_pipeline(settings.with_home(Path(tmp)))
-        try:
-            register_camera(store, CameraConfig(id=EVAL_CAMERA, fps=fps))
-            result = ingest_file(store, pipeline, video, EVAL_CAMERA, datetime(2009, 1, 1, tzinfo=UTC),
-                                 fps=fps, stop_after_frames=frames[1])
-            points = store.video_points(result.video_id)
-            tracks = subject_tracks(points, gt, gid)
-            if not tracks:
-                raise LookupError(f"no stored track follows GT person {gid} in frames {frames[0]}-{frames[1]}: "
-                                  "check --subject against the ids in the ground truth")
-            lengths = {t: sum(1 for p in points if p[0] == t) for t in tracks}
-            with store.db.session() as session:
-                rate = session.get_one(Video, result.video_id).fps or 25.0
-            export_clip(store, track_id=max(lengths, key=lengths.__getitem__), out=Path(tmp) / "clip.mp4",
-                        subject_track_ids=set(tracks), margin_s=(frames[1] + 1) / rate, detector=detector,
-                        config=config, on_frame=keep)
-        finally:
-            store.db.dispose()
+    with throwaway_pipeline(settings, "epitrace-redaction-", {"id": EVAL_CAMERA, "fps": fps}) as run:
+        result = run.ingest(video, fps=fps, stop_after_frames=frames[1])
+        tracks = subject_tracks(run.store.video_points(result.video_id), gt, gid)
+        if not tracks:
+            raise nobody
+        export_clip(run.store, track_id=tracks[0], out=run.home / "clip.mp4", subject_track_ids=set(tracks),
+                    margin_s=(frames[1] + 1) / rate, detector=detector, config=config, on_frame=keep)
     scored = [f for f in range(frames[0], frames[1] + 1) if f in regions]
     return ExportCoverage(score_regions(gt_mot_txt, regions, shape, gid, scored), gid, tracks)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from epitrace.config import Settings
 from epitrace.evaluation.mot import TrackingScores, evaluate_tracking, load_mot
-from epitrace.ingest import CameraConfig, IngestResult, register_camera
-from epitrace.ingest.service import ingest_file, open_pipeline
-
-EVAL_CAMERA = "eval-camera"
+from epitrace.evaluation.throwaway import EVAL_CAMERA, throwaway_pipeline
+from epitrace.ingest import IngestResult
 
 
 def tracks_as_mot(points: list[tuple[int, int, float, float, float, float, float]]) -> pd.DataFrame:
@@ -25,15 +21,9 @@ def tracks_as_mot(points: list[tuple[int, int, float, float, float, float, float
 def run_tracking_eval(video: Path, gt: Path, settings: Settings, frames: tuple[int, int] | None,
                       fps: float | None) -> tuple[TrackingScores, IngestResult]:
     """Ingest `video` into a throw-away home and score frames `frames` (1-based, inclusive)."""
-    with tempfile.TemporaryDirectory(prefix="epitrace-eval-") as tmp:
-        local = settings.with_home(Path(tmp))
-        store, pipeline = open_pipeline(local)
-        register_camera(store, CameraConfig(id=EVAL_CAMERA, fps=fps))
-        stop = frames[1] if frames else None
-        result = ingest_file(store, pipeline, video, EVAL_CAMERA, datetime(2009, 1, 1, tzinfo=UTC),
-                             fps=fps, stop_after_frames=stop)
-        pred = tracks_as_mot(store.video_points(result.video_id))
-        store.db.dispose()
+    with throwaway_pipeline(settings, "epitrace-eval-", {"id": EVAL_CAMERA, "fps": fps}) as run:
+        result = run.ingest(video, fps=fps, stop_after_frames=frames[1] if frames else None)
+        pred = tracks_as_mot(run.store.video_points(result.video_id))
     if frames:
         pred = pred[(pred["frame"] >= frames[0]) & (pred["frame"] <= frames[1])]
     return evaluate_tracking(load_mot(gt, frames), pred.reset_index(drop=True)), result

@@ -4,6 +4,7 @@ from epitrace.ingest.cameras import (
     CameraConfig,
     camera_calibration,
     check_calibration,
+    ground_mapper,
     load_cameras_yaml,
     register_camera,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "VisionModels",
     "camera_calibration",
     "check_calibration",
+    "ground_mapper",
     "ingest_stream",
     "ingest_with_ray",
     "is_live_url",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -18,6 +18,9 @@ from epitrace.geometry import (
     parse_calibration_spec,
 )
 from epitrace.store import Camera, Store
+
+if TYPE_CHECKING:
+    from epitrace.ingest.finalise import GroundMapper
 
 
 class CameraConfig(BaseModel):
@@ -78,6 +81,18 @@ def load_cameras_yaml(path: Path) -> list[CameraConfig]:
 def camera_calibration(camera: Camera) -> Calibration | None:
     """The calibration stored with `camera`, or None if uncalibrated."""
     return None if camera.calibration is None else build_calibration(camera.calibration)
+
+
+def ground_mapper(spec: dict[str, Any] | None) -> GroundMapper | None:
+    """Pixel -> ground metres (non-strict) with the calibration `spec` of a camera, built once;
+    None if uncalibrated."""
+    if spec is None:
+        return None
+    calibration = build_calibration(spec)
+
+    def to_ground(points):  # type: ignore[no-untyped-def]
+        return calibration.image_to_ground(points, strict=False)
+    return to_ground
 
 
 def check_calibration(camera: Camera) -> ReprojectionStats | None:

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from epitrace.config import IngestSettings, Settings
-from epitrace.ingest.pipeline import IngestPipeline, IngestResult, Progress
-from epitrace.ingest.sampling import FrameSampler
-from epitrace.ingest.segments import Chunk, close_video, cut_frames, plan_chunks
-from epitrace.ingest.source import VideoError, file_sha256, probe_video
+from epitrace.ingest.cameras import ground_mapper
+from epitrace.ingest.pipeline import IngestPipeline, IngestResult, Progress, register_video
+from epitrace.ingest.segments import Chunk, close_checked, cut_frames, plan_chunks
+from epitrace.ingest.source import VideoError
 from epitrace.ingest.vision_models import VisionModels
-from epitrace.store import Store, TrackRecord, Video, VideoState, open_store
+from epitrace.store import Store, TrackRecord, VideoState, open_store
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3  # a chunk whose worker dies this many times fails its video
@@ -102,16 +102,9 @@ class ChunkWorker:
         return os.getpid()
 
     def run(self, task: ChunkTask) -> ChunkResult:
-        from epitrace.geometry import build_calibration
-
         store = _RecordingStore()
         pipeline = IngestPipeline(store, self.models, self.settings)  # type: ignore[arg-type]
-        to_ground = None
-        if task.calibration is not None:
-            calibration = build_calibration(task.calibration)
-
-            def to_ground(points):  # type: ignore[no-untyped-def]
-                return calibration.image_to_ground(points, strict=False)
+        to_ground = ground_mapper(task.calibration)
         result = pipeline.run_frames(Path(task.path), task.video_id, task.start_ts, task.fps,
                                      task.chunk.start, task.chunk.stop, to_ground)
         return ChunkResult(store.tracks, result.frames_decoded, result.frames_analysed,
@@ -279,32 +272,17 @@ class _Driver:
 
     def _register(self, path: Path, camera_id: str, at: datetime, fps: float | None) -> _VideoJob | IngestResult:
         """Create (or resume) the video row and list the chunks still to do."""
-        if at.tzinfo is None:
-            raise ValueError("start time needs a time zone, e.g. 2026-03-01T09:00:00+09:00")
-        camera = self.store.get_camera(camera_id)
-        info = probe_video(path)
-        true_fps = camera.fps_override or fps or info.fps
-        if not true_fps or true_fps <= 0:
-            raise VideoError(f"{path}: frame rate unknown; pass --fps")
-        sha = file_sha256(path)
-        state = self.store.find_video(camera_id, sha)
-        if state is not None and state.status == "done":
-            return IngestResult(state.id, camera_id, skipped=True)
-        cut = cut_frames(self.settings.ingest.cut_s, true_fps)
-        chunks = plan_chunks(info.frames, cut)
-        if state is None:
-            video_id = self.store.create_video(Video(
-                camera_id=camera_id, path=str(path.resolve()), sha256=sha, start_ts=at.timestamp(),
-                fps=true_fps, analysed_fps=self.settings.ingest.analysed_fps, frames_total=info.frames))
-            resume = 0
-        else:  # redo from the start of the segment holding the resume point
-            video_id, resume = state.id, (state.resume_frame // cut) * cut
-            removed = self.store.delete_tracks_from(video_id, resume)
-            logger.info("resuming video %s at frame %d (%d stale tracks removed)", video_id, resume, removed)
-            chunks = [c for c in chunks if c.stop is None or c.stop > resume]
-        job = _VideoJob(path, video_id, camera_id, true_fps, chunks, resume, info.frames)
-        job.tasks = [ChunkTask(str(path.resolve()), video_id, c, at.timestamp(), true_fps, camera.calibration)
-                     for c in chunks]
+        cfg = self.settings.ingest
+        reg = register_video(self.store, cfg.analysed_fps, path, camera_id, at, fps,
+                             stored_path=str(path.resolve()), resume_cut_s=cfg.cut_s, log=logger)
+        if reg.skipped:
+            return IngestResult(reg.video_id, camera_id, skipped=True)
+        # A resumed video redoes from the start of the segment holding its resume point.
+        chunks = [c for c in plan_chunks(reg.frames, cut_frames(cfg.cut_s, reg.fps))
+                  if c.stop is None or c.stop > reg.resume]
+        job = _VideoJob(path, reg.video_id, camera_id, reg.fps, chunks, reg.resume, reg.frames)
+        job.tasks = [ChunkTask(str(path.resolve()), reg.video_id, c, at.timestamp(), reg.fps,
+                               reg.camera.calibration) for c in chunks]
         return job
 
     def _schedule(self, jobs: list[_VideoJob]) -> None:
@@ -399,12 +377,8 @@ class _Driver:
             if isinstance(job.error, VideoError):
                 raise job.error
             raise VideoError(f"{job.path}: {job.error}") from job.error
-        step = FrameSampler(job.fps, self.settings.ingest.analysed_fps).step
-        if job.declared_frames and job.end_frame < job.declared_frames - step - 1:
-            self.store.fail_video(job.video_id)
-            raise VideoError(f"{job.path}: decoded {job.end_frame} of the {job.declared_frames} frames the "
-                             "file declares; it is truncated (what was decoded is stored)")
-        close_video(self.store, self.settings.ingest, job.video_id, job.fps, max(job.declared_frames, job.end_frame))
+        close_checked(self.store, self.settings.ingest, job.video_id, job.fps, job.path,
+                      job.declared_frames, job.end_frame)
         wall = time.perf_counter() - job.wall
         return IngestResult(job.video_id, job.camera_id, skipped=False, resumed_from=job.resumed_from,
                             frames_decoded=job.frames_decoded, frames_analysed=job.frames_analysed,

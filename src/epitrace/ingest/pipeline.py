@@ -24,11 +24,11 @@ import numpy as np
 from epitrace.config import IngestSettings
 from epitrace.ingest.finalise import FinaliseContext, GroundMapper, finalise
 from epitrace.ingest.sampling import FrameSampler, MotionGate
-from epitrace.ingest.segments import close_video, cut_frames, id_bases
+from epitrace.ingest.segments import close_checked, cut_frames, id_bases
 from epitrace.ingest.source import VideoError, file_sha256, iter_frames, probe_video, to_bgr
 from epitrace.ingest.timing import StageTimer
 from epitrace.ingest.vision_models import VisionModels
-from epitrace.store import Store, TrackRecord, Video
+from epitrace.store import Camera, Store, TrackRecord, Video
 from epitrace.tracking import Tracker, Tracklet, TrackletBuilder, cleave, make_tracker
 from epitrace.vision import Detections
 
@@ -80,6 +80,58 @@ class _Run:
     gate: MotionGate | None = None
 
 
+@dataclass(frozen=True)
+class Registration:
+    """A video file registered for ingest (`register_video`)."""
+
+    video_id: int
+    camera: Camera
+    frames: int  # frame count the file declares (0: unknown)
+    fps: float  # true frame rate
+    resume: int  # first frame still to ingest
+    skipped: bool  # already fully ingested: nothing to do
+
+
+def register_video(store: Store, analysed_fps: float, path: Path, camera_id: str, start: datetime,
+                   fps: float | None = None, *, stored_path: str | None = None,
+                   resume_cut_s: float | None = None, log: logging.Logger = logger) -> Registration:
+    """Create the video row of `path` (footage of `camera_id` from `start`), or find it again.
+
+    A video already done is `skipped`; an unfinished one resumes at its `resume_frame` (rounded
+    down to the start of its cut segment when `resume_cut_s` is given), its tracks from there on
+    deleted.
+
+    Args:
+        fps: true frame rate when the container's is wrong (camera override wins).
+        stored_path: the path stored with the video (default `str(path)`).
+        log: where the "resuming" line goes.
+    """
+    if start.tzinfo is None:
+        raise ValueError("start time needs a time zone, e.g. 2026-03-01T09:00:00+09:00")
+    camera = store.get_camera(camera_id)
+    info = probe_video(path)
+    true_fps = camera.fps_override or fps or info.fps
+    if not true_fps or true_fps <= 0:
+        raise VideoError(f"{path}: frame rate unknown; pass --fps")
+    sha = file_sha256(path)
+    state = store.find_video(camera_id, sha)
+    if state is not None and state.status == "done":
+        return Registration(state.id, camera, info.frames, true_fps, state.resume_frame, skipped=True)
+    if state is None:
+        video_id = store.create_video(Video(
+            camera_id=camera_id, path=str(path) if stored_path is None else stored_path, sha256=sha,
+            start_ts=start.timestamp(), fps=true_fps, analysed_fps=analysed_fps, frames_total=info.frames))
+        resume = 0
+    else:
+        video_id, resume = state.id, state.resume_frame
+        if resume_cut_s is not None:  # redo from the start of the segment holding the resume point
+            cut = cut_frames(resume_cut_s, true_fps)
+            resume = (resume // cut) * cut
+        removed = store.delete_tracks_from(video_id, resume)
+        log.info("resuming video %s at frame %d (%d stale tracks removed)", video_id, resume, removed)
+    return Registration(video_id, camera, info.frames, true_fps, resume, skipped=False)
+
+
 class IngestPipeline:
     """Runs decode -> detect -> track -> per-track vectors -> store for one camera's video."""
 
@@ -99,29 +151,11 @@ class IngestPipeline:
             to_ground: pixel -> metres mapping of the camera, None if uncalibrated.
             stop_after_frames: stop early (tests and benchmarks), leaving the video resumable.
         """
-        if start.tzinfo is None:
-            raise ValueError("start time needs a time zone, e.g. 2026-03-01T09:00:00+09:00")
-        camera = self.store.get_camera(camera_id)
-        info = probe_video(path)
-        true_fps = camera.fps_override or fps or info.fps
-        if not true_fps or true_fps <= 0:
-            raise VideoError(f"{path}: frame rate unknown; pass --fps")
-        sha = file_sha256(path)
-        state = self.store.find_video(camera_id, sha)
-        if state is not None and state.status == "done":
-            return IngestResult(state.id, camera_id, skipped=True)
-        if state is None:
-            video_id = self.store.create_video(Video(
-                camera_id=camera_id, path=str(path), sha256=sha, start_ts=start.timestamp(),
-                fps=true_fps, analysed_fps=self.settings.analysed_fps, frames_total=info.frames))
-            resume = 0
-        else:
-            video_id, resume = state.id, state.resume_frame
-            removed = self.store.delete_tracks_from(video_id, resume)
-            logger.info("resuming video %s at frame %d (%d stale tracks removed)",
-                        video_id, resume, removed)
-        return self._run(path, info.frames, video_id, camera_id, start.timestamp(), true_fps,
-                         resume, to_ground, progress, stop_after_frames)
+        reg = register_video(self.store, self.settings.analysed_fps, path, camera_id, start, fps)
+        if reg.skipped:
+            return IngestResult(reg.video_id, camera_id, skipped=True)
+        return self._run(path, reg.frames, reg.video_id, camera_id, start.timestamp(), reg.fps,
+                         reg.resume, to_ground, progress, stop_after_frames)
 
     def run_frames(self, path: Path, video_id: int, start_ts: float, fps: float, first: int,
                    stop: int | None, to_ground: GroundMapper | None) -> IngestResult:
@@ -186,11 +220,7 @@ class IngestPipeline:
         self._checkpoint(run, last, done=True)
         if not finish:
             return self._result(run, camera_id, resume, last, fps, wall, timer)
-        if total and last + 1 < total - sampler.step - 1:  # `last` is the last *analysed* frame
-            self.store.fail_video(video_id)
-            raise VideoError(f"{path}: decoded {last + 1} of the {total} frames the file declares; "
-                             "it is truncated (what was decoded is stored)")
-        close_video(self.store, cfg, video_id, fps, max(total, last + 1))
+        close_checked(self.store, cfg, video_id, fps, path, total, last + 1)
         return self._result(run, camera_id, resume, last, fps, wall, timer)
 
     def _start_segment(self, run: _Run, frame: int) -> None:

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import func, select
 
 from epitrace.config import IngestSettings
+from epitrace.ingest.sampling import FrameSampler
+from epitrace.ingest.source import VideoError
 from epitrace.store import Store, Track, TrackPoint
 
 logger = logging.getLogger(__name__)
@@ -79,11 +82,24 @@ def id_bases(store: Store, video_id: int, segment: int, resumed: bool) -> tuple[
 
 def close_video(store: Store, settings: IngestSettings, video_id: int, fps: float, frames_total: int) -> None:
     """Link track pieces across cuts, then mark the video done (in-process and Ray alike)."""
-    step = max(fps / settings.analysed_fps, 1.0)
+    step = FrameSampler(fps, settings.analysed_fps).step
     max_gap = max(round(fps), round(2 * step) + 1)  # a second of video, or two analysed frames
     stitch(store, video_id, cut_frames(settings.cut_s, fps), max_gap)
     store.finish_video(video_id, frames_total=frames_total,
                        frames_analysed=store.video_state(video_id).frames_analysed)
+
+
+def close_checked(store: Store, settings: IngestSettings, video_id: int, fps: float, path: Path | str,
+                  declared: int, end: int) -> None:
+    """Close the video (`close_video`) once decoding reached frame `end` (exclusive), unless the
+    file declared `declared` frames (0: unknown) and decoding ended well short of them: then the
+    video is marked failed and VideoError raised (what was decoded stays stored)."""
+    step = FrameSampler(fps, settings.analysed_fps).step
+    if declared and end < declared - step - 1:
+        store.fail_video(video_id)
+        raise VideoError(f"{path}: decoded {end} of the {declared} frames the file declares; "
+                         "it is truncated (what was decoded is stored)")
+    close_video(store, settings, video_id, fps, max(declared, end))
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from epitrace.config import Settings
-from epitrace.ingest.cameras import camera_calibration
+from epitrace.ingest.cameras import ground_mapper
 from epitrace.ingest.pipeline import IngestPipeline, IngestResult, Progress
 from epitrace.ingest.vision_models import VisionModels
 from epitrace.store import Store, open_store
@@ -26,10 +26,6 @@ def ingest_file(store: Store, pipeline: IngestPipeline, path: Path, camera_id: s
                 start: datetime, fps: float | None = None, progress: Progress | None = None,
                 stop_after_frames: int | None = None) -> IngestResult:
     """Ingest one file, mapping feet to the ground with the camera's calibration (if any)."""
-    calibration = camera_calibration(store.get_camera(camera_id))
-    to_ground = None
-    if calibration is not None:
-        def to_ground(points):  # type: ignore[no-untyped-def]
-            return calibration.image_to_ground(points, strict=False)
+    to_ground = ground_mapper(store.get_camera(camera_id).calibration)
     return pipeline.ingest(path, camera_id, start, fps=fps, to_ground=to_ground,
                            progress=progress, stop_after_frames=stop_after_frames)

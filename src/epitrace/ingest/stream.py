@@ -20,7 +20,7 @@ from typing import Any
 
 import av
 
-from epitrace.ingest.cameras import camera_calibration
+from epitrace.ingest.cameras import ground_mapper
 from epitrace.ingest.pipeline import IngestPipeline, IngestResult
 from epitrace.ingest.stream_reader import (
     LIVE_SCHEMES,
@@ -105,6 +105,13 @@ def list_gaps(store: Store, camera_id: str | None = None, since_ts: float | None
         return [Gap(g.camera_id, g.url, g.start_ts, g.end_ts, g.reason, g.attempts) for g in s.scalars(query)]
 
 
+def _forward_stop(stop: threading.Event, reader: StreamReader) -> None:
+    while reader.is_alive():
+        if stop.wait(0.2):
+            reader.stop()
+            return
+
+
 def ingest_stream(store: Store, pipeline: IngestPipeline, url: str, camera_id: str,
                   fps: float | None = None, options: StreamOptions | None = None,
                   on_segment: Callable[[IngestResult], None] | None = None,
@@ -118,17 +125,12 @@ def ingest_stream(store: Store, pipeline: IngestPipeline, url: str, camera_id: s
     """
     options = options or StreamOptions()
     camera = store.get_camera(camera_id)  # unknown camera: fail before connecting
-    calibration = camera_calibration(camera)
-    to_ground = None
-    if calibration is not None:
-        def to_ground(points):  # type: ignore[no-untyped-def]
-            return calibration.image_to_ground(points, strict=False)
+    to_ground = ground_mapper(camera.calibration)
     reader = StreamReader(url, camera.fps_override or fps, pipeline.settings.analysed_fps, options)
     reader.start()
     result, gap = StreamResult(safe_url(url)), None
-    watcher = threading.Thread(target=lambda: (stop.wait(), reader.stop()), daemon=True) if stop else None
-    if watcher is not None:
-        watcher.start()
+    if stop is not None:  # hands the caller's stop to the reader; ends with the reader
+        threading.Thread(target=_forward_stop, args=(stop, reader), daemon=True).start()
     try:
         while True:
             event = reader.events.get()

@@ -16,7 +16,9 @@ import math
 import os
 from collections.abc import Callable
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 import numpy as np
@@ -34,10 +36,24 @@ from epitrace.store.orm import Track, Video
 from epitrace.store.repo import Store
 from epitrace.vision.types import Detections
 
+if TYPE_CHECKING:
+    from epitrace.vision.persons import PersonDetector
+
 logger = logging.getLogger(__name__)
 
 # on_frame(video frame index, the regions applied to that frame)
 FrameHook = Callable[[int, Regions], None]
+EXPORT_INPUT_SIZE = 640  # detector input for the safety net (the size tracking runs at)
+
+
+@lru_cache(maxsize=4)
+def export_detector(models_dir: Path, score_threshold: float) -> PersonDetector:
+    """The person detector of the clip-export safety net, loaded once per models folder."""
+    from epitrace.models import model_path
+    from epitrace.vision.persons import PersonDetector
+
+    return PersonDetector(model_path("person_centernet", models_dir), input_size=EXPORT_INPUT_SIZE,
+                          score_threshold=score_threshold)
 
 
 class ClipSourceMissingError(FileNotFoundError):

@@ -30,7 +30,7 @@ heads; these defaults hide 99.25% with the subject kept, and 99.7% when nobody i
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -142,6 +142,8 @@ class ExportRedactor:
 
     def __init__(self, config: ExportRedactionConfig = DEFAULT_CONFIG) -> None:
         self.config = config
+        self._core_config = replace(config, head_share=config.core_share, side_margin=config.core_side,
+                                    top_margin=config.core_top)
         self._recent: deque[BoxArray] = deque(maxlen=max(config.carry_frames, 1))
 
     def is_subject(self, boxes: npt.ArrayLike, keep_box: npt.ArrayLike | None) -> npt.NDArray[np.bool_]:
@@ -178,11 +180,7 @@ class ExportRedactor:
 
     def head_cores(self, person_boxes: npt.ArrayLike) -> BoxArray:
         """Tighter head regions of bystanders, mosaicked over a subject's pasted-back head."""
-        b, cfg = np.asarray(person_boxes, np.float32).reshape(-1, 4), self.config
-        w, h = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
-        return np.stack([b[:, 0] - cfg.core_side * w, b[:, 1] - cfg.core_top * h, b[:, 2] + cfg.core_side * w,
-                         b[:, 1] + np.minimum(np.maximum(cfg.core_share * h, cfg.head_min_width * w), h)],
-                        axis=1).astype(np.float32)
+        return export_head_boxes(person_boxes, self._core_config)
 
     def head_boxes(self, detections: Detections | npt.ArrayLike,
                    keep_box: npt.ArrayLike | None = None) -> BoxArray:

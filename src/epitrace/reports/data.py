@@ -1,4 +1,7 @@
-"""Gather what a case report shows, with every non-subject image redacted on the way out."""
+"""Gather what a case report shows, with every non-subject image redacted on the way out.
+
+Also the redacted thumbnails as JPEG that the API serves the same way.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +9,19 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from sqlalchemy import select
+import numpy.typing as npt
 
 from epitrace.config import ContactPolicy
-from epitrace.contacts import Contact, find_contacts
+from epitrace.contacts import Contact
+from epitrace.contacts.cases import case_contacts
 from epitrace.privacy import redact_person_crop
 from epitrace.store import Store
-from epitrace.store.cases import decisions, get_case
-from epitrace.store.orm import Case, Thumbnail
+from epitrace.store.cases import confirmed_tracks, first_thumbnails, get_case
+from epitrace.store.orm import Case
+from epitrace.store.sealing import SealError
 from epitrace.tracing import Visit, trajectory
+
+JPEG_QUALITY = 85
 
 
 @dataclass
@@ -36,48 +43,61 @@ class ReportData:
     cameras: list[tuple[str, float, float]]
 
 
-def _jpeg(store: Store, rel_path: str, redact: bool) -> bytes | None:
+def encode_jpeg(image: npt.NDArray[np.uint8]) -> bytes:
+    """`image` as JPEG at the quality every image leaving the system has; ValueError if it cannot be."""
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise ValueError("could not encode the image as JPEG")
+    return buf.tobytes()
+
+
+def thumbnail_jpeg(store: Store, rel_path: str, *, redact: bool) -> bytes:
+    """A stored person thumbnail as JPEG, its head mosaicked when `redact`.
+
+    Only files inside the evidence folder are read (the store unseals them). Raises LookupError
+    when the path is outside it, the file is gone (purged by retention) or unreadable, and
+    ValueError when it cannot be encoded.
+    """
+    root = store.evidence_dir.resolve()
+    if root not in (root / rel_path).resolve().parents:
+        raise LookupError(f"evidence path {rel_path!r} is outside the evidence folder")
     try:
         data = store.read_evidence(rel_path)
-    except FileNotFoundError:
-        return None
+    except FileNotFoundError as exc:
+        raise LookupError("the thumbnail is gone (purged by retention?)") from exc
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
+        raise LookupError("the stored thumbnail is unreadable")
+    return encode_jpeg(redact_person_crop(image) if redact else image)
+
+
+def _jpeg_or_none(store: Store, rel_path: str, *, redact: bool) -> bytes | None:
+    """The thumbnail, or None where it is gone, unreadable or unencodable (a tampered file still raises)."""
+    try:
+        return thumbnail_jpeg(store, rel_path, redact=redact)
+    except SealError:
+        raise
+    except (LookupError, ValueError):
         return None
-    if redact:
-        image = redact_person_crop(image)
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
-    return buf.tobytes() if ok else None
-
-
-def _first_thumb(store: Store, track_ids: list[int]) -> dict[int, str]:
-    with store.db.session() as s:
-        rows = s.execute(select(Thumbnail.track_id, Thumbnail.path).where(
-            Thumbnail.track_id.in_(track_ids), Thumbnail.kind == "body").order_by(Thumbnail.id))
-        out: dict[int, str] = {}
-        for track_id, path in rows:
-            out.setdefault(int(track_id), str(path))
-        return out
 
 
 def gather(store: Store, *, case_id: str, policy: ContactPolicy) -> ReportData:
     """Case, subjects with routes and contacts, and redacted evidence thumbnails."""
     case = get_case(store, case_id=case_id)
+    subject_tracks = confirmed_tracks(store, case_id=case_id)
+    contacts = case_contacts(store, case=case, policy=policy)
     sections = []
-    subject_tracks: set[int] = set()
     for subject in case.subjects:
-        confirmed = [t for t, d in decisions(store, subject_id=subject.id).items() if d == "confirmed"]
-        subject_tracks.update(confirmed)
         visits = trajectory(store, subject_id=subject.id)
-        contacts = find_contacts(store, confirmed, policy) if confirmed else []
-        sections.append(SubjectSection(subject.id, subject.label, subject.face_consent, visits, contacts))
+        found = [c for s, _, c in contacts if s.id == subject.id]
+        sections.append(SubjectSection(subject.id, subject.label, subject.face_consent, visits, found))
     for section in sections:
         paths = [p for v in section.visits for p in v.thumbnails][:6]
-        section.thumbnails = [j for j in (_jpeg(store, p, redact=False) for p in paths) if j]
+        section.thumbnails = [j for j in (_jpeg_or_none(store, p, redact=False) for p in paths) if j]
     contact_ids = sorted({c.contact_track_id for s in sections for c in s.contacts} - subject_tracks)
     thumbs = {}
-    for track_id, path in _first_thumb(store, contact_ids).items():
-        jpeg = _jpeg(store, path, redact=True)
+    for track_id, path in first_thumbnails(store, track_ids=contact_ids).items():
+        jpeg = _jpeg_or_none(store, path, redact=True)
         if jpeg:
             thumbs[track_id] = jpeg
     cameras = [(c.name, c.latitude, c.longitude) for c in store.list_cameras()

@@ -33,11 +33,10 @@ def open_store(settings: "Settings | None" = None) -> Store:  # noqa: F821
     """The store of `settings` (default: this process's settings)."""
     from epitrace.config import get_settings
     from epitrace.store.index_backends import VectorConfig
-    from epitrace.store.sealing import load_key
+    from epitrace.store.sealing import configured_key
 
     settings = settings or get_settings()
-    key_text = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     store = Store(Database(settings.db_url), settings.vectors_dir, settings.evidence_dir,
-                  key_loader=lambda: load_key(key_text, settings.key_file))
+                  key_loader=lambda: configured_key(settings))
     store.vector_config = VectorConfig.from_settings(settings)  # read by Store.index (index_for)
     return store

@@ -12,6 +12,7 @@ from epitrace.store.orm import (
     SightingDecision,
     Subject,
     SubjectQuery,
+    Thumbnail,
     Track,
     TrackVector,
 )
@@ -71,6 +72,37 @@ def decisions(store: Store, *, subject_id: int) -> dict[int, str]:
         rows = s.execute(select(SightingDecision.track_id, SightingDecision.decision).where(
             SightingDecision.subject_id == subject_id))
         return {int(t): str(d) for t, d in rows}
+
+
+def confirmed_by_subject(store: Store, *, case_id: str) -> dict[int, list[int]]:
+    """Subject id -> its confirmed track ids (ascending), for the case's subjects that have any."""
+    with store.db.session() as s:
+        rows = s.execute(select(SightingDecision.subject_id, SightingDecision.track_id)
+                         .join(Subject, Subject.id == SightingDecision.subject_id)
+                         .where(Subject.case_id == case_id, SightingDecision.decision == "confirmed")
+                         .order_by(SightingDecision.subject_id, SightingDecision.track_id))
+        out: dict[int, list[int]] = {}
+        for subject_id, track_id in rows:
+            out.setdefault(int(subject_id), []).append(int(track_id))
+        return out
+
+
+def confirmed_tracks(store: Store, *, case_id: str) -> set[int]:
+    """Track ids confirmed as any subject of the case: the only people left recognisable."""
+    return {t for ids in confirmed_by_subject(store, case_id=case_id).values() for t in ids}
+
+
+def first_thumbnails(store: Store, *, track_ids: list[int]) -> dict[int, str]:
+    """Track id -> relative evidence path of its first body thumbnail (tracks without one are absent)."""
+    out: dict[int, str] = {}
+    if not track_ids:
+        return out
+    with store.db.session() as s:
+        rows = s.execute(select(Thumbnail.track_id, Thumbnail.path).where(
+            Thumbnail.track_id.in_(track_ids), Thumbnail.kind == "body").order_by(Thumbnail.id))
+        for track_id, path in rows:
+            out.setdefault(int(track_id), str(path))
+    return out
 
 
 def set_decision(store: Store, *, subject_id: int, track_id: int, decision: str, score: float,

@@ -128,9 +128,7 @@ class MilvusIndex(VectorIndex):
         """Insert (or replace: ids are primary keys) unit-length copies of `vectors`."""
         if len(ids) == 0:
             return
-        vectors = l2_normalise(vectors)
-        if vectors.shape != (len(ids), self.dim):
-            raise ValueError(f"expected vectors of shape ({len(ids)}, {self.dim}), got {vectors.shape}")
+        vectors = self._unit_rows(ids, vectors)
         ids = np.asarray(ids, np.int64)
         for start in range(0, len(ids), BATCH):
             rows = [{"id": int(i), "vector": v}  # ndarray rows: ~1.5x faster than lists to encode

@@ -17,6 +17,10 @@ import binascii
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from epitrace.config import Settings
 
 MAGIC = b"ET1"
 KEY_BYTES = 32
@@ -65,6 +69,25 @@ def load_key(key_text: str | None, key_file: Path) -> bytes:
     return parse_key(key_file.read_text(), str(key_file))
 
 
+def configured_key(settings: Settings) -> bytes:
+    """The key `settings` configure: `encryption_key` (the environment) over the key file."""
+    text = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    return load_key(text, settings.key_file)
+
+
+def write_private(path: Path, text: str) -> Path:
+    """Create `path` (and its folder) readable and writable by its owner only, holding `text`.
+
+    The mode is set at creation (O_EXCL), so the secret is never readable by others, not even
+    for a moment; an existing file is an error (callers decide whether to remove it first).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    return path
+
+
 def create_key_file(path: Path) -> Path:
     """Write a new random key readable by its owner only; refuses to overwrite one.
 
@@ -72,11 +95,7 @@ def create_key_file(path: Path) -> Path:
     """
     if path.exists():
         raise FileExistsError(f"{path} already exists: keep it (data sealed with it needs it)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode() + "\n")
-    return path
+    return write_private(path, base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode() + "\n")
 
 
 class Sealer:

@@ -52,6 +52,13 @@ class VectorIndex(ABC):
     def __len__(self) -> int:
         return len(self.ids())
 
+    def _unit_rows(self, ids: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """`vectors` at unit length, checked to be one `dim`-long row per id (for `add`)."""
+        vectors = l2_normalise(vectors)
+        if vectors.shape != (len(ids), self.dim):
+            raise ValueError(f"expected vectors of shape ({len(ids)}, {self.dim}), got {vectors.shape}")
+        return vectors
+
 
 class FaissIndex(VectorIndex):
     """Exact inner-product FAISS index (IndexIDMap2 over IndexFlatIP), saved atomically."""
@@ -73,9 +80,7 @@ class FaissIndex(VectorIndex):
     def add(self, ids: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> None:
         if len(ids) == 0:
             return
-        vectors = l2_normalise(vectors)
-        if vectors.shape != (len(ids), self.dim):
-            raise ValueError(f"expected vectors of shape ({len(ids)}, {self.dim}), got {vectors.shape}")
+        vectors = self._unit_rows(ids, vectors)
         self._index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
 
     def remove(self, ids: npt.NDArray[np.int64]) -> None:

@@ -9,7 +9,9 @@ and no track outside the scope is ever embedded.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -19,7 +21,8 @@ from sqlalchemy import select
 
 from epitrace.store import Store, Thumbnail, TrackVector
 from epitrace.vision.face_chips import chip_face_box
-from epitrace.vision.face_embed import FaceEmbedder
+from epitrace.vision.face_embed import FaceEmbedder, photo_face_embedder
+from epitrace.vision.faces import FaceDetector
 
 logger = logging.getLogger(__name__)
 
@@ -77,17 +80,44 @@ def case_face_scores(store: Store, queries: list[npt.NDArray[np.float32] | None]
     return out
 
 
+_face_lock = threading.Lock()  # dlib's network keeps per-call state: one embedding at a time
+
+
+@lru_cache(maxsize=2)
+def _face_embedder(models_dir: Path) -> FaceEmbedder:
+    from epitrace.models import model_path
+
+    return FaceEmbedder(model_path("face_dlib_resnet", models_dir), model_path("face_landmarks5", models_dir))
+
+
+@lru_cache(maxsize=2)
+def _face_detector(models_dir: Path) -> FaceDetector:
+    from epitrace.models import model_path
+
+    return FaceDetector(model_path("face_centerface", models_dir))
+
+
 def lazy_face_embed(models_dir: Path) -> FaceEmbedFn:
     """A `FaceEmbedFn` that loads dlib's face model on its first call only (most searches need
-    none: chips exist only where ingest ran with `face_embeddings = "case"`)."""
-    loaded: list[FaceEmbedder] = []
+    none: chips exist only where ingest ran with `face_embeddings = "case"`); once loaded, the
+    model is kept for later searches over the same models folder."""
 
     def embed(image: npt.NDArray[np.uint8], box: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        if not loaded:
-            from epitrace.models import model_path
+        with _face_lock:
+            return _face_embedder(models_dir).embed(image, box)
 
-            loaded.append(FaceEmbedder(model_path("face_dlib_resnet", models_dir),
-                                       model_path("face_landmarks5", models_dir)))
-        return loaded[0].embed(image, box)
+    return embed
+
+
+def photo_embedder(models_dir: Path, face_index: int | None) -> Callable[[npt.NDArray[np.uint8]],
+                                                                        npt.NDArray[np.float32]]:
+    """photo -> 128-d face vector for enrolment; `face_index` picks one face (0 = leftmost) of
+    several. The models (~100 MB) are loaded once per models folder."""
+    with _face_lock:
+        inner = photo_face_embedder(_face_embedder(models_dir), _face_detector(models_dir), face_index)
+
+    def embed(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        with _face_lock:
+            return inner(image)
 
     return embed

@@ -122,16 +122,17 @@ def frame_image(case: CaseDep, video_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 def thumbnail(case: CaseDep, track_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
     """A sighting's thumbnail: clear only for the case's confirmed subjects or a contact you
     unmasked (audited); everyone else's head is mosaicked."""
-    from epitrace.api.media import thumbnail_jpeg
-    from epitrace.api.queries import first_thumbnail, subject_tracks, track_in_scope
+    from epitrace.api.queries import first_thumbnail, track_in_scope
     from epitrace.privacy.unmask import is_unmasked
+    from epitrace.reports.data import thumbnail_jpeg
+    from epitrace.store.cases import confirmed_tracks
 
     track_in_scope(case.store, case=case.case, track_id=track_id)
     rel = first_thumbnail(case.store, track_id=track_id)
     if rel is None:
         raise LookupError(f"sighting {track_id} has no thumbnail")
     unmasked = is_unmasked(case.store, user=case.user, case_id=case.id, track_id=track_id)
-    clear = unmasked or track_id in subject_tracks(case.store, case=case.case)
+    clear = unmasked or track_id in confirmed_tracks(case.store, case_id=case.id)
     if unmasked:
         case.audit("view", what="unmasked_thumbnail", track_id=track_id)
     return Response(thumbnail_jpeg(case.store, rel, redact=not clear), media_type="image/jpeg",

@@ -23,27 +23,18 @@ def contacts(case: CaseDep, policy: Annotated[Literal["cdc", "who", "custom"], Q
              ) -> S.ContactList:
     """Everyone near each subject's confirmed sightings, most exposed first; thumbnails redacted."""
     from epitrace.config import get_policy
-    from epitrace.contacts import contacts_of_contacts, find_contacts
+    from epitrace.contacts.cases import case_contacts
     from epitrace.privacy.unmask import unmasked_tracks
-    from epitrace.store.cases import decisions
 
     rule = get_policy(policy, distance=distance, minutes=minutes)
     opened = unmasked_tracks(case.store, user=case.user, case_id=case.id)
-    rows: list[S.ContactOut] = []
-    for subject in case.case.subjects:
-        confirmed = [t for t, d in decisions(case.store, subject_id=subject.id).items() if d == "confirmed"]
-        found = find_contacts(case.store, confirmed, rule) if confirmed else []
-        layers = [(1, found)]
-        if second_order and found:
-            layers.append((2, contacts_of_contacts(case.store, found, rule)))
-        for order, items in layers:
-            rows += [S.ContactOut(
-                subject_id=subject.id, subject_label=subject.label, order=order, camera_id=c.camera_id,
-                subject_track_id=c.subject_track_id, contact_track_id=c.contact_track_id, person_id=c.person_id,
-                exposure_s=c.exposure_s, person_exposure_s=c.person_exposure_s, min_distance_m=c.min_distance_m,
-                calibrated=c.calibrated, subject_mask=c.subject_mask.state, contact_mask=c.contact_mask.state,
-                risk=c.risk, unmasked=c.contact_track_id in opened,
-                thumbnail_url=thumb_url(case.id, c.contact_track_id)) for c in items]
+    rows = [S.ContactOut(
+        subject_id=subject.id, subject_label=subject.label, order=order, camera_id=c.camera_id,
+        subject_track_id=c.subject_track_id, contact_track_id=c.contact_track_id, person_id=c.person_id,
+        exposure_s=c.exposure_s, person_exposure_s=c.person_exposure_s, min_distance_m=c.min_distance_m,
+        calibrated=c.calibrated, subject_mask=c.subject_mask.state, contact_mask=c.contact_mask.state,
+        risk=c.risk, unmasked=c.contact_track_id in opened, thumbnail_url=thumb_url(case.id, c.contact_track_id))
+        for subject, order, c in case_contacts(case.store, case=case.case, policy=rule, second_order=second_order)]
     rows.sort(key=lambda r: (r.subject_label, r.order, -r.person_exposure_s, r.contact_track_id))
     case.audit("view", what="contacts", policy=rule.name, second_order=second_order)
     return S.ContactList(policy=S.PolicyOut(**rule.model_dump()), data=rows, count=len(rows))

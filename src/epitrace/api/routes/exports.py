@@ -40,21 +40,17 @@ def report(case: CaseDep, format: Annotated[Literal["html", "pdf"], Query()] = "
     200: {"content": {"video/mp4": {}}, "description": "The redacted MP4 clip."}, **errors(404, 410)})
 def export_clip(body: S.ClipExportIn, case: CaseDep, settings: SettingsDep) -> FileResponse:
     """Cut a sighting's clip with every head mosaicked except the case's confirmed subjects."""
-    from epitrace.api.queries import subject_tracks, track_in_scope
+    from epitrace.api.queries import track_in_scope
     from epitrace.privacy.clips import export_clip as cut
+    from epitrace.privacy.clips import export_detector
     from epitrace.privacy.export_redaction import DEFAULT_CONFIG
+    from epitrace.store.cases import confirmed_tracks
 
     track_in_scope(case.store, case=case.case, track_id=body.track_id)
-    detector = None
-    if body.safety_net:
-        from epitrace.models import model_path
-        from epitrace.vision.persons import PersonDetector
-
-        detector = PersonDetector(model_path("person_centernet", settings.models_dir), input_size=640,
-                                  score_threshold=DEFAULT_CONFIG.score_threshold)
+    detector = export_detector(settings.models_dir, DEFAULT_CONFIG.score_threshold) if body.safety_net else None
     tmp = Path(tempfile.mkdtemp(prefix="epitrace-clip-"))
     out = cut(case.store, track_id=body.track_id, out=tmp / f"{case.id}_sighting_{body.track_id}.mp4",
-              subject_track_ids=subject_tracks(case.store, case=case.case), margin_s=body.margin_s,
+              subject_track_ids=confirmed_tracks(case.store, case_id=case.id), margin_s=body.margin_s,
               detector=detector)
     case.audit("export", what="clip", sighting=body.track_id, safety_net=body.safety_net)
 
