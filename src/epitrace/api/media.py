@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from epitrace.ingest.source import to_bgr
+from epitrace.ingest.source import iter_frames, to_bgr
 from epitrace.privacy import redact_frame
 from epitrace.reports.data import encode_jpeg
 from epitrace.store import Store
@@ -23,31 +22,24 @@ from epitrace.store.orm import Video
 
 
 def decode_frame(path: Path, index: int) -> npt.NDArray[np.uint8]:
-    """Frame `index` (0-based, in decode order) of a video: seek near it, then decode forward.
+    """Frame `index` of a video, numbered as ingest numbered it (`iter_frames`), so the boxes
+    stored for that frame number lie on this very image.
 
-    The index of a decoded frame is read from its time stamp at the file's own frame rate, which
-    is how ingest counted frames for constant-rate footage; without time stamps it falls back to
-    decoding from the start.
+    Raises ClipSourceMissingError (410) when the file was purged or moved, VideoError when it no
+    longer decodes, LookupError when `index` is past its end.
     """
+    from epitrace.privacy.clips import ClipSourceMissingError
+
     if not path.is_file():
-        raise FileNotFoundError(f"the video {path.name} is no longer on the server (purged or moved)")
+        raise ClipSourceMissingError(f"the video {path.name} is no longer on the server (purged or moved)")
+    frames = iter_frames(path, index)
     try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            rate = float(stream.average_rate or stream.guessed_rate or 0)
-            base = stream.start_time or 0
-            tb = float(stream.time_base) if stream.time_base else 0.0
-            if rate and tb and index > 2 * rate:
-                container.seek(base + int((index / rate - 1.0) / tb), stream=stream, backward=True)
-            count = -1
-            for frame in container.decode(stream):
-                count += 1
-                n = round((frame.pts - base) * tb * rate) if frame.pts is not None and tb and rate else count
-                if n >= index:
-                    return to_bgr(frame)
-    except av.FFmpegError as exc:
-        raise ValueError(f"{path.name}: the video no longer decodes ({exc})") from exc
-    raise LookupError(f"frame {index} is past the end of {path.name}")
+        first = next(frames, None)
+        if first is None:
+            raise LookupError(f"frame {index} is past the end of {path.name}")
+        return to_bgr(first[1])
+    finally:
+        frames.close()
 
 
 def frame_jpeg(store: Store, video: Video, frame: int, max_width: int = 1280) -> bytes:
