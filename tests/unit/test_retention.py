@@ -343,3 +343,14 @@ def test_stream_outage_records_expire_with_the_footage(store: Store) -> None:
     assert purge(store, now=NOW).stream_gaps == 1
     with store.db.session() as s:
         assert [g.camera_id for g in s.scalars(select(StreamGap))] == ["cam2"]
+
+
+def test_purge_needs_no_encryption_key(settings: Settings, store: Store, filled: dict[str, list[int]],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deleting never decrypts: a purge run without the key (e.g. a key lost or withdrawn)
+    still removes every expired row; the sealed face index is rebuilt from SQL when next used."""
+    monkeypatch.delenv("EPITRACE_ENCRYPTION_KEY", raising=False)
+    keyless = open_store(settings.model_copy(update={"encryption_key_file": settings.home / "no.key"}))
+    purge(keyless, now=NOW)
+    assert _rows(keyless, Track, filled["old"]) == 0 and _rows(keyless, Track, filled["recent"]) == 2
+    assert set(store.index("face").ids().tolist()) == set(filled["recent"])

@@ -162,3 +162,6 @@ def test_store_on_milvus_and_each_database(backend_settings: Settings) -> None:
     assert sorted(reopened.index("body").ids().tolist()) == sorted(ids)  # repaired from SQL
     assert store.delete_tracks_from(vid, 25) == 1  # the last track (frames 30-32)
     assert sorted(reopened.index("body").ids().tolist()) == sorted(ids[:3])  # one shared collection
+    fresh = open_store(settings)  # a process that never searched (e.g. a purge or a resume)
+    assert fresh.delete_tracks_from(vid, 15) == 1  # frames 20-22
+    assert sorted(reopened.index("body").ids().tolist()) == sorted(ids[:2])  # removed from Milvus too

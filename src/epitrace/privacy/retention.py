@@ -239,6 +239,8 @@ def _open_indices(store: Store) -> dict[str, VectorIndex]:
     """
     indices: dict[str, VectorIndex] = {}
     for kind in VECTOR_KINDS:
+        if not store.updates_index(kind):
+            continue  # in memory only: rebuilt from the (purged) SQL rows when next opened
         path = store.vectors_dir / f"{kind}.faiss"
         try:
             indices[kind] = store.index(kind)

@@ -156,7 +156,7 @@ class Store:
             _ = self.sealer  # no key: fail before anything is written
         for rec in tracks:  # open (and repair) indices before the new rows exist in SQL
             for kind, vec in (("body", rec.body_vector), ("face", rec.face_vector)):
-                if vec is not None:
+                if vec is not None and self.updates_index(kind):
                     self.index(kind, len(vec))
         new_vectors: dict[str, list[tuple[int, np.ndarray]]] = {}
         written: list[Path] = []
@@ -171,6 +171,8 @@ class Store:
                 path.unlink(missing_ok=True)
             raise
         for kind, items in new_vectors.items():
+            if not self.updates_index(kind):
+                continue  # built from SQL (with these rows) when first searched
             index = self.index(kind, items[0][1].shape[0])
             index.add(np.array([i for i, _ in items]), np.stack([v for _, v in items]))
             index.save()
@@ -288,13 +290,19 @@ class Store:
             self._indices[kind] = index
         return self._indices[kind]
 
+    def updates_index(self, kind: str) -> bool:
+        """Whether writes must update the `kind` index now. A sealed kind's index lives only in
+        memory and is rebuilt from SQL when first used, so while unopened it needs no update
+        (and opening it would decrypt every stored vector of that kind for nothing)."""
+        return kind not in SEALED_KINDS or kind in self._indices
+
     def _all_indices(self) -> list[VectorIndex]:
+        """The indices a deletion must reach: opened ones, and stored ones not sealed."""
         for kind in ("body", "face"):
-            if kind in self._indices:
+            if kind in self._indices or not self.updates_index(kind):
                 continue
-            if (self.vectors_dir / f"{kind}.faiss").exists() or (
-                    kind in SEALED_KINDS and self._stored_dim(kind) is not None):
-                self.index(kind)
+            if (self.vectors_dir / f"{kind}.faiss").exists() or self._stored_dim(kind) is not None:
+                self.index(kind)  # a FAISS file or a Milvus collection
         return list(self._indices.values())
 
     def _stored_dim(self, kind: str) -> int | None:
