@@ -1,0 +1,142 @@
+"""What a case produces and shows: sightings, frames, thumbnails, contacts, reports, clips, unmask.
+
+Every image goes out redacted unless it shows the case's confirmed subject or a contact the
+user unmasked with a reason; every view and export is audited inside the use case, so no front
+end can forget it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from epitrace.app.case_session import CaseSession
+from epitrace.app.errors import OutOfScope
+from epitrace.config import ContactPolicy
+from epitrace.contacts.engine import Contact
+from epitrace.store.case_scope import PickerFrame
+from epitrace.store.orm import Subject, Track
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One contact of one subject, and whether this user unmasked it."""
+
+    subject: Subject
+    order: int
+    contact: Contact
+    unmasked: bool
+
+
+def sightings(session: CaseSession, *, camera_id: str | None = None, start_ts: float | None = None,
+              end_ts: float | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Track], int]:
+    """In-scope sightings to pick a subject from (optionally one camera and a time range). Audited."""
+    from epitrace.store.case_scope import sightings as query
+
+    if camera_id is not None and not session.scope.covers_camera(camera_id):
+        raise OutOfScope(f"camera {camera_id!r} is not in case {session.id}'s scope")
+    rows, total = query(session.services.store, scope=session.scope, camera_id=camera_id, start_ts=start_ts,
+                        end_ts=end_ts, limit=limit, offset=offset)
+    session.audit("view", what="sightings", camera=camera_id, count=len(rows))
+    return rows, total
+
+
+def picker_frame(session: CaseSession, *, camera_id: str, ts: float | None) -> tuple[PickerFrame, tuple[int, int]]:
+    """The analysed frame nearest `ts` (default: the busiest) with its person boxes, and its size."""
+    from pathlib import Path as FsPath
+
+    from epitrace.app.frames import frame_size
+    from epitrace.store.case_scope import picker_frame as pick
+
+    if not session.scope.covers_camera(camera_id):
+        raise OutOfScope(f"camera {camera_id!r} is not in case {session.id}'s scope")
+    found = pick(session.services.store, scope=session.scope, camera_id=camera_id, ts=ts)
+    if found is None:
+        raise OutOfScope(f"camera {camera_id!r} has no sightings in case {session.id}'s scope")
+    return found, frame_size(FsPath(found.video.path))
+
+
+def frame_image(session: CaseSession, *, video_id: int, frame: int) -> bytes:
+    """One frame of in-scope footage as JPEG, every head mosaicked. Audited."""
+    from epitrace.app.frames import redacted_frame_jpeg
+    from epitrace.store.case_scope import video_of
+
+    video = video_of(session.services.store, video_id=video_id)
+    if video is None or not session.scope.covers_camera(video.camera_id):
+        raise OutOfScope(f"no video {video_id} in case {session.id}'s cameras")
+    if not session.scope.covers_time(video.start_ts + frame / (video.fps or 25.0)):
+        raise OutOfScope(f"frame {frame} of video {video_id} lies outside case {session.id}'s window")
+    data = redacted_frame_jpeg(session.services.store, video, frame)
+    session.audit("view", what="frame", video=video_id, frame=frame)
+    return data
+
+
+def thumbnail(session: CaseSession, *, track_id: int) -> bytes:
+    """A sighting's thumbnail: clear only for a confirmed subject sighting or a contact this user
+    unmasked (audited as such); every other head is mosaicked."""
+    from epitrace.privacy.unmask import is_unmasked
+    from epitrace.reports.data import thumbnail_jpeg
+    from epitrace.store.cases import first_thumbnails
+
+    session.require_sighting(track_id)
+    rel = first_thumbnails(session.services.store, track_ids=[track_id]).get(track_id)
+    if rel is None:
+        raise LookupError(f"sighting {track_id} has no thumbnail")
+    unmasked = is_unmasked(session.services.store, user=session.user, case_id=session.id, track_id=track_id)
+    clear = unmasked or track_id in session.confirmed_tracks
+    if unmasked:
+        session.audit("view", what="unmasked_thumbnail", track_id=track_id)
+    return thumbnail_jpeg(session.services.store, rel, redact=not clear)
+
+
+def contacts(session: CaseSession, *, policy: ContactPolicy, second_order: bool = False) -> list[ContactRow]:
+    """Everyone near each subject's confirmed sightings (and their contacts, with `second_order`). Audited."""
+    from epitrace.contacts.cases import case_contacts
+    from epitrace.privacy.unmask import unmasked_tracks
+
+    store = session.services.store
+    opened = unmasked_tracks(store, user=session.user, case_id=session.id)
+    rows = [ContactRow(subject, order, c, c.contact_track_id in opened)
+            for subject, order, c in case_contacts(store, case=session.case, policy=policy, second_order=second_order)]
+    session.audit("view", what="contacts", policy=policy.name, second_order=second_order)
+    return rows
+
+
+def unmask(session: CaseSession, *, track_id: int, reason: str) -> None:
+    """Let this user see one in-scope contact sighting unmasked; the reason is audited."""
+    from epitrace.privacy.unmask import unmask_contact
+
+    session.require_sighting(track_id)
+    unmask_contact(session.services.store, user=session.user, case_id=session.id, track_id=track_id, reason=reason)
+
+
+def write_report(session: CaseSession, *, policy: ContactPolicy, out_dir: Path) -> tuple[Path, Path]:
+    """The case report (HTML and PDF) in `out_dir`; every head but the confirmed subjects' mosaicked. Audited."""
+    from epitrace.reports import gather
+    from epitrace.reports import write_report as write
+
+    html, pdf = write(gather(session.services.store, case_id=session.id, policy=policy), out_dir)
+    session.audit("export", what="report", policy=policy.name, files=[html.name, pdf.name])
+    return html, pdf
+
+
+def export_clip(session: CaseSession, *, track_id: int, out: Path | None = None, margin_s: float = 2.0,
+                safety_net: bool = True) -> Path:
+    """Cut an in-scope sighting's clip, every head mosaicked except the case's confirmed subjects. Audited.
+
+    The detector safety net (people no stored track covers) may be turned off by admins only.
+    """
+    from epitrace.privacy.clips import export_clip as cut
+    from epitrace.privacy.clips import export_detector
+    from epitrace.privacy.export_redaction import DEFAULT_CONFIG
+
+    session.require_sighting(track_id)
+    settings = session.services.settings
+    net = safety_net or session.user.role != "admin"
+    if out is None:
+        out = settings.evidence_dir / "exports" / session.id / f"sighting_{track_id}.mp4"
+    detector = export_detector(settings.models_dir, DEFAULT_CONFIG.score_threshold) if net else None
+    path = cut(session.services.store, track_id=track_id, out=out, subject_track_ids=session.confirmed_tracks,
+               margin_s=margin_s, detector=detector)
+    session.audit("export", what="clip", sighting=track_id, safety_net=net)
+    return path

@@ -1,0 +1,138 @@
+"""Reads bounded by a case's scope: its time window and camera list.
+
+An investigator may look at footage of their case's cameras during its window and at nothing
+else; every read here takes the scope as a value and filters in SQL, so an out-of-scope row is
+never loaded, let alone returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, func, select
+
+from epitrace.store.orm import Camera, SubjectQuery, Track, TrackPoint, Video
+from epitrace.store.repo import Store
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A case's window (UTC epoch seconds) and cameras (None: every camera, stated as such)."""
+
+    start_ts: float
+    end_ts: float
+    cameras: tuple[str, ...] | None
+
+    def covers_camera(self, camera_id: str) -> bool:
+        """Whether footage of `camera_id` may be seen in this scope."""
+        return self.cameras is None or camera_id in self.cameras
+
+    def covers_time(self, ts: float) -> bool:
+        """Whether a moment lies inside the window."""
+        return self.start_ts <= ts <= self.end_ts
+
+
+@dataclass(frozen=True)
+class PickerFrame:
+    """An analysed frame of a camera with every in-scope person box on it."""
+
+    video: Video
+    frame: int
+    ts: float
+    boxes: list[tuple[int, float, float, float, float]]  # track id, x1, y1, x2, y2
+    span: tuple[float, float]
+
+
+def _clause(scope: Scope) -> ColumnElement[bool]:
+    """SQL filter: tracks that overlap the window on an in-scope camera."""
+    clause = and_(Track.start_ts <= scope.end_ts, Track.end_ts >= scope.start_ts)
+    return clause if scope.cameras is None else and_(clause, Track.camera_id.in_(scope.cameras))
+
+
+def track_in_scope(store: Store, *, scope: Scope, track_id: int) -> Track | None:
+    """The track if it lies in the scope, else None (whether it exists elsewhere is not said)."""
+    with store.db.session() as s:
+        return s.scalar(select(Track).where(Track.id == track_id, _clause(scope)))
+
+
+def tracks_in_scope(store: Store, *, scope: Scope, track_ids: list[int]) -> set[int]:
+    """Which of `track_ids` lie in the scope."""
+    if not track_ids:
+        return set()
+    with store.db.session() as s:
+        return {int(t) for t in s.scalars(select(Track.id).where(Track.id.in_(track_ids), _clause(scope)))}
+
+
+def sightings(store: Store, *, scope: Scope, camera_id: str | None, start_ts: float | None,
+              end_ts: float | None, limit: int, offset: int) -> tuple[list[Track], int]:
+    """In-scope tracks (optionally one camera and a time range), earliest first, and their count."""
+    q = select(Track).where(_clause(scope))
+    if camera_id is not None:
+        q = q.where(Track.camera_id == camera_id)
+    if start_ts is not None:
+        q = q.where(Track.end_ts >= start_ts)
+    if end_ts is not None:
+        q = q.where(Track.start_ts <= end_ts)
+    with store.db.session() as s:
+        total = int(s.scalar(select(func.count()).select_from(q.subquery())) or 0)
+        rows = list(s.scalars(q.order_by(Track.start_ts, Track.id).limit(limit).offset(offset)))
+    return rows, total
+
+
+def scope_cameras(store: Store, *, scope: Scope) -> list[Camera]:
+    """The cameras of the scope."""
+    return [c for c in store.list_cameras() if scope.covers_camera(c.id)]
+
+
+def query_counts(store: Store, *, subject_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Enrolled query vectors per subject and kind (counts only: nothing is decrypted)."""
+    out: dict[int, dict[str, int]] = {sid: {} for sid in subject_ids}
+    if not subject_ids:
+        return out
+    with store.db.session() as s:
+        rows = s.execute(select(SubjectQuery.subject_id, SubjectQuery.kind, func.count())
+                         .where(SubjectQuery.subject_id.in_(subject_ids))
+                         .group_by(SubjectQuery.subject_id, SubjectQuery.kind))
+        for sid, kind, n in rows:
+            out[int(sid)][str(kind)] = int(n)
+    return out
+
+
+def camera_span(store: Store, *, scope: Scope, camera_id: str) -> tuple[float, float] | None:
+    """First and last in-scope time of the camera's tracks."""
+    with store.db.session() as s:
+        lo, hi = s.execute(select(func.min(Track.start_ts), func.max(Track.end_ts)).where(
+            Track.camera_id == camera_id, _clause(scope))).one()
+    return None if lo is None else (max(float(lo), scope.start_ts), min(float(hi), scope.end_ts))
+
+
+def picker_frame(store: Store, *, scope: Scope, camera_id: str, ts: float | None) -> PickerFrame | None:
+    """The analysed frame nearest `ts` (default: the busiest moment) with its person boxes."""
+    span = camera_span(store, scope=scope, camera_id=camera_id)
+    if span is None:
+        return None
+    with store.db.session() as s:
+        base = (select(Track.video_id, TrackPoint.frame, TrackPoint.ts).join(Track, Track.id == TrackPoint.track_id)
+                .where(Track.camera_id == camera_id, _clause(scope),
+                       TrackPoint.ts >= scope.start_ts, TrackPoint.ts <= scope.end_ts))
+        if ts is None:  # the frame with the most people: the best first view for picking someone
+            row = s.execute(base.group_by(Track.video_id, TrackPoint.frame, TrackPoint.ts)
+                            .order_by(func.count().desc(), TrackPoint.ts).limit(1)).first()
+        else:
+            row = s.execute(base.order_by(func.abs(TrackPoint.ts - ts)).limit(1)).first()
+        if row is None:
+            return None
+        video_id, frame, frame_ts = int(row[0]), int(row[1]), float(row[2])
+        boxes = [(int(r[0]), float(r[1]), float(r[2]), float(r[3]), float(r[4])) for r in s.execute(
+            select(TrackPoint.track_id, TrackPoint.x1, TrackPoint.y1, TrackPoint.x2, TrackPoint.y2)
+            .join(Track, Track.id == TrackPoint.track_id)
+            .where(Track.video_id == video_id, TrackPoint.frame == frame, _clause(scope))
+            .order_by(TrackPoint.x1))]
+        video = s.get_one(Video, video_id)
+    return PickerFrame(video, frame, frame_ts, boxes, span)
+
+
+def video_of(store: Store, *, video_id: int) -> Video | None:
+    """A video row by id (the caller checks it against the scope)."""
+    with store.db.session() as s:
+        return s.get(Video, video_id)
