@@ -4,6 +4,7 @@ the contact evaluation reproducing ground truth from ground truth."""
 from __future__ import annotations
 
 from contextlib import nullcontext as does_not_raise
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +186,33 @@ def test_policy_risk_rule(intervals: list[ExposureInterval], expected: str) -> N
     assert PolicyRiskRule().level(intervals, POLICY) == expected
 
 
+RULE = "the policy (test: 60 s within 2 m in 1 h)"
+BARE = "with at least one without a mask (or mask not seen)"
+
+
+@pytest.mark.parametrize(
+    ("intervals", "expected"),  # one row per branch of PolicyRiskRule
+    [
+        ([_iv(0, 30), _iv(100, 30)], f"high: 60 s within 2 m {BARE} reaches {RULE}"),
+        ([_iv(0, 40), _iv(100, 30, unmasked=False)],
+         f"medium: 70 s within 2 m reaches {RULE}, but both wore masks for all but 40 s of it"),
+        ([_iv(0, 40)], f"medium: 40 s within 2 m {BARE} reaches half of {RULE}"),
+        ([_iv(0, 600, calibrated=False)],
+         f"medium: 10.0 min together on an uncalibrated camera (distance not measured) reaches "
+         f"{RULE}; co-presence alone is never high"),
+        ([_iv(0, 20), _iv(100, 20, unmasked=False), _iv(300, 5, calibrated=False)],
+         f"low: 40 s within 2 m (20 s unmasked) and 5 s together on an uncalibrated camera "
+         f"stays under {RULE}"),
+        ([], "low: no exposure"),
+    ],
+)
+def test_risk_reason_names_the_branch(intervals: list[ExposureInterval], expected: str) -> None:
+    assessed = PolicyRiskRule().assess(intervals, POLICY)
+    assert assessed.reason == expected
+    assert assessed.reason.startswith(f"{assessed.level}:")
+    assert assessed.level == PolicyRiskRule().level(intervals, POLICY)
+
+
 def test_unknown_risk_rule_fails_loudly() -> None:
     with pytest.raises(ValueError, match="policy"):
         get_risk_rule("strict")
@@ -275,6 +303,82 @@ def test_contacts_of_contacts_exclude_the_subject(store: Store) -> None:
     assert [x.contact_track_id for x in first] == [a]
     second = contacts_of_contacts(store, first, CDC)
     assert [(x.subject_track_id, x.contact_track_id) for x in second] == [(a, d)]
+
+
+SEOUL_POINTS = {  # a 10 m x 10 m floor seen at 10 px/m, marks clicked up to 2 px off
+    "type": "points",
+    "image": [[0, 0], [101, 0], [100, 100], [0, 102], [50, 49], [20, 80]],
+    "ground": [[0, 0], [10, 0], [10, 10], [0, 10], [5, 5], [2, 8]],
+}
+
+
+def test_contact_rows_carry_place_local_times_and_distance_uncertainty(store: Store) -> None:
+    from epitrace.geometry import build_calibration
+
+    store.upsert_camera(Camera(id="seoul", name="Seoul Station", place="Gate 3", timezone="Asia/Seoul",
+                               calibration=SEOUL_POINTS))
+    s, a = store.save_tracks(_video(store, "seoul"), [
+        _track(1, 0, _line(21, 0.0), [1, 0, 0, 0], mask="mask"),
+        _track(2, 7, _line(21, 1.2)[7:], [0, 1, 0, 0], mask="no_mask")], 21, 21)
+    (c,) = find_contacts(store, [s], CDC)
+    assert (c.camera_id, c.camera_name, c.place) == ("seoul", "Seoul Station", "Gate 3")
+    assert c.first_seen.utcoffset() == timedelta(hours=9)  # the camera's zone, not UTC
+    assert c.first_seen.isoformat().endswith("+09:00")
+    assert c.first_seen.timestamp() == pytest.approx(1000.0 + 7 / FPS)  # the first shared frame
+    assert c.last_seen.timestamp() == pytest.approx(1000.0 + 20 / FPS)
+    rmse = build_calibration(SEOUL_POINTS).reprojection_error()
+    assert rmse is not None and rmse.rmse_m > 0
+    assert c.distance_uncertainty_m == pytest.approx(rmse.rmse_m)
+    assert c.min_distance_m == pytest.approx(1.2)
+    assert (c.subject_mask.state, c.contact_mask.state) == ("mask", "no_mask")
+    assert c.risk_reason.startswith("low: 2 s within 1.83 m")  # 14 frames: far under 15 min
+    assert c.person_label == f"P{a}" and c.via is None
+
+
+def test_uncalibrated_or_unmeasured_cameras_have_no_uncertainty(store: Store) -> None:
+    s, _ = store.save_tracks(_video(store, "cam3"), [
+        _track(1, 0, None, [1, 0, 0, 0]), _track(2, 0, None, [0, 1, 0, 0])], 20, 20)
+    (c,) = find_contacts(store, [s], CDC)
+    assert c.distance_uncertainty_m is None and c.min_distance_m is None  # co-presence
+    assert c.first_seen.utcoffset() == timedelta(0)  # a camera without a zone keeps UTC
+    store.upsert_camera(Camera(id="cam1", name="cam1", calibration={
+        "type": "homography", "matrix": [[0.01, 0, 0], [0, 0.01, 0], [0, 0, 1]]}))
+    s1, _ = store.save_tracks(_video(store, "cam1"), [
+        _track(1, 0, _line(20, 0.0), [1, 0, 0, 0]), _track(2, 0, _line(20, 1.0), [0, 1, 0, 0])], 20, 20)
+    (c1,) = find_contacts(store, [s1], CDC)
+    assert c1.min_distance_m == pytest.approx(1.0) and c1.distance_uncertainty_m is None  # no pairs
+
+
+def test_bad_camera_zone_is_a_clear_error(store: Store) -> None:
+    store.upsert_camera(Camera(id="cam1", name="cam1", timezone="Mars/Olympus"))
+    s, _ = store.save_tracks(_video(store, "cam1"), [
+        _track(1, 0, _line(20, 0.0), [1, 0, 0, 0]), _track(2, 0, _line(20, 1.0), [0, 1, 0, 0])], 20, 20)
+    with pytest.raises(ValueError, match="cam1.*Mars/Olympus"):
+        find_contacts(store, [s], CDC)
+
+
+def test_person_labels_stay_across_policies_and_second_order_runs(store: Store) -> None:
+    # cam1: subject S1; A at 0.9 m (a WHO and CDC contact); B at 1.5 m (CDC only); D 1.85 m from
+    # S1 but 0.95 m from A (a contact of A under both policies, never of S1).
+    s1, a, b1, d = store.save_tracks(_video(store, "cam1"), [
+        _track(1, 0, _line(42, 0.0), [1, 0, 0, 0]),
+        _track(2, 0, _line(42, 0.9), [0, 1, 0, 0]),
+        _track(3, 0, _line(42, -1.5), [0, 0, 1, 0]),
+        _track(4, 0, _line(42, 1.85), [0, 0, 0, 1])], 42, 42)
+    # cam2, later: B again (a look-alike), 0.5 m from S2: a contact under both policies.
+    s2, b2 = store.save_tracks(_video(store, "cam2"), [
+        _track(1, 100, _line(42, 0.0), [1, 0, 0, 0]),
+        _track(2, 100, _line(42, 0.5), [0, 0, 0.999, 0.045])], 200, 200)
+    runs = {}
+    for policy in (CDC, WHO):
+        first = find_contacts(store, [s1, s2], policy)
+        second = contacts_of_contacts(store, first, policy)
+        runs[policy.name] = ({c.contact_track_id: c.person_label for c in first},
+                             {c.contact_track_id: (c.person_label, c.via) for c in second})
+    cdc, who = runs["cdc"], runs["who"]
+    assert cdc[0] == {a: f"P{a}", b1: f"P{b1}", b2: f"P{b1}"}  # B is one person on two cameras
+    assert who[0] == {a: f"P{a}", b2: f"P{b1}"}  # B1 out of WHO's 1 m: B keeps its label
+    assert cdc[1] == who[1] == {d: (f"P{d}", f"P{a}")}  # found through A, named the same
 
 
 def test_unknown_subject_track_fails(store: Store) -> None:

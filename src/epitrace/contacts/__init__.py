@@ -1,6 +1,7 @@
 """Exposure engine: co-presence, ground distance over time, cumulative duration and masks ->
 contacts, risk levels, contacts of contacts."""
 
+from epitrace.contacts.cameras import CameraPlace, camera_places
 from epitrace.contacts.engine import (
     Contact,
     MaskInfo,
@@ -17,10 +18,11 @@ from epitrace.contacts.episodes import (
     max_window_exposure,
     pair_distances,
 )
-from epitrace.contacts.merge import DEFAULT_MERGE_THRESHOLD, group_people
+from epitrace.contacts.merge import DEFAULT_MERGE_THRESHOLD, group_people, person_keys
 from epitrace.contacts.risk import (
     ExposureInterval,
     PolicyRiskRule,
+    RiskAssessment,
     RiskLevel,
     RiskRule,
     get_risk_rule,
@@ -28,15 +30,18 @@ from epitrace.contacts.risk import (
 
 __all__ = [
     "DEFAULT_MERGE_THRESHOLD",
+    "CameraPlace",
     "Contact",
     "Episode",
     "ExposureInterval",
     "MaskInfo",
     "PairExposure",
     "PolicyRiskRule",
+    "RiskAssessment",
     "RiskLevel",
     "RiskRule",
     "TrackSeries",
+    "camera_places",
     "common_times",
     "contact_episodes",
     "contacts_of_contacts",
@@ -45,5 +50,6 @@ __all__ = [
     "group_people",
     "max_window_exposure",
     "pair_distances",
+    "person_keys",
     "rate_people",
 ]

@@ -3,18 +3,26 @@
 Works on stored tracks only (never re-decodes video): for each subject track, every other
 track of the same camera overlapping it in time is compared frame by frame on the ground
 plane (`episodes.contact_episodes`); contacts seen on several cameras are merged into one
-person by body appearance (`merge.group_people`), and each person gets a risk level
-(`risk.PolicyRiskRule`).
+person by body appearance (`merge.group_people`), and each person gets a risk level with its
+reason (`risk.PolicyRiskRule`).
+
+Person labels: a person is keyed by the smallest track id of its group (`merge.person_keys`),
+and the groups are formed over every track that shared time with the subject on a camera
+(whether or not it came close), so the label of one person does not depend on the policy's
+radius, on who else was found, or on a second-order run; `P<track id>` names the same person
+in the CLI, the API, the web page and the report.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from epitrace.config import ContactPolicy
+from epitrace.contacts.cameras import CameraPlace, camera_places
 from epitrace.contacts.episodes import Episode, contact_episodes, max_window_exposure
-from epitrace.contacts.merge import DEFAULT_MERGE_THRESHOLD, group_people
+from epitrace.contacts.merge import DEFAULT_MERGE_THRESHOLD, person_keys
 from epitrace.contacts.queries import (
     TrackInfo,
     body_vectors,
@@ -51,10 +59,19 @@ class Contact:
         min_distance_m: closest ground distance, metres (None if uncalibrated).
         calibrated: False when the camera has no ground calibration (co-presence only).
         subject_mask, contact_mask: mask state of each track.
-        person_id: the merged contact person (equal across cameras for one look-alike person).
+        first_seen, last_seen: first and last contact frame, aware, in the camera's zone.
+        camera_name, place: the camera as registered.
+        distance_uncertainty_m: one-sigma error of `min_distance_m` (the calibration's
+            reprojection RMSE, see `contacts.cameras`); None when not measured.
+        person_id: the merged contact person: the smallest track id of its group, equal across
+            cameras, policies and runs for one person (see the module docstring).
+        person_label: `P<person_id>`, the name people read.
         person_exposure_s: the person's exposure in the policy's best window, all cameras,
             overlapping views counted once, seconds.
         risk: the person's risk level under the policy.
+        risk_reason: the rule's branch that set `risk`, in words.
+        via: for a contact of a contact, the `person_label` of the first-order contact that
+            links it to the subject; None for first-order contacts.
     """
 
     camera_id: str
@@ -66,9 +83,17 @@ class Contact:
     calibrated: bool
     subject_mask: MaskInfo
     contact_mask: MaskInfo
+    first_seen: datetime
+    last_seen: datetime
+    camera_name: str = ""
+    place: str = ""
+    distance_uncertainty_m: float | None = None
     person_id: int = -1
+    person_label: str = ""
     person_exposure_s: float = 0.0
     risk: RiskLevel = "low"
+    risk_reason: str = ""
+    via: str | None = None
 
 
 def find_contacts(
@@ -110,6 +135,7 @@ def find_contacts(
         return []
     ids = list({t.id for pair in pairs for t in pair})
     series = track_series(store=store, track_ids=ids)
+    cameras = camera_places(store, camera_ids=sorted({s.camera_id for s in subjects}))
     contacts = []
     for subject, other in pairs:
         if subject.id not in series or other.id not in series:
@@ -117,35 +143,42 @@ def find_contacts(
         period = max(subject.frame_period_s, other.frame_period_s)
         pair = contact_episodes(series[subject.id], series[other.id], policy.distance_m, period,
                                 max_gap_frames)
-        if not pair.episodes:
-            continue
-        contacts.append(Contact(
-            camera_id=subject.camera_id, subject_track_id=subject.id, contact_track_id=other.id,
-            episodes=pair.episodes, exposure_s=pair.exposure_s,
-            min_distance_m=pair.min_distance_m, calibrated=pair.calibrated,
-            subject_mask=MaskInfo(subject.mask_state, subject.mask_confidence),
-            contact_mask=MaskInfo(other.mask_state, other.mask_confidence)))
+        if pair.episodes:
+            contacts.append(_contact(subject, other, pair.episodes, pair.exposure_s,
+                                     pair.min_distance_m, pair.calibrated,
+                                     cameras[subject.camera_id]))
     logger.info("%d contacts of %d subject tracks under %s", len(contacts), len(subjects),
                 policy.name)
-    return _merge_and_rate(store, contacts, policy, merge_threshold, rule)
-
-
-def _merge_and_rate(store: Store, contacts: list[Contact], policy: ContactPolicy,
-                    threshold: float, rule: RiskRule) -> list[Contact]:
-    """Label each contact with its merged person, that person's exposure and risk."""
     if not contacts:
         return []
-    track_ids = [c.contact_track_id for c in contacts]
-    vectors = body_vectors(store=store, track_ids=list(set(track_ids)))
-    labels = group_people(track_ids, [c.camera_id for c in contacts], vectors, threshold)
-    return rate_people(contacts, labels, policy, rule)
+    pool = list(dict.fromkeys(other.id for _, other in pairs))
+    camera_of = {other.id: other.camera_id for _, other in pairs}
+    vectors = body_vectors(store=store, track_ids=pool)
+    keys = person_keys(pool, [camera_of[t] for t in pool], vectors, merge_threshold)
+    return rate_people(contacts, [keys[c.contact_track_id] for c in contacts], policy, rule)
+
+
+def _contact(subject: TrackInfo, other: TrackInfo, episodes: tuple[Episode, ...],
+             exposure_s: float, min_distance_m: float | None, calibrated: bool,
+             camera: CameraPlace) -> Contact:
+    """One contact row with its camera's place, local times and distance uncertainty."""
+    return Contact(
+        camera_id=subject.camera_id, subject_track_id=subject.id, contact_track_id=other.id,
+        episodes=episodes, exposure_s=exposure_s, min_distance_m=min_distance_m,
+        calibrated=calibrated,
+        subject_mask=MaskInfo(subject.mask_state, subject.mask_confidence),
+        contact_mask=MaskInfo(other.mask_state, other.mask_confidence),
+        first_seen=camera.local(episodes[0].start_ts), last_seen=camera.local(episodes[-1].end_ts),
+        camera_name=camera.name, place=camera.place,
+        distance_uncertainty_m=camera.distance_uncertainty_m if calibrated else None)
 
 
 def rate_people(contacts: list[Contact], labels: list[int], policy: ContactPolicy,
                 rule: RiskRule | None = None) -> list[Contact]:
-    """Give each contact its person label, the person's windowed exposure and risk level.
+    """Give each contact its person, the person's windowed exposure, risk level and reason.
 
-    The exposure sums a person's calibrated episodes over all cameras in the policy's best
+    `labels` are person keys (`merge.person_keys`: the person's smallest track id); the
+    person is shown as `P<key>`. The exposure sums a person's calibrated episodes over all cameras in the policy's best
     window (co-presence episodes if the person has no calibrated one), counting overlapping
     views of the same moment once.
     """
@@ -160,9 +193,9 @@ def rate_people(contacts: list[Contact], labels: list[int], policy: ContactPolic
             for c in members for e in c.episodes]
         counted = [i for i in intervals if i.calibrated] or intervals
         exposure = max_window_exposure([(i.start_ts, i.end_ts) for i in counted], window)
-        level = rule.level(intervals, policy)
-        out += [replace(c, person_id=person, person_exposure_s=exposure, risk=level)
-                for c in members]
+        risk = rule.assess(intervals, policy)
+        out += [replace(c, person_id=person, person_label=f"P{person}", person_exposure_s=exposure,
+                        risk=risk.level, risk_reason=risk.reason) for c in members]
     out.sort(key=lambda c: (_RISK_ORDER[c.risk], -c.person_exposure_s, c.person_id,
                             c.episodes[0].start_ts))
     return out
@@ -180,11 +213,14 @@ def contacts_of_contacts(
 
     The original subject's tracks and the first-order contacts themselves are left out (they
     are already traced), so the result lists only new people. Each result's
-    `subject_track_id` is the first-order contact's track it was found through.
+    `subject_track_id` is the first-order contact's track it was found through, and its `via`
+    that contact's `person_label`.
     """
     if not contacts:
         return []
     firsts = list(dict.fromkeys(c.contact_track_id for c in contacts))
+    label = {c.contact_track_id: c.person_label for c in contacts}
     subjects = frozenset(c.subject_track_id for c in contacts)
-    return find_contacts(store, firsts, policy, max_gap_frames=max_gap_frames,
-                         merge_threshold=merge_threshold, exclude_track_ids=subjects)
+    found = find_contacts(store, firsts, policy, max_gap_frames=max_gap_frames,
+                          merge_threshold=merge_threshold, exclude_track_ids=subjects)
+    return [replace(c, via=label[c.subject_track_id]) for c in found]

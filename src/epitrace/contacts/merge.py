@@ -25,6 +25,7 @@ import numpy.typing as npt
 logger = logging.getLogger(__name__)
 
 DEFAULT_MERGE_THRESHOLD = 0.84
+_BLOCK = 1024
 
 
 class _UnionFind:
@@ -68,18 +69,44 @@ def group_people(
     """
     if len(track_ids) != len(camera_ids):
         raise ValueError(f"{len(track_ids)} track ids but {len(camera_ids)} camera ids")
-    n = len(track_ids)
-    uf = _UnionFind(n)
-    for i in range(n):
-        for j in range(i + 1, n):
-            if track_ids[i] == track_ids[j]:
-                uf.union(i, j)
-            elif camera_ids[i] != camera_ids[j] and track_ids[i] in vectors \
-                    and track_ids[j] in vectors:
-                score = float(vectors[track_ids[i]] @ vectors[track_ids[j]])
-                if score >= threshold:
-                    logger.debug("merging tracks %d and %d (cosine %.3f)",
-                                 track_ids[i], track_ids[j], score)
-                    uf.union(i, j)
+    unique = list(dict.fromkeys(track_ids))  # one node per track: equal ids are one person
+    index = {t: k for k, t in enumerate(unique)}
+    camera = {t: c for t, c in zip(track_ids, camera_ids, strict=True)}
+    uf = _UnionFind(len(unique))
+    with_vec = [t for t in unique if t in vectors]
+    if len(with_vec) > 1:
+        mat = np.stack([np.asarray(vectors[t], np.float32) for t in with_vec])
+        cams = np.array([camera[t] for t in with_vec])
+        for lo in range(0, len(with_vec), _BLOCK):  # blocks keep the score matrix small
+            scores = mat[lo:lo + _BLOCK] @ mat.T
+            hit = (scores >= threshold) & (cams[lo:lo + _BLOCK, None] != cams[None, :])
+            for i, j in zip(*np.nonzero(hit), strict=True):
+                if lo + i < j:
+                    logger.debug("merging tracks %d and %d (cosine %.3f)", with_vec[lo + i],
+                                 with_vec[j], float(scores[i, j]))
+                    uf.union(index[with_vec[lo + i]], index[with_vec[j]])
     labels: dict[int, int] = {}
-    return [labels.setdefault(uf.find(i), len(labels)) for i in range(n)]
+    return [labels.setdefault(uf.find(index[t]), len(labels)) for t in track_ids]
+
+
+def person_keys(
+    track_ids: Sequence[int],
+    camera_ids: Sequence[str],
+    vectors: dict[int, npt.NDArray[np.float32]],
+    threshold: float = DEFAULT_MERGE_THRESHOLD,
+) -> dict[int, int]:
+    """Track id -> the smallest track id of its person (`group_people`'s groups).
+
+    A key made of a track id, not of enumeration order, names the same person the same way
+    whatever else was found, so a label built from it stays put between queries.
+
+    Example:
+        >>> v = {7: np.array([1.0, 0.0]), 4: np.array([0.99, 0.141]), 9: np.array([0.0, 1.0])}
+        >>> person_keys([7, 4, 9], ["a", "b", "b"], v, threshold=0.9)
+        {7: 4, 4: 4, 9: 9}
+    """
+    groups = group_people(track_ids, camera_ids, vectors, threshold)
+    smallest: dict[int, int] = {}
+    for t, g in zip(track_ids, groups, strict=True):
+        smallest[g] = min(smallest.get(g, t), t)
+    return {t: smallest[g] for t, g in zip(track_ids, groups, strict=True)}

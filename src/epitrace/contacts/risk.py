@@ -37,14 +37,44 @@ class ExposureInterval:
     unmasked: bool
 
 
+@dataclass(frozen=True)
+class RiskAssessment:
+    """A risk level and the rule's reason for it, in words a tracer can repeat to the contact.
+
+    Attributes:
+        reason: which branch of the rule set the level: the exposure against the policy's
+            time, at its distance, with the mask states that counted.
+    """
+
+    level: RiskLevel
+    reason: str
+
+
 class RiskRule(ABC):
-    """Maps a person's exposure intervals under a policy to a risk level."""
+    """Maps a person's exposure intervals under a policy to a risk level (and why)."""
 
     name: str = ""
 
     @abstractmethod
     def level(self, intervals: list[ExposureInterval], policy: ContactPolicy) -> RiskLevel:
         """The risk level of one contact person."""
+
+    def assess(self, intervals: list[ExposureInterval], policy: ContactPolicy) -> RiskAssessment:
+        """The level with a reason; rules that do not explain themselves name the rule."""
+        level = self.level(intervals, policy)
+        return RiskAssessment(level, f"{level}: set by the {self.name or type(self).__name__} rule")
+
+
+def duration_words(seconds: float) -> str:
+    """'42 s' under two minutes, else minutes with one decimal ('15.0 min')."""
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def policy_words(policy: ContactPolicy) -> str:
+    """The policy as a tracer quotes it: 'cdc: 15.0 min within 1.83 m in 24 h'."""
+    window = f"{policy.window_h:g} h"
+    return (f"{policy.name}: {duration_words(policy.min_cumulative_s)} within "
+            f"{policy.distance_m:g} m in {window}")
 
 
 class PolicyRiskRule(RiskRule):
@@ -66,23 +96,42 @@ class PolicyRiskRule(RiskRule):
     name = "policy"
 
     def level(self, intervals: list[ExposureInterval], policy: ContactPolicy) -> RiskLevel:
+        return self.assess(intervals, policy).level
+
+    def assess(self, intervals: list[ExposureInterval], policy: ContactPolicy) -> RiskAssessment:
         if not intervals:
-            return "low"
+            return RiskAssessment("low", "low: no exposure")
         window = policy.window_h * 3600.0
         need = policy.min_cumulative_s
+        rule = f"the policy ({policy_words(policy)})"
+        within = f"within {policy.distance_m:g} m"
 
         def best(keep: list[ExposureInterval]) -> float:
             return max_window_exposure([(i.start_ts, i.end_ts) for i in keep], window)
 
         near = [i for i in intervals if i.calibrated]
-        unmasked = best([i for i in near if i.unmasked])
+        unmasked, total = best([i for i in near if i.unmasked]), best(near)
+        together = best([i for i in intervals if not i.calibrated])
+        bare = "at least one without a mask (or mask not seen)"
         if unmasked >= need:
-            return "high"
-        if best(near) >= need or unmasked >= need / 2:
-            return "medium"
-        if best([i for i in intervals if not i.calibrated]) >= need > 0:
-            return "medium"
-        return "low"
+            return RiskAssessment("high", f"high: {duration_words(unmasked)} {within} with {bare} "
+                                          f"reaches {rule}")
+        if total >= need:
+            return RiskAssessment("medium", f"medium: {duration_words(total)} {within} reaches "
+                                            f"{rule}, but both wore masks for all but "
+                                            f"{duration_words(unmasked)} of it")
+        if unmasked >= need / 2:
+            return RiskAssessment("medium", f"medium: {duration_words(unmasked)} {within} with "
+                                            f"{bare} reaches half of {rule}")
+        if together >= need > 0:
+            return RiskAssessment("medium", f"medium: {duration_words(together)} together on an "
+                                            f"uncalibrated camera (distance not measured) reaches "
+                                            f"{rule}; co-presence alone is never high")
+        parts = [f"{duration_words(total)} {within} ({duration_words(unmasked)} unmasked)"] \
+            if near else []
+        if together > 0:
+            parts.append(f"{duration_words(together)} together on an uncalibrated camera")
+        return RiskAssessment("low", f"low: {' and '.join(parts)} stays under {rule}")
 
 
 RISK_RULES: dict[str, type[RiskRule]] = {PolicyRiskRule.name: PolicyRiskRule}
