@@ -4,6 +4,9 @@ entry (with the case's legal basis) for each step."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta
+
 import cv2
 import numpy as np
 
@@ -45,6 +48,9 @@ def test_pick_search_confirm_route_contacts_report(client, world: World, tokens)
     contacts = client.get(f"{base}/contacts", headers=h, params={"policy": "who"}).json()
     assert contacts["policy"]["name"] == "who" and contacts["count"] >= 1
     assert all(c["risk"] in ("high", "medium", "low") for c in contacts["data"])
+    for c in contacts["data"]:
+        _assert_contact_fields(c)
+        assert c["time_zone"] == "UTC" and datetime.fromisoformat(c["first_seen"]).utcoffset() == timedelta(0)
 
     report = client.get(f"{base}/report", headers=h, params={"format": "html"})
     assert report.status_code == 200 and world.case_a in report.text
@@ -56,6 +62,49 @@ def test_pick_search_confirm_route_contacts_report(client, world: World, tokens)
     actions = {e["action"] for e in log["data"]}
     assert {"subject_add", "enrol", "search", "confirm", "view", "export"} <= actions
     assert all(e["legal_basis"] == LEGAL_BASIS for e in log["data"])
+
+
+ITEM_1 = {"first_seen", "last_seen", "camera_id", "camera_name", "place", "exposure_s", "person_exposure_s",
+          "min_distance_m", "distance_uncertainty_m", "subject_mask", "contact_mask", "person_label", "risk",
+          "risk_reason", "via"}
+
+
+def _assert_contact_fields(c: dict) -> None:  # type: ignore[type-arg]
+    """The fields issue 13 item 1 asks of every contact row, with sane values."""
+    assert ITEM_1 <= set(c), ITEM_1 - set(c)
+    first, last = datetime.fromisoformat(c["first_seen"]), datetime.fromisoformat(c["last_seen"])
+    assert first.tzinfo is not None and first <= last  # aware: ISO 8601 with the offset
+    assert c["person_label"].startswith("P") and c["risk_reason"].startswith(f"{c['risk']}:")
+    assert c["via"] is None  # first-order contacts
+    assert c["min_distance_m"] is not None and c["distance_uncertainty_m"] is None  # no calibration points
+
+
+def test_cli_case_contacts_json_prints_the_contact_fields(world: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from epitrace.cli.main import app
+    from epitrace.config import get_settings
+    from epitrace.privacy.sessions import create_session
+    from epitrace.privacy.users import get_user
+
+    monkeypatch.setenv("EPITRACE_HOME", str(world.settings.home))
+    monkeypatch.setenv("EPITRACE_TOKEN", create_session(world.store, user=get_user(world.store, name="ana")))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["case", "contacts", world.case_a, "--policy", "who", "--json"])
+        second = CliRunner().invoke(app, ["case", "contacts", world.case_a, "--policy", "cdc", "--second-order",
+                                          "--json"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert rows and all(r["order"] == 1 for r in rows)
+    for r in rows:
+        _assert_contact_fields(r)
+        assert (r["camera_name"], r["place"], r["time_zone"]) == ("Camera A", "test", "UTC")
+    assert second.exit_code == 0, second.output
+    labels = {r["contact_track_id"]: r["person_label"] for r in json.loads(second.stdout) if r["order"] == 1}
+    assert labels == {r["contact_track_id"]: r["person_label"] for r in rows}  # same people, same labels
 
 
 def test_only_confirmed_subjects_and_unmasked_contacts_are_clear(client, world: World, tokens) -> None:  # type: ignore[no-untyped-def]
@@ -85,9 +134,9 @@ def test_only_confirmed_subjects_and_unmasked_contacts_are_clear(client, world: 
 
 
 def _thumb(world: World, track_id: int) -> str:
-    from epitrace.api.queries import first_thumbnail
+    from epitrace.store.cases import first_thumbnails
 
-    path = first_thumbnail(world.store, track_id=track_id)
+    path = first_thumbnails(world.store, track_ids=[track_id]).get(track_id)
     assert path is not None
     return path
 

@@ -249,16 +249,26 @@ class ContactOut(BaseModel):
     subject_label: str
     order: int = Field(description="1: contact of the subject; 2: contact of a contact.")
     camera_id: str
+    camera_name: str
+    place: str
+    time_zone: str = Field(description="IANA zone of the camera's clock; first/last seen are in it.")
+    first_seen: datetime = Field(description="First contact frame, ISO 8601 with the camera's offset.")
+    last_seen: datetime = Field(description="Last contact frame, ISO 8601 with the camera's offset.")
     subject_track_id: int
     contact_track_id: int
-    person_id: int
-    exposure_s: float
-    person_exposure_s: float
-    min_distance_m: float | None
+    person_id: int = Field(description="The person's smallest track id: stable within a case.")
+    person_label: str = Field(description="P<person_id>: the same person keeps it across queries and policies.")
+    via: str | None = Field(description="For a contact of a contact: the person_label of the contact linking them.")
+    exposure_s: float = Field(description="This sighting's time within the policy's distance, seconds.")
+    person_exposure_s: float = Field(description="The person's exposure in the policy's best window, seconds.")
+    min_distance_m: float | None = Field(description="Closest ground distance, metres (None: uncalibrated).")
+    distance_uncertainty_m: float | None = Field(
+        description="One-sigma error of min_distance_m: the calibration's reprojection RMSE (None: not measured).")
     calibrated: bool
     subject_mask: str
     contact_mask: str
     risk: Literal["high", "medium", "low"]
+    risk_reason: str = Field(description="The rule that set the risk: exposure against the policy, distance, masks.")
     unmasked: bool = Field(description="You unmasked this contact (its thumbnail is then clear).")
     thumbnail_url: str
 
