@@ -126,7 +126,7 @@ def test_an_investigator_cannot_reach_another_investigators_case_by_any_command(
     _login("aud")  # auditors read the audit log, never case data or sightings
     assert _run("audit", "verify").exit_code == 0
     assert ana_case in _run("audit", "show", "--json").output
-    for args in (("case", "list"), ("case", "contacts", ana_case), ("sightings", "--camera", "x")):
+    for args in (("case", "list"), ("case", "contacts", ana_case), ("sightings", "--case", ana_case)):
         result = _run(*args)
         assert result.exit_code == 2 and "may not" in result.output, args
     _login("ana")

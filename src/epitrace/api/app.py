@@ -112,14 +112,12 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
     """
     from epitrace.api.jobs import JobManager
     from epitrace.api.routes import audit, auth, cameras, cases, contacts, exports, ingest, tracing, users
-    from epitrace.config import get_settings
-    from epitrace.store import open_store
-    from epitrace.tracing.case_faces import photo_embedder
+    from epitrace.app import Services
     from epitrace.web import mount_web
 
-    settings = settings or get_settings()
+    services = Services.open(settings)
+    settings, store = services.settings, services.store
     server = server or ServerSettings()
-    store = open_store(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -134,9 +132,8 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
     app = FastAPI(title="EpiTrace", version="0.1.0", lifespan=lifespan, docs_url=None,
                   description="CCTV contact tracing for public health: cases, search, contacts, reports. "
                   "Log in with POST /api/auth/login and send `Authorization: Bearer <token>`.")
-    app.state.settings, app.state.server, app.state.store = settings, server, store
+    app.state.services, app.state.server = Services(settings, store), server
     app.state.jobs = JobManager(settings, store, ray_address=server.ray_address)
-    app.state.face_embedder = photo_embedder
     install_error_handlers(app)
     for module in (auth, users, cameras, ingest, cases, tracing, contacts, exports, audit):
         app.include_router(module.router)

@@ -1,11 +1,12 @@
-"""Request dependencies: the store, the logged-in user, roles, CSRF and case scope.
+"""Request dependencies: the services, the logged-in user, roles, CSRF and the case session.
 
 Authentication takes a bearer token (API clients) or the `epitrace_session` cookie (the web
-app); both are sessions of `privacy.sessions`. A cookie is sent by the browser on its own, so
-every state-changing request made with the cookie must also carry the CSRF token in the
-`X-CSRF-Token` header: the token is an HMAC of the session token, which only pages served to
-that session know (the cookie itself is HttpOnly and SameSite=Strict). Bearer requests need no
-CSRF token: a browser never adds an Authorization header by itself.
+app); both are sessions checked by `epitrace.app.acting_user`, as the CLI's are. A cookie is
+sent by the browser on its own, so every state-changing request made with the cookie must also
+carry the CSRF token in the `X-CSRF-Token` header: the token is an HMAC of the session token,
+which only pages served to that session know (the cookie itself is HttpOnly and
+SameSite=Strict). Bearer requests need no CSRF token: a browser never adds an Authorization
+header by itself.
 
 Example:
     >>> @router.get("/cases/{case_id}")  # doctest: +SKIP
@@ -16,17 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from epitrace.api.config import ServerSettings
+from epitrace.app import ADMIN, AUDIT_READERS, STAFF, CaseSession, Services, acting_user, open_case, require
 from epitrace.config import Settings
-from epitrace.privacy.users import AccessDenied, AuthError, User, require_case_access, require_role
-from epitrace.store import Store
-from epitrace.store.orm import Case
+from epitrace.privacy.users import AccessDenied, AuthError, User
 
 SESSION_COOKIE = "epitrace_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -43,19 +42,28 @@ def csrf_token_for(session_token: str) -> str:
     return hmac.new(session_token.encode(), b"epitrace-csrf-v1", hashlib.sha256).hexdigest()
 
 
-def get_store(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
+def get_services(request: Request) -> Services:
+    """The server's services (opened once in `create_app`)."""
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def get_store(request: Request) -> Any:
+    """The server's store (for routes not yet moved onto use cases: users, cameras, audit, ingest)."""
+    return get_services(request).store
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    """The server's pipeline settings."""
+    return get_services(request).settings
 
 
 def get_server_settings(request: Request) -> ServerSettings:
+    """The server's HTTP settings."""
     return request.app.state.server  # type: ignore[no-any-return]
 
 
-StoreDep = Annotated[Store, Depends(get_store)]
+ServicesDep = Annotated[Services, Depends(get_services)]
+StoreDep = Annotated[Any, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ServerDep = Annotated[ServerSettings, Depends(get_server_settings)]
 
@@ -79,14 +87,12 @@ def check_csrf(request: Request, token: str) -> None:
         raise AccessDenied(f"missing or wrong {CSRF_HEADER} header: reload the page and try again")
 
 
-def current_user(request: Request, store: StoreDep,
+def current_user(request: Request, services: ServicesDep,
                  bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
                  cookie: Annotated[str | None, Depends(_cookie)] = None) -> User:
     """The user of this request's session (checked on every request: disabling a user is immediate)."""
-    from epitrace.privacy.sessions import user_for_token
-
     token, from_cookie = session_token(request, bearer, cookie)
-    user = user_for_token(store, token)
+    user = acting_user(services, token=token)
     if from_cookie:
         check_csrf(request, token)
     request.state.user = user
@@ -101,46 +107,22 @@ def roles(*allowed: str) -> Any:
     """A dependency returning the current user if their role is one of `allowed`."""
 
     def dependency(user: CurrentUser) -> User:
-        require_role(user, *allowed)
+        require(user, allowed)
         return user
 
     dependency.__name__ = f"role_{'_'.join(allowed)}"
     return Depends(dependency)
 
 
-AdminUser = Annotated[User, roles("admin")]
-StaffUser = Annotated[User, roles("admin", "investigator")]
-AuditReader = Annotated[User, roles("admin", "auditor")]
+AdminUser = Annotated[User, roles(*ADMIN)]
+StaffUser = Annotated[User, roles(*STAFF)]
+AuditReader = Annotated[User, roles(*AUDIT_READERS)]
 
 
-@dataclass(frozen=True)
-class CaseContext:
-    """A case the current user may open, with the store and an audit helper bound to it."""
-
-    case: Case
-    user: User
-    store: Store
-
-    @property
-    def id(self) -> str:
-        return self.case.id
-
-    def audit(self, action: str, **detail: object) -> None:
-        """One audit entry for this case, with its legal basis and the acting user."""
-        from epitrace.privacy.audit import record
-
-        record(self.store, user=self.user.name, action=action, case_id=self.case.id,
-               legal_basis=self.case.legal_basis, detail=detail or None)
+def case_session(case_id: Annotated[str, Path(pattern=CASE_ID_PATTERN, description="Case id.")],
+                 user: CurrentUser, services: ServicesDep) -> CaseSession:
+    """The user's session on the case: the same `open_case` the CLI calls (access first, then load)."""
+    return open_case(services, user, case_id)
 
 
-def case_access(case_id: Annotated[str, Path(pattern=CASE_ID_PATTERN, description="Case id.")],
-                user: CurrentUser, store: StoreDep) -> CaseContext:
-    """Case scope: the access check runs before the case is even looked up, so an investigator
-    learns nothing about cases that are not theirs (not even whether they exist)."""
-    from epitrace.store.cases import get_case
-
-    require_case_access(store, user=user, case_id=case_id)
-    return CaseContext(get_case(store, case_id=case_id), user, store)
-
-
-CaseDep = Annotated[CaseContext, Depends(case_access)]
+CaseDep = Annotated[CaseSession, Depends(case_session)]

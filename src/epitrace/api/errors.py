@@ -1,7 +1,7 @@
 """Known errors -> JSON responses with one clear message (never a traceback).
 
-The services raise plain domain errors (AuthError, AccessDenied, UnknownCaseError, VideoError,
-...); the API maps them here, once, instead of wrapping every handler in try/except. Anything
+The application layer classifies every known error by kind (`epitrace.app.kind_of`); the API
+maps each kind to one HTTP status here, instead of wrapping every handler in try/except. Anything
 unknown is a bug: it is logged with its traceback and answered as a 500 with no details.
 """
 
@@ -15,6 +15,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from epitrace.app.errors import AppError, ErrorKind, kind_of
+from epitrace.app.errors import NotAvailable as _NotAvailable
 
 logger = logging.getLogger(__name__)
 
@@ -33,26 +36,21 @@ class UploadTooLarge(HTTPException):
         super().__init__(413, f"request body too large: the limit here is {limit / 1024 / 1024:.1f} MiB")
 
 
-class NotAvailable(Exception):
-    """A feature that this installation lacks (e.g. RTSP ingest): 501."""
+NotAvailable = _NotAvailable
+"""A feature that this installation lacks (e.g. RTSP ingest): 501 (the application layer's error)."""
+
+STATUS_OF_KIND: dict[ErrorKind, int] = {
+    ErrorKind.AUTH: 401, ErrorKind.FORBIDDEN: 403, ErrorKind.NOT_FOUND: 404, ErrorKind.CONFLICT: 409,
+    ErrorKind.INVALID: 422, ErrorKind.GONE: 410, ErrorKind.TOO_LARGE: 413, ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.NOT_SUPPORTED: 501,
+}
+"""HTTP status of each kind of error of `epitrace.app.errors` (the CLI maps the same kinds to exit codes)."""
 
 
 def _status_for(exc: Exception) -> int:
-    """HTTP status of a domain error, most specific class first."""
-    from epitrace.ingest import VideoError
-    from epitrace.privacy.clips import ClipSourceMissingError
-    from epitrace.privacy.users import AccessDenied, AuthError
-    from epitrace.tracing import CaseRuleError, ConsentError
-
-    table: list[tuple[type[BaseException], int]] = [
-        (AuthError, 401), (AccessDenied, 403), (ConsentError, 409), (CaseRuleError, 409),
-        (ClipSourceMissingError, 410), (FileNotFoundError, 404), (VideoError, 422), (LookupError, 404),
-        (NotAvailable, 501), (ValueError, 422), (PermissionError, 403),
-    ]
-    for cls, status in table:
-        if isinstance(exc, cls):
-            return status
-    return 500
+    """HTTP status of a known error, 500 for a bug."""
+    kind = kind_of(exc)
+    return 500 if kind is None else STATUS_OF_KIND[kind]
 
 
 def error_response(status: int, detail: str, errors: list[dict[str, Any]] | None = None,
@@ -93,7 +91,9 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the mappings on `app` (domain errors, HTTP errors, validation, the rest)."""
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
-    for cls in (PermissionError, LookupError, ValueError, FileNotFoundError, NotAvailable):
+    # Handlers by base class: Starlette treats a handler for Exception itself as the last-resort
+    # 500 handler (and re-raises), so the known families are registered one by one.
+    for cls in (AppError, PermissionError, LookupError, ValueError, OSError, RuntimeError):
         app.add_exception_handler(cls, _domain)
     app.add_exception_handler(Exception, _unexpected)
 
@@ -109,7 +109,8 @@ COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """`COMMON_ERRORS` plus these codes, for a route's `responses=`."""
     text = {400: "Malformed body.", 404: "Not found (or not in this case).", 409: "Conflicts with the case's state.",
-            410: "The source video is gone.", 413: "Too large.", 501: "Not available in this installation."}
+            410: "The source video is gone.", 413: "Too large.",
+            503: "A database, model or key is missing or down.", 501: "Not available in this installation."}
     out = dict(COMMON_ERRORS)
     for code in codes:
         out[code] = {"model": ErrorOut, "description": text.get(code, "Error.")}

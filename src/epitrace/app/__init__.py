@@ -6,9 +6,17 @@ gets back and maps errors through `kind_of`. Every rule (role, case scope, conse
 applied here or below, never in a front end.
 """
 
-from epitrace.app.actors import ADMIN, AUDIT_READERS, STAFF, acting_user, log_in, log_out, require
+from epitrace.app.actors import ADMIN, AUDIT_READERS, STAFF, acting_user, log_in, log_out, require, save_private
 from epitrace.app.case_session import CaseSession, SubjectView, open_case, reload
-from epitrace.app.case_setup import CaseRequest, add_subject, create_case, subject_for, view_case, visible_cases
+from epitrace.app.case_setup import (
+    CaseRequest,
+    add_subject,
+    case_cameras,
+    create_case,
+    subject_for,
+    view_case,
+    visible_cases,
+)
 from epitrace.app.errors import AppError, ErrorKind, NotAvailable, OutOfScope, TooLarge, kind_of
 from epitrace.app.evidence import (
     ContactRow,
@@ -42,6 +50,7 @@ __all__ = [
     "TooLarge",
     "acting_user",
     "add_subject",
+    "case_cameras",
     "contacts",
     "create_case",
     "decide",
@@ -58,6 +67,7 @@ __all__ = [
     "reload",
     "require",
     "route",
+    "save_private",
     "search",
     "sightings",
     "subject_for",

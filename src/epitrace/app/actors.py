@@ -5,6 +5,8 @@ The roles of every act are named here once, so the CLI, the API and the web page
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from epitrace.app.services import Services
 from epitrace.privacy.users import User, require_role
 
@@ -44,6 +46,13 @@ def acting_user(services: Services, *, token: str, roles: tuple[str, ...] = ()) 
     if roles:
         require_role(user, *roles)
     return user
+
+
+def save_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (a session token, a key): created 0600, folder 0700."""
+    from epitrace.store.sealing import write_private
+
+    write_private(path, text)
 
 
 def require(user: User, roles: tuple[str, ...]) -> None:

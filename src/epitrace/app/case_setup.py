@@ -53,12 +53,17 @@ def visible_cases(services: Services, user: User) -> list[Case]:
     return cases
 
 
-def view_case(session: CaseSession) -> list[Camera]:
-    """The case's cameras (the session already holds the case and its subjects). Audited."""
+def case_cameras(session: CaseSession) -> list[Camera]:
+    """The cameras of the case's scope."""
     from epitrace.store.case_scope import scope_cameras
 
-    session.audit("view", what="case")
     return scope_cameras(session.services.store, scope=session.scope)
+
+
+def view_case(session: CaseSession) -> list[Camera]:
+    """The case's cameras (the session already holds the case and its subjects). Audited."""
+    session.audit("view", what="case")
+    return case_cameras(session)
 
 
 def add_subject(session: CaseSession, *, label: str, face_consent: bool) -> tuple[CaseSession, int]:

@@ -21,7 +21,8 @@ class ErrorKind(StrEnum):
     INVALID = "invalid"  # malformed or out-of-range input
     GONE = "gone"  # the evidence's source was purged
     TOO_LARGE = "too_large"  # over a size limit
-    UNAVAILABLE = "unavailable"  # a service, model or key this installation lacks
+    UNAVAILABLE = "unavailable"  # a database, model or key is missing or down: try again once it is back
+    NOT_SUPPORTED = "not_supported"  # this installation lacks the feature (e.g. RTSP without ffmpeg)
 
 
 class AppError(Exception):
@@ -42,7 +43,7 @@ class OutOfScope(AppError, LookupError):
 class NotAvailable(AppError):
     """A feature that this installation lacks (e.g. RTSP ingest without ffmpeg)."""
 
-    kind = ErrorKind.UNAVAILABLE
+    kind = ErrorKind.NOT_SUPPORTED
 
 
 class TooLarge(AppError, ValueError):

@@ -1,5 +1,5 @@
-"""Who is running a CLI command: `epitrace login` once, then every case command checks the
-logged-in user's role and case assignments, exactly as the API does for its tokens.
+"""Who is running a CLI command: `epitrace login` once, then every command acts as that user,
+through the same application layer (and so the same rules) as the API.
 
 The session token lives in `home/sessions/<os user>.token` (mode 600), or in EPITRACE_TOKEN for
 scripts. Only its hash is in the database; `epitrace logout` revokes it.
@@ -11,19 +11,20 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
+from epitrace.app import CaseSession, Services, acting_user, log_in, log_out, open_case, save_private
 from epitrace.cli.common import console, friendly_errors
 from epitrace.config import Settings, get_settings
 from epitrace.privacy.users import User
-from epitrace.store import Store, open_store
-from epitrace.store.sealing import write_private
 
 TOKEN_ENV = "EPITRACE_TOKEN"
 
 
 def token_file(settings: Settings) -> Path:
+    """Where this OS user's session token is kept."""
     return settings.home / "sessions" / f"{getpass.getuser()}.token"
 
 
@@ -34,64 +35,52 @@ def _token(settings: Settings) -> str:
     return path.read_text().strip() if path.exists() else ""
 
 
-def current_user(store: Store, *roles: str, settings: Settings | None = None) -> User:
-    """The logged-in user, with one of `roles` if given.
-
-    Raises:
-        AuthError: Not logged in, or the session expired or was revoked.
-        AccessDenied: The user's role is not among `roles`.
-    """
-    from epitrace.privacy.sessions import user_for_token
-    from epitrace.privacy.users import require_role
-
-    user = user_for_token(store, _token(settings or get_settings()))
-    if roles:
-        require_role(user, *roles)
-    return user
+def services() -> Services:
+    """This command's services (settings from the environment, the store opened once)."""
+    return Services.open()
 
 
-def case_user(store: Store, case_id: str) -> User:
-    """The logged-in user if they may open `case_id` (refusals are audited)."""
-    from epitrace.privacy.users import require_case_access
+def acting(svc: Services, *roles: str) -> User:
+    """The logged-in user, with one of `roles` if given (AuthError / AccessDenied otherwise)."""
+    return acting_user(svc, token=_token(svc.settings), roles=roles)
 
-    user = current_user(store)
-    require_case_access(store, user=user, case_id=case_id)
-    return user
+
+def case_session(case_id: str, svc: Services | None = None) -> CaseSession:
+    """The logged-in user's session on `case_id` (refusals are audited)."""
+    svc = svc or services()
+    return open_case(svc, acting(svc), case_id)
+
+
+def current_user(store: Any, *roles: str, settings: Settings | None = None) -> User:
+    """The logged-in user (for commands that take a store directly: users, audit, purge)."""
+    settings = settings or get_settings()
+    return acting_user(Services(settings, store), token=_token(settings), roles=roles)
 
 
 def login(name: str = typer.Argument(..., help="Login name."),
           password_stdin: bool = typer.Option(False, "--password-stdin",
                                               help="Read the password from standard input (scripts).")) -> None:
     """Log in; later commands act as this user until `epitrace logout` or 8 hours pass."""
-    from epitrace.privacy.sessions import create_session
-    from epitrace.privacy.users import authenticate
-
-    settings = get_settings()
     password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("password", hide_input=True)
     with friendly_errors():
-        store = open_store(settings)
-        user = authenticate(store, name=name, password=password)
-        token = create_session(store, user=user)
-    path = token_file(settings)
+        svc = services()
+        user, token = log_in(svc, name=name, password=password)
+    path = token_file(svc.settings)
     path.unlink(missing_ok=True)
-    write_private(path, token + "\n")
+    save_private(path, token + "\n")
     console.print(f"logged in as [bold]{user.name}[/] ({user.role})")
 
 
 def logout() -> None:
     """End this session (the token stops working everywhere)."""
-    from epitrace.privacy.sessions import revoke_session
-
-    settings = get_settings()
-    token = _token(settings)
-    if token:
-        revoke_session(open_store(settings), token)
-    token_file(settings).unlink(missing_ok=True)
+    svc = services()
+    log_out(svc, token=_token(svc.settings))
+    token_file(svc.settings).unlink(missing_ok=True)
     console.print("logged out")
 
 
 def whoami() -> None:
     """Who later commands act as."""
     with friendly_errors():
-        user = current_user(open_store())
+        user = acting(services())
     console.print(f"{user.name} ({user.role})")

@@ -1,26 +1,27 @@
-"""`epitrace case new | list | enrol | trace | confirm | reject | route` (contacts, report: see below)."""
+"""`epitrace case new | list | enrol | trace | confirm | reject | route | unmask`.
+
+Each command parses, calls one use case of `epitrace.app` and formats what comes back: the rules
+(role, case scope, consent, audit) are the application layer's, the same as the API's.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from epitrace.cli.auth import case_user, current_user
-from epitrace.cli.common import audit, console, friendly_errors
+from epitrace import app as core
+from epitrace.app.subject_search import Decision
+from epitrace.cli.auth import acting, case_session, services
+from epitrace.cli.common import console, friendly_errors
 from epitrace.cli.ingest_cmd import parse_start
-from epitrace.config import get_settings
-from epitrace.store import open_store
+from epitrace.cli.timefmt import clock, local
 
 app = typer.Typer(help="Cases: open, enrol subjects, trace, confirm, list contacts, report.",
                   no_args_is_help=True)
-
-
-def _when(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @app.command("new")
@@ -32,49 +33,27 @@ def new(
     title: str = typer.Option("", "--title", help="Short title."),
 ) -> None:
     """Open a case; its window runs from 2 days before onset to isolation."""
-    from epitrace.privacy.users import assign
-    from epitrace.tracing import new_case
-
     with friendly_errors():
-        store = open_store()
-        user = current_user(store, "admin", "investigator")
-        case = new_case(store, legal_basis=legal_basis, onset=parse_start(onset),
-                        isolation=parse_start(isolation) if isolation else None,
-                        cameras=[c.strip() for c in cameras.split(",")] if cameras else None, title=title)
-        if user.role == "investigator":  # whoever opens a case works on it
-            assign(store, user=user.name, case_id=case.id, by=user.name)
-        audit(store, "case_new", case.id, user=user.name, cameras=case.camera_scope)
-    console.print(f"case [bold]{case.id}[/] opened: window {_when(case.window_start_ts)} -> "
-                  f"{_when(case.window_end_ts)} UTC")
+        svc = services()
+        request = core.CaseRequest(legal_basis=legal_basis, onset=parse_start(onset),
+                                   isolation=parse_start(isolation) if isolation else None,
+                                   cameras=[c.strip() for c in cameras.split(",")] if cameras else None, title=title)
+        session = core.create_case(svc, acting(svc), request)
+    console.print(f"case [bold]{session.id}[/] opened: window {local(session.scope.start_ts)} -> "
+                  f"{local(session.scope.end_ts)}")
 
 
 @app.command("list")
 def list_cases() -> None:
     """The cases you may open (an administrator sees all), with their windows."""
-    from epitrace.privacy.users import assigned_cases
-    from epitrace.store.cases import find_cases
-
     with friendly_errors():
-        store = open_store()
-        user = current_user(store, "admin", "investigator")
-        mine = None if user.role == "admin" else set(assigned_cases(store, user=user))
-    table = Table("case", "title", "status", "window (UTC)", "legal basis")
-    for c in find_cases(store):
-        if mine is not None and c.id not in mine:
-            continue
-        table.add_row(c.id, c.title, c.status, f"{_when(c.window_start_ts)} -> {_when(c.window_end_ts)}",
+        svc = services()
+        cases = core.visible_cases(svc, acting(svc, *core.STAFF))
+    table = Table("case", "title", "status", "window", "legal basis")
+    for c in cases:
+        table.add_row(c.id, c.title, c.status, f"{local(c.window_start_ts)} -> {local(c.window_end_ts)}",
                       c.legal_basis)
     console.print(table)
-
-
-def _subject_id(store, case_id: str, label: str, consent: bool | None) -> int:  # type: ignore[no-untyped-def]
-    from epitrace.store.cases import get_case
-    from epitrace.tracing import add_subject
-
-    for subject in get_case(store, case_id=case_id).subjects:
-        if subject.label == label or str(subject.id) == label:
-            return subject.id
-    return add_subject(store, case_id=case_id, label=label, face_consent=bool(consent)).id
 
 
 @app.command("enrol")
@@ -84,36 +63,26 @@ def enrol(
     consent: bool = typer.Option(None, "--consent/--no-consent", help="Face-matching consent (new subjects)."),
     photo: list[Path] = typer.Option(None, "--photo", help="Face photo(s); needs consent."),
     face: int = typer.Option(None, "--face", help="Which face (0 = leftmost) when a photo shows several."),
-    sighting: int = typer.Option(None, "--sighting", help="A picked sighting (track id) of the subject."),
+    sighting: int = typer.Option(None, "--sighting", help="A picked sighting (track id) of the subject; "
+                                 "it is also confirmed as theirs."),
 ) -> None:
     """Enrol a subject by face photo (consent) or by a picked sighting (no face data)."""
-    from epitrace.tracing import enrol_photo, enrol_track
-    from epitrace.tracing.case_faces import photo_embedder
-
-    settings = get_settings()
     with friendly_errors():
         if not photo and sighting is None:
             raise ValueError("give --photo (with consent) or --sighting")
-        store = open_store(settings)
-        user = case_user(store, case_id)
-        sid = _subject_id(store, case_id, subject, consent)
+        session, sid = core.subject_for(case_session(case_id), label=subject, face_consent=consent)
         if photo:
-            embed = photo_embedder(settings.models_dir, face)
-            for p in photo:
-                enrol_photo(store, case_id=case_id, subject_id=sid, image_bgr=_read_image(p), embed_face=embed)
+            images = [core.decode_photo(_read(p)) for p in photo]
+            session = core.enrol_by_photo(session, subject_id=sid, images_bgr=images, face_index=face)
         if sighting is not None:
-            enrol_track(store, case_id=case_id, subject_id=sid, track_id=sighting)
-        audit(store, "enrol", case_id, user=user.name, subject=sid, photos=len(photo or []), sighting=sighting)
+            core.enrol_by_sighting(session, subject_id=sid, track_id=sighting)
     console.print(f"subject {sid} of {case_id} enrolled")
 
 
-def _read_image(path: Path):  # type: ignore[no-untyped-def]
-    import cv2
-
-    image = cv2.imread(str(path))
-    if image is None:
-        raise ValueError(f"{path}: not a readable image")
-    return image
+def _read(path: Path) -> bytes:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such photo")
+    return path.read_bytes()
 
 
 @app.command("trace")
@@ -123,75 +92,62 @@ def trace(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Search every subject of the case at once; ranked candidates with scores."""
-    from epitrace.tracing import trace_case
-    from epitrace.tracing.case_faces import lazy_face_embed
-
-    settings = get_settings()
     with friendly_errors():
-        store = open_store(settings)
-        user = case_user(store, case_id)
-        results = trace_case(store, case_id=case_id, config=settings.tracing,
-                             face_embed=lazy_face_embed(settings.models_dir))
-        audit(store, "search", case_id, user=user.name, subjects=sorted(results))
+        results = core.search(case_session(case_id))
     if as_json:
-        typer.echo(json.dumps({str(k): [c.__dict__ for c in v[:top]] for k, v in results.items()}))
+        typer.echo(json.dumps({str(r.subject_id): [asdict(c) for c in r.candidates[:top]] for r in results}))
         return
-    for subject_id, candidates in results.items():
-        matches = [c for c in candidates if c.match]
-        console.print(f"[bold]subject {subject_id}[/]: {len(matches)} match(es) above threshold"
-                      + ("" if matches else " (unknown: nobody in scope looks like them)"))
-        table = Table("sighting", "camera", "from (UTC)", "to", "body", "face", "score", "match", "decision")
-        for c in candidates[:top]:
-            table.add_row(str(c.track_id), c.camera_id, _when(c.start_ts), _when(c.end_ts)[11:],
+    for r in results:
+        matches = [c for c in r.candidates if c.match]
+        note = "" if r.enrolled else " (not enrolled yet)"
+        console.print(f"[bold]subject {r.subject_id}[/] ({r.label}): {len(matches)} match(es) above threshold"
+                      + (note or ("" if matches else " (unknown: nobody in scope looks like them)")))
+        table = Table("sighting", "camera", "from", "to", "body", "face", "score", "match", "decision")
+        for c in r.candidates[:top]:
+            table.add_row(str(c.track_id), c.camera_id, local(c.start_ts), clock(c.end_ts),
                           "" if c.body_score is None else f"{c.body_score:.3f}",
                           "" if c.face_score is None else f"{c.face_score:.3f}", f"{c.score:.2f}",
                           "yes" if c.match else "", c.decision or "")
         console.print(table)
 
 
-def _decide(case_id: str, subject: int, sightings: list[int], confirm: bool) -> None:
-    from epitrace.tracing import confirm as do_confirm
-    from epitrace.tracing import reject as do_reject
-
+def _decide(case_id: str, subject: int, sightings: list[int], decision: Decision) -> None:
     with friendly_errors():
-        store = open_store()
-        user = case_user(store, case_id)
-        for track_id in sightings:
-            (do_confirm if confirm else do_reject)(store, case_id=case_id, subject_id=subject, track_id=track_id,
-                                                   user=user.name)
-        audit(store, "confirm" if confirm else "reject", case_id, user=user.name, subject=subject,
-              sightings=sightings)
-    console.print(f"{len(sightings)} sighting(s) {'confirmed' if confirm else 'rejected'} for subject {subject}")
+        ids = core.decide(case_session(case_id), subject_id=subject, track_ids=sightings, decision=decision)
+    console.print(f"{len(ids)} sighting(s) {decision} for subject {subject}")
 
 
 @app.command("confirm")
 def confirm(case_id: str, subject: int = typer.Option(..., "--subject"),
             sightings: list[int] = typer.Argument(..., help="Sighting (track) ids.")) -> None:
     """Confirm sightings as the subject (they refine the next search)."""
-    _decide(case_id, subject, sightings, True)
+    _decide(case_id, subject, sightings, "confirmed")
 
 
 @app.command("reject")
 def reject(case_id: str, subject: int = typer.Option(..., "--subject"),
            sightings: list[int] = typer.Argument(..., help="Sighting (track) ids.")) -> None:
     """Reject sightings (never proposed again for this subject)."""
-    _decide(case_id, subject, sightings, False)
+    _decide(case_id, subject, sightings, "rejected")
 
 
 @app.command("route")
 def route(case_id: str, subject: int = typer.Option(..., "--subject")) -> None:
-    """The subject's timeline across cameras (confirmed sightings)."""
-    from epitrace.store.cases import get_subject
-    from epitrace.tracing import trajectory
-
+    """The subject's timeline across cameras (confirmed sightings), in each camera's local time."""
     with friendly_errors():
-        store = open_store()
-        user = case_user(store, case_id)
-        get_subject(store, case_id=case_id, subject_id=subject)
-        visits = trajectory(store, subject_id=subject)
-        audit(store, "view", case_id, user=user.name, what="route", subject=subject)
-    table = Table("camera", "place", "entry (UTC)", "exit", "sightings")
+        visits = core.route(case_session(case_id), subject_id=subject)
+    table = Table("camera", "place", "entry", "exit", "sightings")
     for v in visits:
-        table.add_row(v.camera_name, v.place, _when(v.entry_ts), _when(v.exit_ts)[11:],
+        table.add_row(v.camera_name, v.place, local(v.entry_ts), clock(v.exit_ts),
                       ", ".join(map(str, v.track_ids)))
     console.print(table)
+
+
+@app.command("unmask")
+def unmask(case_id: str = typer.Argument(..., help="Case id."),
+           sighting: int = typer.Argument(..., help="The contact's sighting (track) id."),
+           reason: str = typer.Option(..., "--reason", help="Why this contact must be identified (audited).")) -> None:
+    """See one contact's sighting unredacted (thumbnails and clips you export); the reason is audited."""
+    with friendly_errors():
+        core.unmask(case_session(case_id), track_id=sighting, reason=reason)
+    console.print(f"sighting {sighting} unmasked for you in {case_id}")

@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from epitrace.cli.auth import case_user
+from epitrace import app as core
+from epitrace.cli.auth import case_session
 from epitrace.cli.case_cmd import app
-from epitrace.cli.common import audit, console, friendly_errors
+from epitrace.cli.common import console, err_console, friendly_errors
 from epitrace.config import get_policy
-from epitrace.store import open_store
 
 
 def _policy(name: str, distance: float | None, minutes: float | None):  # type: ignore[no-untyped-def]
     return get_policy(name, distance=distance, minutes=minutes)
+
+
+def _contact_cells(r: dict) -> list[str]:  # type: ignore[type-arg]
+    """One contact record as table cells: local times with the zone, distance +/- its uncertainty."""
+    first, last = (datetime.fromisoformat(str(r[k])) for k in ("first_seen", "last_seen"))
+    same_day = first.date() == last.date()
+    closest = "co-presence (uncalibrated)" if r["min_distance_m"] is None else f"{r['min_distance_m']:.2f} m"
+    if r["distance_uncertainty_m"] is not None:
+        closest = f"{r['min_distance_m']:.2f} ± {r['distance_uncertainty_m']:.2f} m"
+    where = f"{r['camera_name']} ({r['place']})" if r["place"] else str(r["camera_name"])
+    return [str(r["subject"]), str(r["order"]), str(r["person_label"]), str(r["via"] or ""), where,
+            first.strftime("%Y-%m-%d %H:%M:%S %Z"), last.strftime(("" if same_day else "%Y-%m-%d ") + "%H:%M:%S %Z"),
+            f"{r['exposure_s']:.0f} s (person {r['person_exposure_s']:.0f} s)", closest,
+            f"{r['subject_mask']}/{r['contact_mask']}", str(r["risk"]), str(r["risk_reason"])]
 
 
 @app.command("contacts")
@@ -27,31 +42,28 @@ def contacts(
     minutes: float = typer.Option(None, "--minutes", help="Custom cumulative minutes."),
     second_order: bool = typer.Option(False, "--second-order", help="Also contacts of contacts."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    csv_out: Path = typer.Option(None, "--csv", help="Also write the contact list as CSV (health authority)."),
+    json_out: Path = typer.Option(None, "--json-out", help="Also write the contact list as a JSON file."),
 ) -> None:
-    """Everyone near each subject's confirmed sightings: exposure, masks, risk."""
-    from epitrace.contacts.cases import case_contacts
-    from epitrace.store.cases import get_case
+    """Everyone near each subject's confirmed sightings: when (camera's local time), where, exposure,
+    closest distance, masks, risk and why; contacts of contacts name the contact linking them."""
+    from epitrace.reports.contact_export import contact_records, write_contacts_csv, write_contacts_json
 
     with friendly_errors():
         rule = _policy(policy, distance, minutes)
-        store = open_store()
-        user = case_user(store, case_id)
-        case = get_case(store, case_id=case_id)
-        rows = [(subject.label, order, c) for subject, order, c
-                in case_contacts(store, case=case, policy=rule, second_order=second_order)]
-        audit(store, "view", case_id, user=user.name, what="contacts", policy=rule.name, second_order=second_order)
+        rows = [(r.subject.label, r.order, r.contact) for r in
+                core.contacts(case_session(case_id), policy=rule, second_order=second_order)]
+    written = [write_contacts_csv(rows, csv_out)] if csv_out else []
+    written += [write_contacts_json(rows, json_out, case_id=case_id, policy=rule)] if json_out else []
+    for path in written:  # on stderr, so that --json output stays one JSON document
+        err_console.print(f"contact list written: {path}", highlight=False)
     if as_json:
-        typer.echo(json.dumps([{"subject": s, "order": o, "camera": c.camera_id, "track": c.contact_track_id,
-                                "person": c.person_id, "exposure_s": c.exposure_s,
-                                "person_exposure_s": c.person_exposure_s, "min_distance_m": c.min_distance_m,
-                                "calibrated": c.calibrated, "subject_mask": c.subject_mask.state,
-                                "contact_mask": c.contact_mask.state, "risk": c.risk} for s, o, c in rows]))
+        typer.echo(json.dumps(contact_records(rows), ensure_ascii=False))
         return
-    table = Table("subject", "order", "person", "camera", "sighting", "exposure", "closest", "masks", "risk")
-    for s, o, c in sorted(rows, key=lambda r: (r[0], r[1], -r[2].person_exposure_s)):
-        closest = f"{c.min_distance_m:.2f} m" if c.min_distance_m is not None else "co-presence (uncalibrated)"
-        table.add_row(s, str(o), f"P{c.person_id}", c.camera_id, str(c.contact_track_id), f"{c.exposure_s:.0f} s",
-                      closest, f"{c.subject_mask.state}/{c.contact_mask.state}", c.risk)
+    table = Table("subject", "order", "person", "via", "camera / place", "first seen", "last seen", "exposure",
+                  "closest", "masks (subject/contact)", "risk", "why")
+    for r in contact_records(rows):
+        table.add_row(*_contact_cells(r))
     minutes = rule.min_cumulative_s / 60
     console.print(f"policy {rule.name}: {rule.distance_m} m for {minutes:.0f} min in {rule.window_h} h")
     console.print(table)
@@ -64,12 +76,6 @@ def report(
     policy: str = typer.Option("cdc", "--policy", help="Contact policy."),
 ) -> None:
     """Write the case report (HTML and PDF; non-subject faces mosaicked)."""
-    from epitrace.reports import gather, write_report
-
     with friendly_errors():
-        store = open_store()
-        user = case_user(store, case_id)
-        data = gather(store, case_id=case_id, policy=_policy(policy, None, None))
-        html, pdf = write_report(data, out)
-        audit(store, "export", case_id, user=user.name, what="report", files=[str(html), str(pdf)])
+        html, pdf = core.write_report(case_session(case_id), policy=_policy(policy, None, None), out_dir=out)
     console.print(f"report written: {html} and {pdf}")

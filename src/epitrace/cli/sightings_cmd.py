@@ -1,41 +1,33 @@
-"""`epitrace sightings`: list stored sightings so an investigator can pick one to enrol."""
+"""`epitrace sightings`: list a case's sightings so an investigator can pick one to enrol."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from epitrace.cli.auth import current_user
+from epitrace import app as core
+from epitrace.cli.auth import case_session
 from epitrace.cli.common import console, friendly_errors
 from epitrace.cli.ingest_cmd import parse_start
-from epitrace.store import open_store
-from epitrace.store.orm import Track
+from epitrace.cli.timefmt import local
 
 
 def sightings(
-    camera: str = typer.Option(..., "--camera", help="Camera id."),
+    case: str = typer.Option(..., "--case", help="Case id: only its cameras and window are searched."),
+    camera: str = typer.Option(None, "--camera", help="Camera id (default: every camera of the case)."),
     start: str = typer.Option(None, "--from", help="From (ISO 8601 with zone)."),
     end: str = typer.Option(None, "--to", help="To (ISO 8601 with zone)."),
-    limit: int = typer.Option(50, "--limit", help="Rows shown."),
+    limit: int = typer.Option(50, "--limit", min=1, max=500, help="Rows shown."),
 ) -> None:
-    """Sightings (tracks) of one camera in a time range: id, time, duration, mask."""
+    """Sightings (tracks) of a case's cameras in a time range: id, time, duration, mask."""
     with friendly_errors():
-        store = open_store()
-        current_user(store, "admin", "investigator")  # auditors see no footage-derived data
-        store.get_camera(camera)
-        q = select(Track).where(Track.camera_id == camera).order_by(Track.start_ts).limit(limit)
-        if start:
-            q = q.where(Track.end_ts >= parse_start(start).timestamp())
-        if end:
-            q = q.where(Track.start_ts <= parse_start(end).timestamp())
-        with store.db.session() as s:
-            rows = list(s.scalars(q))
-    table = Table("sighting", "from (UTC)", "seconds", "frames", "face", "mask")
+        rows, total = core.sightings(case_session(case), camera_id=camera,
+                                     start_ts=parse_start(start).timestamp() if start else None,
+                                     end_ts=parse_start(end).timestamp() if end else None, limit=limit)
+    table = Table("sighting", "camera", "from", "seconds", "frames", "face", "mask")
     for t in rows:
-        table.add_row(str(t.id), datetime.fromtimestamp(t.start_ts, UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                      f"{t.end_ts - t.start_ts:.1f}", f"{t.start_frame}-{t.end_frame}",
-                      "yes" if t.has_face else "", t.mask_state)
+        table.add_row(str(t.id), t.camera_id, local(t.start_ts), f"{t.end_ts - t.start_ts:.1f}",
+                      f"{t.start_frame}-{t.end_frame}", "yes" if t.has_face else "", t.mask_state)
     console.print(table)
+    if total > len(rows):
+        console.print(f"{len(rows)} of {total} shown: narrow with --camera/--from/--to or raise --limit")

@@ -16,8 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from epitrace.api.deps import CASE_ID_PATTERN, SESSION_COOKIE, csrf_token_for, get_store
-from epitrace.privacy.users import AccessDenied, AuthError, User, require_case_access, require_role
+from epitrace.api.deps import CASE_ID_PATTERN, SESSION_COOKIE, csrf_token_for, get_services
+from epitrace.app import STAFF, acting_user, open_case, require
+from epitrace.privacy.users import AccessDenied, AuthError, User
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
@@ -31,29 +32,30 @@ def _render(name: str, request: Request, user: User | None, status: int = 200, *
 
 
 def _user(request: Request) -> User | None:
-    from epitrace.privacy.sessions import user_for_token
-
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     try:
-        return user_for_token(get_store(request), token)
+        return acting_user(get_services(request), token=token)
     except AuthError:
         return None
 
 
 def _page(request: Request, name: str, *roles: str, case_id: str | None = None, **context: Any) -> Response:
-    """Render `name` for the logged-in user if their role (and case access) allow it."""
+    """Render `name` for the logged-in user if their role (and case access: the same `open_case`
+    the API and CLI use) allow it."""
     user = _user(request)
     if user is None:
         return RedirectResponse("/login", status_code=303)
     try:
         if roles:
-            require_role(user, *roles)
+            require(user, roles)
         if case_id is not None:
-            require_case_access(get_store(request), user=user, case_id=case_id)
+            open_case(get_services(request), user, case_id)
     except AccessDenied as exc:
         return _render("error.html.j2", request, user, status=403, message=str(exc))
+    except LookupError as exc:
+        return _render("error.html.j2", request, user, status=404, message=str(exc))
     return _render(name, request, user, **context)
 
 
@@ -72,15 +74,7 @@ def cases_page(request: Request) -> Response:
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: Annotated[str, PathParam(pattern=CASE_ID_PATTERN)]) -> Response:
-    from epitrace.store.cases import UnknownCaseError, get_case
-
-    response = _page(request, "case.html.j2", "admin", "investigator", case_id=case_id, case_id_=case_id)
-    if response.status_code == 200:
-        try:
-            get_case(get_store(request), case_id=case_id)
-        except UnknownCaseError as exc:
-            return _render("error.html.j2", request, _user(request), status=404, message=str(exc))
-    return response
+    return _page(request, "case.html.j2", *STAFF, case_id=case_id, case_id_=case_id)
 
 
 @router.get("/ingest")
