@@ -44,7 +44,8 @@ def csrf_token_for(session_token: str) -> str:
 
 def get_services(request: Request) -> Services:
     """The server's services (opened once in `create_app`)."""
-    return request.app.state.services  # type: ignore[no-any-return]
+    services: Services = request.app.state.services
+    return services
 
 
 def get_store(request: Request) -> Any:
@@ -59,7 +60,8 @@ def get_settings(request: Request) -> Settings:
 
 def get_server_settings(request: Request) -> ServerSettings:
     """The server's HTTP settings."""
-    return request.app.state.server  # type: ignore[no-any-return]
+    server: ServerSettings = request.app.state.server
+    return server
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

@@ -37,7 +37,7 @@ def decode_frame(path: Path, index: int) -> npt.NDArray[np.uint8]:
             raise LookupError(f"frame {index} is past the end of {path.name}")
         return to_bgr(first[1])
     finally:
-        frames.close()
+        getattr(frames, "close", lambda: None)()  # a generator: release the decoder now
 
 
 def frame_size(path: Path) -> tuple[int, int]:
@@ -59,5 +59,6 @@ def redacted_frame_jpeg(store: Store, video: Video, frame: int, max_width: int =
     out = redact_frame(image, np.array(present, np.float32).reshape(-1, 4)) if present else image
     if out.shape[1] > max_width:
         scale = max_width / out.shape[1]
-        out = cv2.resize(out, (max_width, round(out.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+        out = np.asarray(cv2.resize(out, (max_width, round(out.shape[0] * scale)), interpolation=cv2.INTER_AREA),
+                         np.uint8)
     return encode_jpeg(out)

@@ -41,4 +41,4 @@ def decode_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> npt.NDAr
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise ValueError("the photo is not a readable image (JPEG or PNG)")
-    return image
+    return np.asarray(image, np.uint8)

@@ -9,7 +9,7 @@ produced.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -38,11 +38,12 @@ def enrol_by_photo(session: CaseSession, *, subject_id: int, images_bgr: list[np
     """
     from epitrace.tracing import enrol_photo, require_face_consent
     from epitrace.tracing.case_faces import photo_embedder
+    from epitrace.tracing.enrol import FacePhotoEmbedder
 
     session.subject(subject_id)
     store = session.services.store
     require_face_consent(store, case_id=session.id, subject_id=subject_id)
-    embed = photo_embedder(session.services.settings.models_dir, face_index)
+    embed = cast("FacePhotoEmbedder", photo_embedder(session.services.settings.models_dir, face_index))
     for image in images_bgr:
         enrol_photo(store, case_id=session.id, subject_id=subject_id, image_bgr=image, embed_face=embed)
     session.audit("enrol", subject=subject_id, photos=len(images_bgr))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -13,14 +14,14 @@ from epitrace import app as core
 from epitrace.cli.auth import case_session
 from epitrace.cli.case_cmd import app
 from epitrace.cli.common import console, err_console, friendly_errors
-from epitrace.config import get_policy
+from epitrace.config import ContactPolicy, get_policy
 
 
-def _policy(name: str, distance: float | None, minutes: float | None):  # type: ignore[no-untyped-def]
+def _policy(name: str, distance: float | None, minutes: float | None) -> ContactPolicy:
     return get_policy(name, distance=distance, minutes=minutes)
 
 
-def _contact_cells(r: dict) -> list[str]:  # type: ignore[type-arg]
+def _contact_cells(r: dict[str, Any]) -> list[str]:
     """One contact record as table cells: local times with the zone, distance +/- its uncertainty."""
     first, last = (datetime.fromisoformat(str(r[k])) for k in ("first_seen", "last_seen"))
     same_day = first.date() == last.date()

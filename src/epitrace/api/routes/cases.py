@@ -6,7 +6,7 @@ Each route parses, calls one use case of `epitrace.app` (the CLI calls the same)
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -19,7 +19,7 @@ from epitrace.api.schemas import MAX_ID
 from epitrace.api.views import case_out, case_summary, sighting_out
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
-JPEG = {200: {"content": {"image/jpeg": {}}, "description": "A JPEG image."}}
+JPEG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/jpeg": {}}, "description": "A JPEG image."}}
 NO_STORE = {"Cache-Control": "private, no-store"}
 
 
