@@ -4,6 +4,7 @@ the contact evaluation reproducing ground truth from ground truth."""
 from __future__ import annotations
 
 from contextlib import nullcontext as does_not_raise
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -443,3 +444,67 @@ def test_eval_contacts_cli_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         get_settings.cache_clear()
     assert result.exit_code == 2
     assert message in result.output
+
+
+# ----- report and exports -------------------------------------------------------------------
+def _photo(track: TrackRecord) -> TrackRecord:
+    import cv2
+
+    from epitrace.store import ThumbnailRecord
+
+    img = np.full((80, 30, 3), 180, np.uint8)
+    jpeg = cv2.imencode(".jpg", img)[1].tobytes()
+    return replace(track, thumbnails=[ThumbnailRecord(frame=int(track.frames[0]), kind="body", jpeg=jpeg)])
+
+
+def test_report_and_exports_list_people_in_local_time_with_photos(store: Store, tmp_path: Path) -> None:
+    import csv
+    import json
+    from datetime import UTC, datetime
+
+    from epitrace.contacts.cases import case_contacts
+    from epitrace.reports import FIELDS, gather, write_contacts_csv, write_contacts_json, write_report
+    from epitrace.reports.render_pdf import evidence_photos, summary_lines
+    from epitrace.store.cases import get_case
+    from epitrace.tracing import add_subject, confirm, new_case
+
+    for cam, place in (("seoul", "Gate 3"), ("busan", "Platform 1")):
+        store.upsert_camera(Camera(id=cam, name=cam.title(), place=place, timezone="Asia/Seoul",
+                                   calibration=SEOUL_POINTS))
+    s1, a, b1 = store.save_tracks(_video(store, "seoul"), [
+        _photo(_track(1, 0, _line(42, 0.0), [1, 0, 0, 0])),
+        _photo(_track(2, 0, _line(42, 0.9), [0, 1, 0, 0])),
+        _photo(_track(3, 0, _line(42, -1.5), [0, 0, 1, 0]))], 42, 42)
+    s2, b2 = store.save_tracks(_video(store, "busan"), [
+        _track(1, 100, _line(42, 0.0), [1, 0, 0, 0]),
+        _track(2, 100, _line(42, 0.5), [0, 0, 0.999, 0.045])], 200, 200)
+    case = new_case(store, legal_basis="IDCPA art. 76-2", onset=datetime.fromtimestamp(90_000, UTC))
+    subject = add_subject(store, case_id=case.id, label="patient-1", face_consent=False)
+    for track in (s1, s2):
+        confirm(store, case_id=case.id, subject_id=subject.id, track_id=track)
+
+    policy = get_policy("custom", distance=2.0, minutes=10 / 60, window_h=1)  # 10 s
+    data = gather(store, case_id=case.id, policy=policy)
+    html, pdf = write_report(data, tmp_path)
+    text = html.read_text()
+    # Two people (B met on two cameras) from three sightings: the count agrees with the table.
+    assert "2 contact people (from 3 sightings)" in text
+    assert f">P{a}<" in text and f">P{b1}<" in text and f">P{b2}<" not in text
+    assert "1970-01-01 09:16:40 KST" in text  # frame 0 at 1000 s UTC, read in Seoul
+    assert "UTC" not in text.replace("Generated", "").split("UTC by EpiTrace", 1)[1]  # no other UTC time
+    assert text.count(f'alt="P{a}"') == 1 and text.count(f'alt="P{b1}"') == 1  # each person's photo
+    lines = "\n".join(summary_lines(data))
+    assert "2 contact people (from 3 sightings)" in lines and "KST" in lines and "why: high:" in lines
+    assert [c for c, _ in evidence_photos(data)] == [
+        "subject patient-1 #1", f"P{b1} (high)\ncontact of patient-1", f"P{a} (medium)\ncontact of patient-1"]
+    assert pdf.read_bytes().count(b"/Subtype /Image") >= 3  # photos drawn into the PDF
+
+    items = [(s.label, o, c) for s, o, c in case_contacts(store, case=get_case(store, case_id=case.id),
+                                                           policy=policy)]
+    with write_contacts_csv(items, tmp_path / "c.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(rows[0]) == FIELDS and len(rows) == 3
+    assert {r["person_label"] for r in rows} == {f"P{a}", f"P{b1}"}
+    assert all(r["first_seen"].endswith("+09:00") and r["risk_reason"] for r in rows)
+    doc = json.loads(write_contacts_json(items, tmp_path / "c.json", case_id=case.id, policy=policy).read_text())
+    assert (doc["people"], doc["sightings"], doc["policy"]["name"]) == (2, 3, "custom")

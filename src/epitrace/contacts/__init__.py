@@ -25,7 +25,9 @@ from epitrace.contacts.risk import (
     RiskAssessment,
     RiskLevel,
     RiskRule,
+    duration_words,
     get_risk_rule,
+    policy_words,
 )
 
 __all__ = [
@@ -45,11 +47,13 @@ __all__ = [
     "common_times",
     "contact_episodes",
     "contacts_of_contacts",
+    "duration_words",
     "find_contacts",
     "get_risk_rule",
     "group_people",
     "max_window_exposure",
     "pair_distances",
     "person_keys",
+    "policy_words",
     "rate_people",
 ]

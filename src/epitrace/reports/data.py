@@ -6,15 +6,17 @@ Also the redacted thumbnails as JPEG that the API serves the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from epitrace.config import ContactPolicy
-from epitrace.contacts import Contact
+from epitrace.contacts import CameraPlace, Contact, camera_places
 from epitrace.contacts.cases import case_contacts
 from epitrace.privacy import redact_person_crop
+from epitrace.reports.people import stamp
 from epitrace.store import Store
 from epitrace.store.cases import confirmed_tracks, first_thumbnails, get_case
 from epitrace.store.orm import Case
@@ -36,11 +38,22 @@ class SubjectSection:
 
 @dataclass
 class ReportData:
+    """Everything a report shows. Times are read in each camera's zone (`places`); times that
+    belong to no camera (the case window, the timeline axis) in `zone`: the cameras' common zone,
+    or UTC when they differ."""
+
     case: Case
     policy: ContactPolicy
     subjects: list[SubjectSection]
     contact_thumbnails: dict[int, bytes]  # contact track id -> redacted JPEG
     cameras: list[tuple[str, float, float]]
+    places: dict[str, CameraPlace] = field(default_factory=dict)
+    zone: tzinfo = UTC
+
+    def local_time(self, ts: float, camera_id: str | None = None) -> str:
+        """`ts` in the camera's zone (else the report's zone), with the zone shown."""
+        place = self.places.get(camera_id or "")
+        return stamp(datetime.fromtimestamp(ts, place.zone if place else self.zone))
 
 
 def encode_jpeg(image: npt.NDArray[np.uint8]) -> bytes:
@@ -100,6 +113,17 @@ def gather(store: Store, *, case_id: str, policy: ContactPolicy) -> ReportData:
         jpeg = _jpeg_or_none(store, path, redact=True)
         if jpeg:
             thumbs[track_id] = jpeg
-    cameras = [(c.name, c.latitude, c.longitude) for c in store.list_cameras()
+    registered = store.list_cameras()
+    cameras = [(c.name, c.latitude, c.longitude) for c in registered
                if c.latitude is not None and c.longitude is not None]
-    return ReportData(case, policy, sections, thumbs, cameras)  # type: ignore[arg-type]
+    shown = {v.camera_id for s in sections for v in s.visits} | {c.camera_id for s in sections for c in s.contacts}
+    in_scope = set(case.camera_scope) if case.camera_scope else {c.id for c in registered}
+    places = camera_places(store, camera_ids=sorted(shown | in_scope))
+    return ReportData(case, policy, sections, thumbs, cameras, places,  # type: ignore[arg-type]
+                      common_zone([places[c] for c in sorted(shown or in_scope)]))
+
+
+def common_zone(places: list[CameraPlace]) -> tzinfo:
+    """The one zone all these cameras share, else UTC (a mixed report must not pick one camera's)."""
+    zones = {str(p.zone) for p in places}
+    return places[0].zone if len(zones) == 1 else UTC

@@ -6,7 +6,7 @@ All figures are drawn offline with matplotlib (no web tiles) and returned as PNG
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 import matplotlib
 
@@ -26,26 +26,26 @@ def _png(fig: plt.Figure) -> bytes:
     return buf.getvalue()
 
 
-def _dt(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
+def _dt(ts: float, zone: tzinfo = UTC) -> datetime:
+    return datetime.fromtimestamp(ts, zone)
 
 
-def timeline_png(visits_by_subject: dict[str, list[Visit]]) -> bytes:
-    """One row per camera, one bar per visit, coloured by subject."""
+def timeline_png(visits_by_subject: dict[str, list[Visit]], zone: tzinfo = UTC) -> bytes:
+    """One row per camera, one bar per visit, coloured by subject; the axis in local time of `zone`."""
     cameras = sorted({v.camera_name for vs in visits_by_subject.values() for v in vs})
     fig, ax = plt.subplots(figsize=(9, 0.6 * max(len(cameras), 2) + 1.2))
     colours = plt.get_cmap("tab10")
     for k, (label, visits) in enumerate(visits_by_subject.items()):
         for v in visits:
             row = cameras.index(v.camera_name)
-            start = mdates.date2num(_dt(v.entry_ts))
-            width = max(mdates.date2num(_dt(v.exit_ts)) - start, 1 / 86400)
+            start = mdates.date2num(_dt(v.entry_ts, zone).replace(tzinfo=None))
+            width = max(mdates.date2num(_dt(v.exit_ts, zone).replace(tzinfo=None)) - start, 1 / 86400)
             ax.broken_barh([(start, width)], (row - 0.35, 0.7), color=colours(k % 10),
                            label=label if v is visits[0] else None)
     ax.set_yticks(range(len(cameras)), cameras)
     ax.xaxis_date()
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M:%S"))
-    ax.set_xlabel("time (UTC)")
+    ax.set_xlabel(f"local time ({zone})")
     ax.set_title("Where and when the subjects were seen")
     if visits_by_subject:
         ax.legend(loc="upper right", fontsize=8)
@@ -75,7 +75,8 @@ def route_png(visits_by_subject: dict[str, list[Visit]], all_cameras: list[tuple
     ax.set_ylabel("latitude")
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_title("Route over camera positions (numbers: visit order)")
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:  # cameras without positions leave nothing to name
+        ax.legend(fontsize=8)
     return _png(fig)
 
 

@@ -1,0 +1,102 @@
+"""Contact sightings folded into one row per contact person, as a report lists them.
+
+A person seen on two cameras is two contact sightings but one person to call: the report counts
+and lists people (by their stable `person_label`) and says how many sightings they came from, so
+its counts agree with its table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from epitrace.contacts import Contact
+
+
+@dataclass
+class PersonRow:
+    """One contact person of one subject.
+
+    Attributes:
+        places: 'camera name (place)' of each camera the person was met on, sorted.
+        first_seen, last_seen: earliest and latest contact frame, each in its camera's zone.
+        exposure_s: the person's exposure in the policy's best window, seconds.
+        min_distance_m: closest distance over the person's sightings (None: co-presence only);
+            `distance_uncertainty_m` is that sighting camera's one-sigma error (None: unknown).
+        subject_masks, contact_masks: the mask states seen, joined ('mask' or 'mask, unknown').
+        tracks: the person's contact tracks, most exposed first (the first with a photo is shown).
+    """
+
+    label: str
+    via: str | None
+    risk: str
+    risk_reason: str
+    exposure_s: float
+    first_seen: datetime
+    last_seen: datetime
+    min_distance_m: float | None = None
+    distance_uncertainty_m: float | None = None
+    places: list[str] = field(default_factory=list)
+    subject_masks: str = ""
+    contact_masks: str = ""
+    sightings: int = 0
+    episodes: int = 0
+    tracks: list[int] = field(default_factory=list)
+
+
+def _where(c: Contact) -> str:
+    return f"{c.camera_name or c.camera_id} ({c.place})" if c.place else (c.camera_name or c.camera_id)
+
+
+def _join(states: list[str]) -> str:
+    return ", ".join(sorted(set(states)))
+
+
+def people(contacts: list[Contact]) -> list[PersonRow]:
+    """One row per person label, highest risk then most exposed first."""
+    groups: dict[str, list[Contact]] = {}
+    for c in contacts:
+        groups.setdefault(c.person_label or f"P{c.person_id}", []).append(c)
+    rows = []
+    for label, members in groups.items():
+        members.sort(key=lambda c: -c.exposure_s)
+        measured = [c for c in members if c.min_distance_m is not None]
+        closest = min(measured, key=lambda c: c.min_distance_m or 0.0) if measured else None
+        head = members[0]
+        rows.append(PersonRow(
+            label=label, via=head.via, risk=head.risk, risk_reason=head.risk_reason,
+            exposure_s=head.person_exposure_s,
+            first_seen=min((c.first_seen for c in members), key=lambda d: d.timestamp()),
+            last_seen=max((c.last_seen for c in members), key=lambda d: d.timestamp()),
+            min_distance_m=None if closest is None else closest.min_distance_m,
+            distance_uncertainty_m=None if closest is None else closest.distance_uncertainty_m,
+            places=sorted({_where(c) for c in members}),
+            subject_masks=_join([c.subject_mask.state for c in members]),
+            contact_masks=_join([c.contact_mask.state for c in members]),
+            sightings=len({c.contact_track_id for c in members}),
+            episodes=sum(len(c.episodes) for c in members),
+            tracks=list(dict.fromkeys(c.contact_track_id for c in members))))
+    order = {"high": 0, "medium": 1, "low": 2}
+    return sorted(rows, key=lambda r: (order.get(r.risk, 3), -r.exposure_s, r.label))
+
+
+def stamp(moment: datetime, zone: tzinfo | None = None) -> str:
+    """'2026-03-02 18:00:05 KST': a local time with its zone (converted to `zone` if given)."""
+    return (moment.astimezone(zone) if zone else moment).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def distance_words(row: PersonRow) -> str:
+    """'0.84 ± 0.08 m', '0.84 m (uncertainty unknown)' or 'co-presence only (uncalibrated)'."""
+    if row.min_distance_m is None:
+        return "co-presence only (uncalibrated)"
+    if row.distance_uncertainty_m is None:
+        return f"{row.min_distance_m:.2f} m (uncertainty unknown)"
+    return f"{row.min_distance_m:.2f} ± {row.distance_uncertainty_m:.2f} m"
+
+
+def count_words(contacts: list[Contact]) -> str:
+    """'3 contact people (from 4 sightings)': people and the sightings they were counted from."""
+    rows = people(contacts)
+    n_people, n_sightings = len(rows), sum(r.sightings for r in rows)
+    noun = "person" if n_people == 1 else "people"
+    return f"{n_people} contact {noun} (from {n_sightings} sighting{'s' if n_sightings != 1 else ''})"

@@ -1,0 +1,116 @@
+"""The printable PDF (matplotlib, no browser): summary and contact table, evidence photos, figures.
+
+Pages: the summary (case, legal basis, window, policy, each subject's visits and contact people
+with local times, distances with their uncertainty, masks, risk and its reason), as many pages as
+the table needs; then the evidence photos (subject sightings in clear, contacts mosaicked); then
+one page per figure.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import cv2
+import matplotlib
+import numpy as np
+
+from epitrace.contacts import policy_words
+from epitrace.reports.data import ReportData
+from epitrace.reports.people import count_words, distance_words, people, stamp
+
+matplotlib.use("Agg")
+import matplotlib.image as mpimg  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+A4 = (8.27, 11.69)
+LINES_PER_PAGE = 88  # monospace 7.5 pt on A4 with margins
+WIDTH = 118  # characters per line at that size
+PHOTO_COLS, PHOTO_ROWS = 5, 4
+
+
+def summary_lines(data: ReportData) -> list[str]:
+    """The summary and contact table as monospace lines (wrapped to the page width)."""
+    case, policy = data.case, data.policy
+    lines = [f"EpiTrace case {case.id} {case.title}", f"Legal basis: {case.legal_basis}",
+             f"Window: {data.local_time(case.window_start_ts)} -> {data.local_time(case.window_end_ts)}",
+             f"Policy: {policy_words(policy)}", ""]
+    for s in data.subjects:
+        rows = people(s.contacts)
+        lines.append(f"Subject {s.label}: {len(s.visits)} visit(s), {count_words(s.contacts)}")
+        for n, v in enumerate(s.visits, 1):
+            lines.append(f"   {n}. {v.camera_name} ({v.place})  {data.local_time(v.entry_ts, v.camera_id)} -> "
+                         f"{data.local_time(v.exit_ts, v.camera_id)[11:]}")
+        for r in rows:
+            via = f" via {r.via}" if r.via else ""
+            lines.append(f" - {r.label}{via}  risk {r.risk.upper()}  {', '.join(r.places)}")
+            lines.append(f"     {stamp(r.first_seen)} -> {stamp(r.last_seen)}; exposure {r.exposure_s:.0f} s; "
+                         f"closest {distance_words(r)}; masks subject {r.subject_masks} / contact "
+                         f"{r.contact_masks}; {r.sightings} sighting(s)")
+            lines += textwrap.wrap(f"why: {r.risk_reason}", WIDTH, initial_indent="     ",
+                                   subsequent_indent="       ")
+        lines.append("")
+    lines.append("Faces of everyone except confirmed subjects are mosaicked in all evidence.")
+    return [part for line in lines for part in (textwrap.wrap(line, WIDTH, subsequent_indent="       ") or [""])]
+
+
+def _text_pages(pdf: PdfPages, lines: list[str]) -> None:
+    for start in range(0, max(len(lines), 1), LINES_PER_PAGE):
+        fig = plt.figure(figsize=A4)
+        fig.text(0.05, 0.97, "\n".join(lines[start:start + LINES_PER_PAGE]), va="top", family="monospace",
+                 fontsize=7.5)
+        pdf.savefig(fig)
+        plt.close(fig)
+
+
+def evidence_photos(data: ReportData) -> list[tuple[str, bytes]]:
+    """(caption, JPEG) of each subject sighting photo, then each contact person's redacted photo."""
+    photos = [(f"subject {s.label} #{n}", jpeg) for s in data.subjects for n, jpeg in enumerate(s.thumbnails, 1)]
+    for s in data.subjects:
+        for r in people(s.contacts):
+            track = next((t for t in r.tracks if t in data.contact_thumbnails), None)
+            if track is not None:
+                photos.append((f"{r.label} ({r.risk})\ncontact of {s.label}", data.contact_thumbnails[track]))
+    return photos
+
+
+def _photo_pages(pdf: PdfPages, photos: list[tuple[str, bytes]]) -> None:
+    per_page = PHOTO_COLS * PHOTO_ROWS
+    for start in range(0, len(photos), per_page):
+        fig, axes = plt.subplots(PHOTO_ROWS, PHOTO_COLS, figsize=A4)
+        fig.suptitle("Evidence photos (faces of everyone but confirmed subjects mosaicked)", fontsize=10)
+        for ax, item in zip(axes.flat, photos[start:start + per_page] + [None] * per_page, strict=False):
+            ax.set_axis_off()
+            if item is None:
+                continue
+            image = cv2.imdecode(np.frombuffer(item[1], np.uint8), cv2.IMREAD_COLOR)
+            if image is not None:
+                ax.imshow(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+            ax.set_title(item[0], fontsize=7)
+        pdf.savefig(fig)
+        plt.close(fig)
+
+
+def _figure_page(name: str, png: bytes) -> Figure:
+    fig, ax = plt.subplots(figsize=A4)
+    ax.imshow(mpimg.imread(io.BytesIO(png), format="png"))
+    ax.set_axis_off()
+    ax.set_title(name)
+    return fig
+
+
+def render_pdf(data: ReportData, figs: dict[str, bytes], path: Path) -> None:
+    """Write the PDF to `path`."""
+    with PdfPages(path) as pdf:
+        _text_pages(pdf, summary_lines(data))
+        _photo_pages(pdf, evidence_photos(data))
+        for name, png in figs.items():
+            fig = _figure_page(name, png)
+            pdf.savefig(fig)
+            plt.close(fig)
