@@ -1,4 +1,4 @@
-"""Frame sampling, motion gate, tracklet assembly and gap interpolation."""
+"""Frame sampling, motion gate, scene cuts, frame ranges, tracklet assembly and gap interpolation."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from epitrace.ingest.finalise import interpolate_gaps
+from epitrace.ingest.job import FrameRange
 from epitrace.ingest.sampling import FrameSampler, MotionGate
+from epitrace.ingest.scene_cuts import SceneCutDetector
 from epitrace.tracking import Tracklet, TrackletBuilder, head_region
 from epitrace.vision import Detections
 
@@ -77,3 +79,35 @@ def test_gaps_are_interpolated_at_analysed_frames() -> None:
 def test_head_region_is_inside_the_frame() -> None:
     x1, y1, x2, y2 = head_region(np.array([0, 0, 20, 60], np.float32), (50, 50, 3))
     assert 0 <= x1 < x2 <= 50 and 0 <= y1 < y2 <= 50
+
+
+GREY = np.full((48, 64, 3), 120, np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("frames", "threshold", "expected"),
+    [
+        ([GREY, GREY + 3, GREY], 27.0, [False, False, False]),  # small changes: one scene
+        ([GREY, np.full_like(GREY, 250), GREY], 27.0, [False, True, True]),  # a new picture and back
+        ([GREY, np.full((60, 64, 3), 120, np.uint8)], 27.0, [False, True]),  # another picture size: another feed
+        ([GREY, np.full_like(GREY, 250)], 0.0, [False, False]),  # 0 disables
+    ],
+)
+def test_scene_cut_detector(frames: list[np.ndarray], threshold: float, expected: list[bool]) -> None:
+    detector = SceneCutDetector(threshold)
+    assert [detector(f) for f in frames] == expected
+
+
+def test_scene_cut_detector_forgets_on_reset_and_refuses_a_negative_threshold() -> None:
+    detector = SceneCutDetector()
+    detector(GREY)
+    detector.reset()
+    assert not detector(np.full_like(GREY, 250))  # first frame after a reset is never a cut
+    with pytest.raises(ValueError, match=">= 0"):
+        SceneCutDetector(-1)
+
+
+@pytest.mark.parametrize(("first", "stop"), [(-1, None), (10, 5)])  # negative start; stop before start
+def test_frame_range_refuses_empty_or_negative(first: int, stop: int | None) -> None:
+    with pytest.raises(ValueError, match="frame range"):
+        FrameRange(first, stop)

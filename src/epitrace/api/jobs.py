@@ -18,13 +18,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from epitrace.config import Settings
-from epitrace.store import Store
 
 if TYPE_CHECKING:
+    from epitrace.app.ingest import Ingestor, IngestRequest
     from epitrace.ingest import IngestResult
 
 logger = logging.getLogger(__name__)
@@ -66,6 +65,12 @@ class Job:
 Runner = Callable[[Job, Callable[[int, int], None]], dict[str, Any]]
 
 
+class IndexReloader(Protocol):
+    """The server's store, as far as jobs need it: its vector indices re-read after a job wrote."""
+
+    def reload_indices(self) -> None: ...
+
+
 def file_result(result: IngestResult) -> dict[str, Any]:
     """A file job's result as the job shows it (the same in-process and on Ray)."""
     return {"video_id": result.video_id, "skipped": result.skipped, "resumed_from": result.resumed_from,
@@ -76,7 +81,7 @@ def file_result(result: IngestResult) -> dict[str, Any]:
 class JobManager:
     """Queue of ingest jobs and the worker that runs them."""
 
-    def __init__(self, settings: Settings, store: Store, runner: Runner | None = None,
+    def __init__(self, settings: Settings, store: IndexReloader, runner: Runner | None = None,
                  ray_address: str | None = None) -> None:
         self.settings = settings
         self.store = store
@@ -87,7 +92,7 @@ class JobManager:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._streams: list[threading.Thread] = []
-        self._models: Any = None
+        self._ingestor: Ingestor | None = None  # file jobs share its models
 
     def submit(self, job: Job) -> Job:
         """Queue a file job (one runs at a time); a live stream starts at once in its own thread,
@@ -172,66 +177,42 @@ class JobManager:
         """Make the server's store re-read the vector indices the job wrote."""
         self.store.reload_indices()
 
+    def _request(self, job: Job) -> IngestRequest:
+        from epitrace.app.ingest import IngestRequest
+
+        return IngestRequest(source=job.url or job.source, camera_id=job.camera_id, start=job.start, fps=job.fps,
+                             ray=self.ray_address, stop_after_frames=job.max_frames, max_seconds=job.max_seconds)
+
     def _ingest(self, job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]:
-        """The default runner: the in-process pipeline over a file, through a Store of its own."""
-        from epitrace.ingest import IngestPipeline, VisionModels
-        from epitrace.ingest.service import ingest_file
-        from epitrace.store import open_store
+        """The default runner: the application's ingest entry point (in-process, Ray or stream)."""
+        from epitrace.app.ingest import Ingestor, IngestWatch
 
-        if job.url is not None:
-            return self._ingest_stream(job, progress)
-        if self.ray_address and job.max_frames is None:
-            return self._ingest_on_ray(job, progress)
-        cfg = self.settings.ingest
-        if self._models is None:
-            self._models = VisionModels.load(self.settings.models_dir, cfg.threads, cfg.person_score,
-                                             cfg.detector_input, cfg.faces)
-        store = open_store(self.settings)
-        try:
-            pipeline = IngestPipeline(store, self._models, cfg)
-            result = ingest_file(store, pipeline, Path(job.source), job.camera_id, job.start, job.fps,
-                                 progress=progress, stop_after_frames=job.max_frames)
-        finally:
-            store.db.dispose()
-        return file_result(result)
+        request = self._request(job)
+        if request.runner == "stream":
+            return self._ingest_stream(job, request)
+        if self._ingestor is None:
+            self._ingestor = Ingestor(self.settings)
+        outcome = self._ingestor.run(request, IngestWatch(progress=progress))
+        (_, result), = outcome.files
+        return {**file_result(result), "ray": self.ray_address} if outcome.runner == "ray" else file_result(result)
 
-    def _ingest_on_ray(self, job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]:
-        """The same job on Ray workers (`epitrace serve --ray`): chunks run on model-holding actors."""
-        from epitrace.ingest.distributed import ingest_with_ray
-
-        address = None if self.ray_address == "local" else self.ray_address
-        (result,) = ingest_with_ray(self.settings, [(Path(job.source), job.start)], job.camera_id, fps=job.fps,
-                                    address=address, progress=progress)
-        return {**file_result(result), "ray": self.ray_address}
-
-    def _ingest_stream(self, job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]:
+    def _ingest_stream(self, job: Job, request: IngestRequest) -> dict[str, Any]:
         """A live stream until cancelled (or `max_seconds`): reconnects with back-off, records
         gaps; each connection's tracks are stored as it goes. Its own models: it runs beside
         file jobs."""
-        from epitrace.ingest import IngestPipeline, VisionModels
-        from epitrace.ingest.stream import StreamOptions, ingest_stream
-        from epitrace.store import open_store
+        from epitrace.app.ingest import Ingestor, IngestWatch
 
-        cfg = self.settings.ingest
-        models = VisionModels.load(self.settings.models_dir, cfg.threads, cfg.person_score,
-                                   cfg.detector_input, cfg.faces)
-        store = open_store(self.settings)
         analysed = 0
 
-        def on_segment(segment: Any) -> None:
+        def on_segment(segment: IngestResult) -> None:
             nonlocal analysed
             analysed += segment.frames_analysed
             job.frames_done = analysed
             self.store.reload_indices()  # searches see each stored connection at once
 
-        assert job.url is not None
-        try:
-            result = ingest_stream(store, IngestPipeline(store, models, cfg), job.url, job.camera_id, job.fps,
-                                   options=StreamOptions(max_seconds=job.max_seconds), on_segment=on_segment,
-                                   stop=job.cancel)
-        finally:
-            store.db.dispose()
+        outcome = Ingestor(self.settings).run(request, IngestWatch(on_segment=on_segment, stop=job.cancel))
+        result = outcome.stream
+        assert result is not None
         return {"segments": len(result.segments), "gaps": len(result.gaps), "frames_analysed": analysed,
                 "frames_dropped": result.frames_dropped,
                 "tracks_added": sum(s.tracks_added for s in result.segments), "stopped": job.cancel.is_set()}
-

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import typer
 
+from epitrace.app.ingest import Ingestor, IngestRequest
 from epitrace.cli.common import console, friendly_errors
-from epitrace.cli.ingest_cmd import report, run_ingest
+from epitrace.cli.ingest_cmd import run_with_progress
 from epitrace.config import get_settings
 
 DEMO_CAMERA = "pets-view001"
@@ -33,15 +34,16 @@ def demo_cameras_yaml() -> Path:
 def demo(video: Path = typer.Option(..., "--video", help="PETS 2009 vtest.avi.")) -> None:
     """Run the main job on the demo footage with embedded defaults (SQLite + FAISS)."""
     from epitrace.ingest import load_cameras_yaml, register_camera
-    from epitrace.ingest.service import open_pipeline
+    from epitrace.store import open_store
 
     settings = get_settings()
     with friendly_errors():
-        store, pipeline = open_pipeline(settings)
+        store = open_store(settings)
+        _ = store.sealer  # no encryption key: say so before minutes of decoding
         for cfg in load_cameras_yaml(demo_cameras_yaml()):
             register_camera(store, cfg)
-        result = run_ingest(store, pipeline, video, DEMO_CAMERA, demo_start(), None)
-    report(result, video)
+        run_with_progress(Ingestor(settings), IngestRequest(str(video), DEMO_CAMERA, demo_start()))
+        store.reload_indices()  # the ingest wrote through its own store
     summary = store.summary(DEMO_CAMERA)
     console.print(f"[bold]EpiTrace demo[/] ({settings.home})")
     console.print(f"  camera {DEMO_CAMERA}: {summary['tracks']} people tracked, "
@@ -58,18 +60,14 @@ def trace_demo_pedestrian(store, settings) -> None:  # type: ignore[no-untyped-d
     """Open (or reuse) the demo case, enrol the longest-seen pedestrian by a picked sighting
     (no face consent), confirm the sightings the search finds above threshold, list contacts
     and write the report."""
-    from sqlalchemy import select
-
     from epitrace.config import get_policy
     from epitrace.contacts import find_contacts
     from epitrace.reports import gather, write_report
     from epitrace.store.cases import find_cases
-    from epitrace.store.orm import Track
+    from epitrace.store.ingest_repo import longest_track_id
     from epitrace.tracing import add_subject, confirm, enrol_track, new_case, search_subject
 
-    with store.db.session() as s:
-        picked = s.scalars(select(Track).where(Track.camera_id == DEMO_CAMERA)
-                           .order_by((Track.end_ts - Track.start_ts).desc())).first()
+    picked = longest_track_id(store, camera_id=DEMO_CAMERA)
     if picked is None:
         console.print("no sighting to trace")
         return
@@ -80,8 +78,8 @@ def trace_demo_pedestrian(store, settings) -> None:  # type: ignore[no-untyped-d
                         isolation=demo_start() + timedelta(days=2), cameras=[DEMO_CAMERA],
                         title=DEMO_CASE_TITLE, user="demo")
         subject = add_subject(store, case_id=case.id, label="pedestrian-1", face_consent=False)
-        enrol_track(store, case_id=case.id, subject_id=subject.id, track_id=picked.id)
-        confirm(store, case_id=case.id, subject_id=subject.id, track_id=picked.id, user="demo")
+        enrol_track(store, case_id=case.id, subject_id=subject.id, track_id=picked)
+        confirm(store, case_id=case.id, subject_id=subject.id, track_id=picked, user="demo")
         for c in search_subject(store, case_id=case.id, subject_id=subject.id, config=settings.tracing):
             if c.match and c.decision is None:  # a real investigator reviews these one by one
                 confirm(store, case_id=case.id, subject_id=subject.id, track_id=c.track_id, user="demo",

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import click
 import typer
 from typer.core import TyperCommand
 
-from epitrace.cli.common import console, err_console, friendly_errors, progress_bar
-from epitrace.config import Settings, get_settings
-from epitrace.ingest import IngestPipeline, IngestResult, probe_video
-from epitrace.ingest.service import ingest_file, open_pipeline
-from epitrace.ingest.stream import is_live_url
-from epitrace.store import Store
+from epitrace.app.ingest import Ingestor, IngestOutcome, IngestRequest, IngestWatch, plan_files
+from epitrace.cli.common import console, friendly_errors, progress_bar
+from epitrace.config import get_settings
+from epitrace.ingest import IngestResult
 
-VIDEO_SUFFIXES = {".avi", ".mp4", ".mkv", ".mov", ".ts", ".m4v", ".webm", ".mpg", ".mpeg"}
-NAME_TIME = re.compile(r"(\d{8})[T_-]?(\d{6})")
 RAY_ADDRESS = re.compile(r"^(local|auto|ray://\S+|[\w.\-]+:\d+)$")
+folder_plan = plan_files  # the name this command's callers and tests knew
 
 
 def parse_start(text: str) -> datetime:
@@ -36,43 +31,32 @@ def parse_start(text: str) -> datetime:
     return value
 
 
-def folder_plan(folder: Path, start: datetime, fps: float | None) -> list[tuple[Path, datetime]]:
-    """Files of a folder in name order with their start times.
-
-    A time stamp in the name (YYYYMMDD-HHMMSS, in the zone of --start) wins; otherwise a file
-    starts where the previous one ended (consecutive recorder segments).
-    """
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
-    if not files:
-        raise ValueError(f"{folder}: no video files ({', '.join(sorted(VIDEO_SUFFIXES))})")
-    plan, at = [], start
-    for path in files:
-        match = NAME_TIME.search(path.stem)
-        if match:
-            at = datetime.strptime("".join(match.groups()), "%Y%m%d%H%M%S").replace(tzinfo=start.tzinfo)
-        plan.append((path, at))
-        info = probe_video(path)
-        rate = fps or info.fps
-        at = at + timedelta(seconds=info.frames / rate if rate else 0)
-    return plan
-
-
-def run_ingest(store: Store, pipeline: IngestPipeline, path: Path, camera_id: str, start: datetime,
-               fps: float | None) -> IngestResult:
-    """Ingest one file with a progress bar."""
+def run_with_progress(ingestor: Ingestor, request: IngestRequest) -> IngestOutcome:
+    """Run a file or Ray request with a progress bar per file (one for a Ray run), reporting each file."""
     with progress_bar() as bar:
-        task = bar.add_task(path.name, total=None)
-        return ingest_file(store, pipeline, path, camera_id, start, fps,
-                           progress=lambda done, total: bar.update(task, completed=done, total=total or None))
+        task: list[object] = []
+
+        def start(name: str) -> None:
+            task[:] = [bar.add_task(name, total=None)]
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task[0], completed=done, total=total or None)  # type: ignore[arg-type]
+
+        outcome = ingestor.run(request, IngestWatch(on_start=start, progress=progress))
+    for path, result in outcome.files:
+        report(result, path)
+    return outcome
 
 
 def report(result: IngestResult, path: Path) -> None:
+    """One line per file: what was added, how fast, where it resumed."""
     if result.skipped:
         console.print(f"{path.name}: already ingested (video {result.video_id}); nothing added")
         return
     resumed = f", resumed at frame {result.resumed_from}" if result.resumed_from else ""
+    cuts = f", {len(result.scene_cuts)} scene cut(s)" if result.scene_cuts else ""
     console.print(f"{path.name}: {result.tracks_added} tracks, {result.frames_analysed} frames analysed "
-                  f"at {result.analysed_fps:.1f} frames/s ({result.times_real_time:.1f}x real time){resumed}")
+                  f"at {result.analysed_fps:.1f} frames/s ({result.times_real_time:.1f}x real time){resumed}{cuts}")
 
 
 class IngestCommand(TyperCommand):
@@ -106,75 +90,34 @@ def ingest(
     source = url or video
     if not source:
         raise typer.BadParameter("give a video file, a folder, or a stream URL (VIDEO or --url)")
-    with friendly_errors(), _setup_errors():
+    with friendly_errors():
         if analysed_fps:
             settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(
                 update={"analysed_fps": analysed_fps})})
-        from epitrace.store import open_store
-
-        open_store(settings).get_camera(camera)  # unknown camera: fail before loading models
-        if is_live_url(source):
-            if ray:
-                raise ValueError("live streams are read in-process, one reader per stream: drop --ray "
-                                 "(use --ray for files and folders)")
-            _ingest_live(settings, source, camera, fps, duration)
-            return
-        if start is None:
-            raise ValueError("--start is needed for files (ISO 8601 with zone, e.g. 2026-03-01T09:00:00+09:00)")
-        begin = parse_start(start)
-        path = Path(source)
-        plan = folder_plan(path, begin, fps) if path.is_dir() else [(path, begin)]
-        if ray:
-            _ingest_on_ray(settings, plan, camera, fps, ray, workers)
-            return
-        store, pipeline = open_pipeline(settings)
-        for file, at in plan:
-            report(run_ingest(store, pipeline, file, camera, at, fps), file)
+        request = IngestRequest(source=source, camera_id=camera, start=parse_start(start) if start else None,
+                                fps=fps, ray=ray, workers=workers, max_seconds=duration)
+        ingestor = Ingestor(settings)
+        if request.live:
+            _ingest_live(ingestor, request)
+        else:
+            run_with_progress(ingestor, request)
 
 
-@contextmanager
-def _setup_errors() -> Iterator[None]:
-    """Ray and stream set-up errors: one line with what to do, exit code 2."""
-    from epitrace.ingest import RayUnavailableError
-    from epitrace.ingest.stream import StreamError
-
-    try:
-        yield
-    except (RayUnavailableError, StreamError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
-
-
-def _ingest_on_ray(settings: Settings, plan: list[tuple[Path, datetime]], camera: str, fps: float | None,
-                   address: str, workers: int | None) -> None:
-    from epitrace.ingest import ingest_with_ray
-
-    with progress_bar() as bar:
-        task = bar.add_task(f"{len(plan)} file(s) on Ray", total=None)
-        results = ingest_with_ray(
-            settings, plan, camera, fps=fps, address=None if address == "local" else address, workers=workers,
-            progress=lambda done, total: bar.update(task, completed=done, total=total or None))
-    for (path, _), result in zip(plan, results, strict=True):
-        report(result, path)
-
-
-def _ingest_live(settings: Settings, url: str, camera: str, fps: float | None, duration: float | None) -> None:
+def _ingest_live(ingestor: Ingestor, request: IngestRequest) -> None:
     """Read the stream in a worker thread so Ctrl-C can end it cleanly (the open segment is kept)."""
-    from epitrace.ingest.stream import StreamOptions, ingest_stream, safe_url
+    from epitrace.ingest import safe_url
 
-    store, pipeline = open_pipeline(settings)
     stop = threading.Event()
     outcome: dict[str, object] = {}
+    watch = IngestWatch(on_segment=lambda seg: report(seg, Path(f"segment {seg.video_id}")), stop=stop)
 
     def work() -> None:
         try:
-            outcome["result"] = ingest_stream(
-                store, pipeline, url, camera, fps=fps, options=StreamOptions(max_seconds=duration),
-                on_segment=lambda seg: report(seg, Path(f"segment {seg.video_id}")), stop=stop)
+            outcome["result"] = ingestor.run(request, watch)
         except BaseException as exc:  # handed to the main thread
             outcome["error"] = exc
 
-    console.print(f"reading {safe_url(url)} (Ctrl-C to stop)")
+    console.print(f"reading {safe_url(request.source)} (Ctrl-C to stop)")
     thread = threading.Thread(target=work, name="live ingest")
     thread.start()
     try:
@@ -186,6 +129,6 @@ def _ingest_live(settings: Settings, url: str, camera: str, fps: float | None, d
         thread.join()
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
-    result = outcome["result"]
-    console.print(f"{len(result.segments)} segment(s), {sum(s.tracks_added for s in result.segments)} tracks, "  # type: ignore[attr-defined]
-                  f"{len(result.gaps)} gap(s) recorded, {result.frames_dropped} frames dropped while behind")  # type: ignore[attr-defined]
+    result = outcome["result"].stream  # type: ignore[attr-defined]
+    console.print(f"{len(result.segments)} segment(s), {sum(s.tracks_added for s in result.segments)} tracks, "
+                  f"{len(result.gaps)} gap(s) recorded, {result.frames_dropped} frames dropped while behind")

@@ -1,4 +1,8 @@
-"""Ingest: camera registry, video sources and live streams, sampling, the pipeline runner (in-process or on Ray)."""
+"""Ingest: camera registry, live streams, sampling, scene cuts, the pipeline runner (in-process or on Ray).
+
+Video decoding lives in `epitrace.media`; `VideoError`, `probe_video` and `iter_frames` are
+re-exported here for the callers that still import them from ingest.
+"""
 
 from epitrace.ingest.cameras import (
     CameraConfig,
@@ -9,8 +13,9 @@ from epitrace.ingest.cameras import (
     register_camera,
 )
 from epitrace.ingest.distributed import ChunkEvent, RayUnavailableError, ingest_with_ray
+from epitrace.ingest.job import FrameRange, Registration, VideoJob, register_video
 from epitrace.ingest.pipeline import IngestPipeline, IngestResult
-from epitrace.ingest.source import VideoError, probe_video
+from epitrace.ingest.scene_cuts import SceneCutDetector
 from epitrace.ingest.stream import (
     Gap,
     StreamError,
@@ -22,18 +27,23 @@ from epitrace.ingest.stream import (
     safe_url,
 )
 from epitrace.ingest.vision_models import VisionModels
+from epitrace.media import VideoError, iter_frames, probe_video, to_bgr
 
 __all__ = [
     "CameraConfig",
     "ChunkEvent",
+    "FrameRange",
     "Gap",
     "IngestPipeline",
     "IngestResult",
     "RayUnavailableError",
+    "Registration",
+    "SceneCutDetector",
     "StreamError",
     "StreamOptions",
     "StreamResult",
     "VideoError",
+    "VideoJob",
     "VisionModels",
     "camera_calibration",
     "check_calibration",
@@ -41,9 +51,12 @@ __all__ = [
     "ingest_stream",
     "ingest_with_ray",
     "is_live_url",
+    "iter_frames",
     "list_gaps",
     "load_cameras_yaml",
     "probe_video",
     "register_camera",
+    "register_video",
     "safe_url",
+    "to_bgr",
 ]

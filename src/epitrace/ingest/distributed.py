@@ -1,7 +1,7 @@
 """Distributed ingest on Ray: cut segments (chunks) of videos run on worker actors.
 
 Each actor loads the vision models once and runs the ordinary pipeline over one chunk at a
-time (`IngestPipeline.run_frames`), with a fresh tracker from the chunk's first frame, exactly
+time (`IngestPipeline.run` with a chunk's `VideoJob`), with a fresh tracker from the chunk's first frame, exactly
 as the in-process runner does at a cut; it returns the chunk's finished tracks. Only the driver
 writes to the store, one transaction per chunk, so a worker killed mid-chunk leaves nothing
 behind: its chunk is simply given to a (restarted) worker again. The video's `resume_frame` is
@@ -26,10 +26,11 @@ from typing import Any
 
 from epitrace.config import IngestSettings, Settings
 from epitrace.ingest.cameras import ground_mapper
-from epitrace.ingest.pipeline import IngestPipeline, IngestResult, Progress, register_video
+from epitrace.ingest.job import FrameRange, VideoJob, register_video
+from epitrace.ingest.pipeline import IngestPipeline, IngestResult, Progress
 from epitrace.ingest.segments import Chunk, close_checked, cut_frames, plan_chunks
-from epitrace.ingest.source import VideoError
-from epitrace.ingest.vision_models import VisionModels
+from epitrace.ingest.service import load_models
+from epitrace.media import VideoError
 from epitrace.store import Store, TrackRecord, VideoState, open_store
 
 logger = logging.getLogger(__name__)
@@ -46,15 +47,24 @@ class ChunkTask:
 
     path: str
     video_id: int
+    camera_id: str
     chunk: Chunk
     start_ts: float
     fps: float
     calibration: dict[str, Any] | None
     attempt: int = 1
 
+    def job(self) -> VideoJob:
+        """The pipeline's job for this chunk: its frames only, the video left open."""
+        return VideoJob(self.video_id, self.camera_id, self.path, self.start_ts, self.fps,
+                        ground_mapper(self.calibration), FrameRange(self.chunk.start, self.chunk.stop),
+                        finish=False)
+
 
 @dataclass(frozen=True)
 class ChunkResult:
+    """What a worker sends back: the chunk's finished tracks (stored by the driver) and counts."""
+
     tracks: list[TrackRecord]
     frames_decoded: int
     frames_analysed: int
@@ -95,8 +105,7 @@ class ChunkWorker:
 
     def __init__(self, models_dir: Path, settings: IngestSettings) -> None:
         self.settings = settings
-        self.models = VisionModels.load(models_dir, settings.threads, settings.person_score,
-                                        settings.detector_input, settings.faces)
+        self.models = load_models(settings, models_dir)
 
     def pid(self) -> int:
         return os.getpid()
@@ -104,15 +113,13 @@ class ChunkWorker:
     def run(self, task: ChunkTask) -> ChunkResult:
         store = _RecordingStore()
         pipeline = IngestPipeline(store, self.models, self.settings)  # type: ignore[arg-type]
-        to_ground = ground_mapper(task.calibration)
-        result = pipeline.run_frames(Path(task.path), task.video_id, task.start_ts, task.fps,
-                                     task.chunk.start, task.chunk.stop, to_ground)
+        result = pipeline.run(task.job())
         return ChunkResult(store.tracks, result.frames_decoded, result.frames_analysed,
                            result.wall_seconds, os.getpid())
 
 
 @dataclass
-class _VideoJob:
+class _VideoRun:
     """Driver-side state of one video being ingested."""
 
     path: Path
@@ -251,7 +258,7 @@ class _Driver:
 
     def run(self, plan: list[tuple[Path, datetime]], camera_id: str, fps: float | None) -> list[IngestResult]:
         results: dict[Path, IngestResult] = {}
-        jobs: list[_VideoJob] = []
+        jobs: list[_VideoRun] = []
         for path, at in plan:
             job_or_result = self._register(path, camera_id, at, fps)
             if isinstance(job_or_result, IngestResult):
@@ -270,7 +277,7 @@ class _Driver:
             raise errors[0]
         return [results[path] for path, _ in plan]
 
-    def _register(self, path: Path, camera_id: str, at: datetime, fps: float | None) -> _VideoJob | IngestResult:
+    def _register(self, path: Path, camera_id: str, at: datetime, fps: float | None) -> _VideoRun | IngestResult:
         """Create (or resume) the video row and list the chunks still to do."""
         cfg = self.settings.ingest
         reg = register_video(self.store, cfg.analysed_fps, path, camera_id, at, fps,
@@ -280,12 +287,12 @@ class _Driver:
         # A resumed video redoes from the start of the segment holding its resume point.
         chunks = [c for c in plan_chunks(reg.frames, cut_frames(cfg.cut_s, reg.fps))
                   if c.stop is None or c.stop > reg.resume]
-        job = _VideoJob(path, reg.video_id, camera_id, reg.fps, chunks, reg.resume, reg.frames)
-        job.tasks = [ChunkTask(str(path.resolve()), reg.video_id, c, at.timestamp(), reg.fps,
+        job = _VideoRun(path, reg.video_id, camera_id, reg.fps, chunks, reg.resume, reg.frames)
+        job.tasks = [ChunkTask(str(path.resolve()), reg.video_id, camera_id, c, at.timestamp(), reg.fps,
                                reg.camera.calibration) for c in chunks]
         return job
 
-    def _schedule(self, jobs: list[_VideoJob]) -> None:
+    def _schedule(self, jobs: list[_VideoRun]) -> None:
         import ray
         from ray.exceptions import RayActorError, RayTaskError, WorkerCrashedError
 
@@ -356,10 +363,10 @@ class _Driver:
         cfg = self.settings.ingest.model_copy(update={"threads": 1})
         return [remote.remote(self.settings.models_dir, cfg) for _ in range(max(n, 1))]
 
-    def _frames(self, job: _VideoJob, chunk: Chunk) -> int:
+    def _frames(self, job: _VideoRun, chunk: Chunk) -> int:
         return chunk.frames if chunk.frames is not None else max(cut_frames(self.settings.ingest.cut_s, job.fps), 1)
 
-    def _store(self, job: _VideoJob, chunk: Chunk, result: ChunkResult) -> None:
+    def _store(self, job: _VideoRun, chunk: Chunk, result: ChunkResult) -> None:
         """One transaction per chunk; the resume point moves only over an unbroken prefix."""
         job.done.add(chunk.index)
         previous = self.store.video_state(job.video_id).frames_analysed
@@ -371,7 +378,7 @@ class _Driver:
         job.frames_analysed += result.frames_analysed
         job.tracks_added += len(result.tracks)
 
-    def _result(self, job: _VideoJob) -> IngestResult:
+    def _result(self, job: _VideoRun) -> IngestResult:
         if job.error is not None:
             self.store.fail_video(job.video_id)
             if isinstance(job.error, VideoError):

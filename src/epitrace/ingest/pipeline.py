@@ -1,4 +1,4 @@
-"""The ingest runner: one video file of one camera in, stored tracks out, resumable.
+"""The ingest runner: one video of one camera in, stored tracks out, resumable.
 
 Resume rule: tracks are committed only once they end before the start of every still-active
 track (the safe point). The video's `resume_frame` is that safe point, so a restart decodes
@@ -6,6 +6,11 @@ from there with a fresh tracker and can neither duplicate nor lose a committed t
 
 Cuts (`segments.py`): every `cut_s` of video, at fixed frames, all tracks are closed and the
 tracker starts afresh, so a segment's rows depend on its frames alone (Ray chunks are segments).
+Scene cuts (`scene_cuts.py`: a shot cut, PTZ move or feed switch) end every track the same way,
+wherever they fall, so no track spans two scenes.
+
+Files, Ray chunks and live-stream connections all run through `IngestPipeline.run(job, frames)`
+with a `VideoJob` built once by their caller.
 """
 
 from __future__ import annotations
@@ -22,18 +27,23 @@ import av
 import numpy as np
 
 from epitrace.config import IngestSettings
-from epitrace.ingest.finalise import FinaliseContext, GroundMapper, finalise
+from epitrace.ingest.finalise import FinaliseContext, finalise
+from epitrace.ingest.job import FrameRange, Registration, VideoJob, register_video
 from epitrace.ingest.sampling import FrameSampler, MotionGate
+from epitrace.ingest.scene_cuts import SceneCutDetector
 from epitrace.ingest.segments import close_checked, cut_frames, id_bases
-from epitrace.ingest.source import VideoError, file_sha256, iter_frames, probe_video, to_bgr
 from epitrace.ingest.timing import StageTimer
 from epitrace.ingest.vision_models import VisionModels
-from epitrace.store import Camera, Store, TrackRecord, Video
+from epitrace.media import VideoError, iter_frames, to_bgr
+from epitrace.store import Store, TrackRecord
 from epitrace.tracking import Tracker, Tracklet, TrackletBuilder, cleave, make_tracker
 from epitrace.vision import Detections
 
+__all__ = ["FrameRange", "Frames", "IngestPipeline", "IngestResult", "Progress", "Registration", "VideoJob",
+           "register_video"]
 logger = logging.getLogger(__name__)
-Progress = Callable[[int, int], None]  # (frames done, frames total)
+Progress = Callable[[int, int], None]  # (frames done, frames total; 0 when unknown)
+Frames = Iterator[tuple[int, av.VideoFrame]]  # (frame index, decoded frame), indices increasing
 
 
 @dataclass
@@ -50,86 +60,42 @@ class IngestResult:
     video_seconds: float = 0.0
     wall_seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)
+    scene_cuts: list[int] = field(default_factory=list)  # frames that started a new scene
 
     @property
     def analysed_fps(self) -> float:
+        """Analysed frames per wall-clock second."""
         return self.frames_analysed / self.wall_seconds if self.wall_seconds else 0.0
 
     @property
     def times_real_time(self) -> float:
+        """Seconds of video ingested per wall-clock second."""
         return self.video_seconds / self.wall_seconds if self.wall_seconds else 0.0
 
 
 @dataclass
 class _Run:
-    """Mutable state of one ingest run."""
+    """Mutable state of one run of a job."""
 
-    video_id: int
+    job: VideoJob
     ctx: FinaliseContext
     builder: TrackletBuilder
+    sampler: FrameSampler
+    tracker: Tracker
+    scenes: SceneCutDetector
+    cut: int  # frames per cut segment
+    gate: MotionGate | None = None
     pending: list[TrackRecord] = field(default_factory=list)
     analysed: int = 0  # since the last checkpoint
     analysed_run: int = 0  # in this run
     added: int = 0
     id_offset: int = 0
+    next_id: int = 0  # first local id not yet used in this segment
     previous: Detections | None = None  # detections of the last analysed frame
-    cut: int = 1  # frames per cut segment
     segment: int = -1  # cut segment being analysed
     split_ids: Iterator[int] = field(default_factory=itertools.count)
-    tracker: Tracker | None = None
-    gate: MotionGate | None = None
-
-
-@dataclass(frozen=True)
-class Registration:
-    """A video file registered for ingest (`register_video`)."""
-
-    video_id: int
-    camera: Camera
-    frames: int  # frame count the file declares (0: unknown)
-    fps: float  # true frame rate
-    resume: int  # first frame still to ingest
-    skipped: bool  # already fully ingested: nothing to do
-
-
-def register_video(store: Store, analysed_fps: float, path: Path, camera_id: str, start: datetime,
-                   fps: float | None = None, *, stored_path: str | None = None,
-                   resume_cut_s: float | None = None, log: logging.Logger = logger) -> Registration:
-    """Create the video row of `path` (footage of `camera_id` from `start`), or find it again.
-
-    A video already done is `skipped`; an unfinished one resumes at its `resume_frame` (rounded
-    down to the start of its cut segment when `resume_cut_s` is given), its tracks from there on
-    deleted.
-
-    Args:
-        fps: true frame rate when the container's is wrong (camera override wins).
-        stored_path: the path stored with the video (default `str(path)`).
-        log: where the "resuming" line goes.
-    """
-    if start.tzinfo is None:
-        raise ValueError("start time needs a time zone, e.g. 2026-03-01T09:00:00+09:00")
-    camera = store.get_camera(camera_id)
-    info = probe_video(path)
-    true_fps = camera.fps_override or fps or info.fps
-    if not true_fps or true_fps <= 0:
-        raise VideoError(f"{path}: frame rate unknown; pass --fps")
-    sha = file_sha256(path)
-    state = store.find_video(camera_id, sha)
-    if state is not None and state.status == "done":
-        return Registration(state.id, camera, info.frames, true_fps, state.resume_frame, skipped=True)
-    if state is None:
-        video_id = store.create_video(Video(
-            camera_id=camera_id, path=str(path) if stored_path is None else stored_path, sha256=sha,
-            start_ts=start.timestamp(), fps=true_fps, analysed_fps=analysed_fps, frames_total=info.frames))
-        resume = 0
-    else:
-        video_id, resume = state.id, state.resume_frame
-        if resume_cut_s is not None:  # redo from the start of the segment holding the resume point
-            cut = cut_frames(resume_cut_s, true_fps)
-            resume = (resume // cut) * cut
-        removed = store.delete_tracks_from(video_id, resume)
-        log.info("resuming video %s at frame %d (%d stale tracks removed)", video_id, resume, removed)
-    return Registration(video_id, camera, info.frames, true_fps, resume, skipped=False)
+    scene_cuts: list[int] = field(default_factory=list)
+    wall: float = field(default_factory=time.perf_counter)
 
 
 class IngestPipeline:
@@ -142,107 +108,110 @@ class IngestPipeline:
         self.checkpoint_every = settings.checkpoint_frames
 
     def ingest(self, path: Path, camera_id: str, start: datetime, fps: float | None = None,
-               to_ground: GroundMapper | None = None, progress: Progress | None = None,
-               stop_after_frames: int | None = None) -> IngestResult:
-        """Ingest `path` as footage of `camera_id` starting at `start` (timezone-aware).
+               progress: Progress | None = None, stop_after_frames: int | None = None) -> IngestResult:
+        """Register `path` as footage of `camera_id` from `start` (timezone-aware) and run it.
 
         Args:
             fps: true frame rate when the container's is wrong (camera override wins).
-            to_ground: pixel -> metres mapping of the camera, None if uncalibrated.
             stop_after_frames: stop early (tests and benchmarks), leaving the video resumable.
         """
         reg = register_video(self.store, self.settings.analysed_fps, path, camera_id, start, fps)
         if reg.skipped:
             return IngestResult(reg.video_id, camera_id, skipped=True)
-        return self._run(path, reg.frames, reg.video_id, camera_id, start.timestamp(), reg.fps,
-                         reg.resume, to_ground, progress, stop_after_frames)
+        return self.run(VideoJob.for_file(reg, path, start, stop_after_frames), progress=progress)
 
-    def run_frames(self, path: Path, video_id: int, start_ts: float, fps: float, first: int,
-                   stop: int | None, to_ground: GroundMapper | None) -> IngestResult:
-        """Frames [first, stop) of an already registered video, without finishing it (Ray chunks).
+    def run(self, job: VideoJob, frames: Frames | None = None, progress: Progress | None = None) -> IngestResult:
+        """Analyse `frames` of `job` (default: decode the job's file over its frame range).
 
-        Raises VideoError when the file ends before `stop` (truncated or corrupt).
+        Reaching `job.frames.stop` commits every open track and leaves the video resumable there.
+        Reaching the end closes the video when `job.finish` (stitching, marking it done); a
+        chunk (`finish` False) that ends before its stop raises VideoError instead.
+
+        Raises:
+            VideoError: decoding broke (what was decoded is committed and, for a finishing job,
+                the video is marked failed) or the file is truncated.
         """
-        result = self._run(path, 0, video_id, "", start_ts, fps, first, to_ground, None, stop,
-                           finish=False)
-        if stop is not None and result.frames_decoded < stop - first:
-            raise VideoError(f"{path}: decoding ended at frame {first + result.frames_decoded} "
-                             f"before frame {stop}; the file is truncated or corrupt")
-        return result
-
-    def run_live(self, name: str, frames: Iterator[tuple[int, av.VideoFrame]], video_id: int,
-                 camera_id: str, start_ts: float, fps: float, to_ground: GroundMapper | None,
-                 progress: Progress | None = None) -> IngestResult:
-        """One connection of a live stream (`stream.py`): frames until the iterator ends, then
-        the video is finished like a file."""
-        return self._run(Path(name), 0, video_id, camera_id, start_ts, fps, 0, to_ground, progress, None,
-                         frames=frames)
-
-    def _run(self, path: Path, total: int, video_id: int, camera_id: str, start_ts: float,
-             fps: float, resume: int, to_ground: GroundMapper | None, progress: Progress | None,
-             stop_after_frames: int | None, finish: bool = True,
-             frames: Iterator[tuple[int, av.VideoFrame]] | None = None) -> IngestResult:
-        cfg = self.settings
-        timer = StageTimer()
-        sampler = FrameSampler(fps, cfg.analysed_fps)
-        smoothing = max(1, round(cfg.ground_smoothing_s * fps / sampler.step)) | 1
-        ctx = FinaliseContext(self.models, start_ts, fps, sampler.step, to_ground,
-                              cfg.min_track_frames, smoothing, cfg.body_samples, cfg.face_samples,
-                              cfg.thumbnails, timer, embed_faces=cfg.face_embeddings == "ingest")
-        run = _Run(video_id, ctx, TrackletBuilder(max_gap_frames=int(cfg.tracker.lost_buffer_s * fps)),
-                   cut=cut_frames(cfg.cut_s, fps), tracker=make_tracker(cfg.tracker, fps / sampler.step))
-        self._start_segment(run, resume)
-        wall = time.perf_counter()
-        last = resume - 1  # last decoded frame
-        frames = iter_frames(path, resume) if frames is None else frames
+        state = self._begin(job)
+        first, stop = job.frames.first, job.frames.stop
+        source = iter_frames(Path(job.source), first) if frames is None else frames
+        timer, last = state.ctx.timer, first - 1  # last decoded frame
         try:
             while True:
                 with timer("decode"):
-                    item = next(frames, None)
+                    item = next(source, None)
                     if item is None:
                         break
-                    if stop_after_frames is not None and item[0] >= stop_after_frames:
-                        # Close every track here; a later run resumes at this frame.
-                        self._checkpoint(run, stop_after_frames - 1, done=True)
-                        return self._result(run, camera_id, resume, last, fps, wall, timer)
+                    if stop is not None and item[0] >= stop:  # close every track; resume here later
+                        self._checkpoint(state, stop - 1, done=True)
+                        return self._result(state, last)
                     last, frame = item
-                    if not sampler(last):
+                    if not state.sampler(last):
                         continue
                     bgr = to_bgr(frame)
-                self._analyse(run, last, bgr)
+                self._analyse(state, last, bgr)
                 if progress is not None:
-                    progress(last + 1, total)
+                    progress(last + 1, job.declared_frames or 0)
         except VideoError:
-            self._checkpoint(run, last, done=False)
-            if finish:
-                self.store.fail_video(video_id)
+            self._checkpoint(state, last, done=False)
+            if job.finish:
+                self.store.fail_video(job.video_id)
             raise
-        self._checkpoint(run, last, done=True)
-        if not finish:
-            return self._result(run, camera_id, resume, last, fps, wall, timer)
-        close_checked(self.store, cfg, video_id, fps, path, total, last + 1)
-        return self._result(run, camera_id, resume, last, fps, wall, timer)
+        self._checkpoint(state, last, done=True)
+        if job.finish:
+            close_checked(self.store, self.settings, job.video_id, job.fps, job.source,
+                          job.declared_frames or 0, last + 1)
+        elif stop is not None and last + 1 < stop:
+            raise VideoError(f"{job.source}: decoding ended at frame {last + 1} before frame {stop}; "
+                             "the file is truncated or corrupt")
+        return self._result(state, last)
+
+    def _begin(self, job: VideoJob) -> _Run:
+        cfg = self.settings
+        sampler = FrameSampler(job.fps, cfg.analysed_fps)
+        smoothing = max(1, round(cfg.ground_smoothing_s * job.fps / sampler.step)) | 1
+        ctx = FinaliseContext(self.models, job.start_ts, job.fps, sampler.step, job.to_ground,
+                              cfg.min_track_frames, smoothing, cfg.body_samples, cfg.face_samples,
+                              cfg.thumbnails, StageTimer(), embed_faces=cfg.face_embeddings == "ingest")
+        state = _Run(job, ctx, TrackletBuilder(max_gap_frames=int(cfg.tracker.lost_buffer_s * job.fps)),
+                     sampler, make_tracker(cfg.tracker, job.fps / sampler.step),
+                     SceneCutDetector(cfg.scene_cut_threshold), cut_frames(cfg.cut_s, job.fps))
+        self._start_segment(state, job.frames.first)
+        return state
 
     def _start_segment(self, run: _Run, frame: int) -> None:
         """Start the cut segment holding `frame` from nothing, as a Ray worker would."""
         run.segment = frame // run.cut
-        assert run.tracker is not None
-        run.tracker.reset()
-        run.gate = MotionGate(self.settings.motion_threshold)
-        run.previous = None
-        run.id_offset, first_split = id_bases(self.store, run.video_id, run.segment,
+        run.id_offset, first_split = id_bases(self.store, run.job.video_id, run.segment,
                                               resumed=frame % run.cut != 0)
         run.split_ids = itertools.count(first_split)
+        self._restart_tracking(run, run.id_offset)
+
+    def _restart_tracking(self, run: _Run, id_offset: int) -> None:
+        """A fresh tracker, motion gate and scene detector; tracker ids numbered from `id_offset`."""
+        run.tracker.reset()
+        run.gate = MotionGate(self.settings.motion_threshold)
+        run.scenes.reset()
+        run.previous = None
+        run.id_offset = run.next_id = id_offset
 
     def _analyse(self, run: _Run, index: int, bgr: np.ndarray) -> None:
-        """Cut if a new segment begins; detect (or reuse the last detections on a static frame),
-        track, checkpoint."""
+        """Cut if a new segment or scene begins; detect (or reuse the last detections on a static
+        frame), track, checkpoint."""
         segment = index // run.cut
         if segment != run.segment:
             self._checkpoint(run, segment * run.cut - 1, done=True)
             self._start_segment(run, segment * run.cut)
-        assert run.gate is not None and run.tracker is not None
         timer = run.ctx.timer
+        with timer("scene"):
+            new_scene = run.scenes(bgr)
+        if new_scene:  # end every track before this frame; ids go on after the segment's last
+            self._checkpoint(run, index - 1, done=True)
+            self._restart_tracking(run, run.next_id)
+            run.scenes(bgr)  # the new scene's first frame is what the next one is compared with
+            run.scene_cuts.append(index)
+            logger.info("%s: scene cut at frame %d (change %.1f)", run.job.source, index,
+                        run.scenes.last_score)
+        assert run.gate is not None
         with timer("detect"):
             if run.gate(bgr) or run.previous is None:
                 run.previous = self.models.persons.detect(bgr)
@@ -258,6 +227,7 @@ class IngestPipeline:
         finished: list[Tracklet] = run.builder.pop_all() if done else run.builder.pop_finished(index)
         for tracklet in finished:
             tracklet.local_id += run.id_offset
+            run.next_id = max(run.next_id, tracklet.local_id + 1)
             parts = cleave(tracklet, run.split_ids.__next__, self.settings.cleave_threshold) \
                 if self.settings.cleave_threshold > 0 else [tracklet]
             for part in parts:
@@ -268,18 +238,18 @@ class IngestPipeline:
         safe = index + 1 if earliest is None else earliest
         ready = [r for r in run.pending if int(r.frames[-1]) < safe]
         run.pending = [r for r in run.pending if int(r.frames[-1]) >= safe]
+        video_id = run.job.video_id
         with run.ctx.timer("store"):
-            previous = self.store.video_state(run.video_id).frames_analysed
-            self.store.save_tracks(run.video_id, ready, resume_frame=safe,
-                                   frames_analysed=previous + run.analysed)
+            previous = self.store.video_state(video_id).frames_analysed
+            self.store.save_tracks(video_id, ready, resume_frame=safe, frames_analysed=previous + run.analysed)
         run.analysed = 0
         run.added += len(ready)
 
-    def _result(self, run: _Run, camera_id: str, resume: int, last: int, fps: float,
-                wall: float, timer: StageTimer) -> IngestResult:
-        elapsed = time.perf_counter() - wall
-        decoded = max(last + 1 - resume, 0)
-        return IngestResult(run.video_id, camera_id, skipped=False, resumed_from=resume,
+    def _result(self, run: _Run, last: int) -> IngestResult:
+        job = run.job
+        decoded = max(last + 1 - job.frames.first, 0)
+        return IngestResult(job.video_id, job.camera_id, skipped=False, resumed_from=job.frames.first,
                             frames_decoded=decoded, frames_analysed=run.analysed_run,
-                            tracks_added=run.added, video_seconds=decoded / fps,
-                            wall_seconds=elapsed, stages=timer.breakdown())
+                            tracks_added=run.added, video_seconds=decoded / job.fps,
+                            wall_seconds=time.perf_counter() - run.wall, stages=run.ctx.timer.breakdown(),
+                            scene_cuts=list(run.scene_cuts))

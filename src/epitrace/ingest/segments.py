@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import func, select
+import numpy.typing as npt
 
 from epitrace.config import IngestSettings
 from epitrace.ingest.sampling import FrameSampler
-from epitrace.ingest.source import VideoError
-from epitrace.store import Store, Track, TrackPoint
+from epitrace.media import VideoError
+from epitrace.store import Store
+from epitrace.store.ingest_repo import TrackSpan, boxes_at, max_local_ids, set_local_ids, track_spans
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +71,8 @@ def id_bases(store: Store, video_id: int, segment: int, resumed: bool) -> tuple[
     base = segment * SEGMENT_IDS
     if not resumed:
         return base, base + SPLIT_OFFSET
-    with store.db.session() as s:
-        def top(lo: int, hi: int) -> int | None:
-            return s.scalar(select(func.max(Track.local_id)).where(
-                Track.video_id == video_id, Track.local_id >= lo, Track.local_id < hi))
-        tracked = top(base, base + SPLIT_OFFSET)
-        split = top(base + SPLIT_OFFSET, base + SEGMENT_IDS)
+    tracked, split = max_local_ids(store, video_id=video_id,
+                                   ranges=[(base, base + SPLIT_OFFSET), (base + SPLIT_OFFSET, base + SEGMENT_IDS)])
     return (base if tracked is None else tracked + 1,
             base + SPLIT_OFFSET if split is None else split + 1)
 
@@ -102,7 +99,7 @@ def close_checked(store: Store, settings: IngestSettings, video_id: int, fps: fl
     close_video(store, settings, video_id, fps, max(declared, end))
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
+def _iou(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
     w = min(a[2], b[2]) - max(a[0], b[0])
     h = min(a[3], b[3]) - max(a[1], b[1])
     inter = max(w, 0.0) * max(h, 0.0)
@@ -117,46 +114,38 @@ def stitch(store: Store, video_id: int, cut: int, max_gap: int, min_iou: float =
     cut (within `max_gap` frames on either side). A pure function of the stored rows, run once
     a video is complete, so in-process and Ray ingest link the same pairs. Returns the links.
     """
-    with store.db.session() as s:
-        tracks = s.execute(select(Track.id, Track.local_id, Track.start_frame, Track.end_frame)
-                           .where(Track.video_id == video_id).order_by(Track.start_frame, Track.id)).all()
-        if not tracks:
-            return 0
-        last = max(t.end_frame for t in tracks)
-        ids = {t.id: t.local_id for t in tracks}
-        links = 0
-        for boundary in range(cut, last + 1, cut):
-            before = [t for t in tracks if boundary - max_gap <= t.end_frame < boundary]
-            after = [t for t in tracks if boundary <= t.start_frame < boundary + max_gap]
-            if not before or not after:
+    tracks = track_spans(store, video_id=video_id)
+    if not tracks:
+        return 0
+    last = max(t.end_frame for t in tracks)
+    ids = {t.id: t.local_id for t in tracks}
+    changed: dict[int, int] = {}
+    links = 0
+    for boundary in range(cut, last + 1, cut):
+        before = [t for t in tracks if boundary - max_gap <= t.end_frame < boundary]
+        after = [t for t in tracks if boundary <= t.start_frame < boundary + max_gap]
+        if not before or not after:
+            continue
+        box = _edge_boxes(store, before, after)
+        pairs = sorted(((_iou(box[(a.id, "end")], box[(b.id, "start")]), a.id, b.id)
+                        for a in before for b in after), reverse=True)
+        used: set[int] = set()
+        for iou, a_id, b_id in pairs:
+            if iou < min_iou:
+                break
+            if a_id in used or b_id in used:
                 continue
-            box = _edge_boxes(s, video_id, before, after)
-            pairs = sorted(((_iou(box[(a.id, "end")], box[(b.id, "start")]), a.id, b.id)
-                            for a in before for b in after), reverse=True)
-            used: set[int] = set()
-            for iou, a_id, b_id in pairs:
-                if iou < min_iou:
-                    break
-                if a_id in used or b_id in used:
-                    continue
-                used.update((a_id, b_id))
-                if ids[b_id] != ids[a_id]:
-                    ids[b_id] = ids[a_id]
-                    s.get_one(Track, b_id).local_id = ids[a_id]
-                links += 1
+            used.update((a_id, b_id))
+            if ids[b_id] != ids[a_id]:
+                ids[b_id] = changed[b_id] = ids[a_id]
+            links += 1
+    set_local_ids(store, local_ids=changed)
     return links
 
 
-def _edge_boxes(s, video_id: int, before: list, after: list) -> dict[tuple[int, str], np.ndarray]:  # type: ignore[no-untyped-def]
-    """First/last box of the given tracks."""
+def _edge_boxes(store: Store, before: list[TrackSpan],
+                after: list[TrackSpan]) -> dict[tuple[int, str], npt.NDArray[np.float64]]:
+    """Last box of the tracks `before` a cut, first box of those `after` it."""
     want = {(t.id, t.end_frame): (t.id, "end") for t in before}
     want.update({(t.id, t.start_frame): (t.id, "start") for t in after})
-    track_ids = sorted({k[0] for k in want})
-    rows = s.execute(select(TrackPoint.track_id, TrackPoint.frame, TrackPoint.x1, TrackPoint.y1,
-                            TrackPoint.x2, TrackPoint.y2).where(TrackPoint.track_id.in_(track_ids)))
-    out: dict[tuple[int, str], np.ndarray] = {}
-    for tid, frame, *xyxy in rows:
-        key = want.get((tid, frame))
-        if key is not None:
-            out[key] = np.array(xyxy, np.float64)
-    return out
+    return {want[key]: box for key, box in boxes_at(store, points=list(want)).items()}

@@ -21,6 +21,8 @@ from typing import Any
 import av
 
 from epitrace.ingest.cameras import ground_mapper
+from epitrace.ingest.finalise import GroundMapper
+from epitrace.ingest.job import VideoJob
 from epitrace.ingest.pipeline import IngestPipeline, IngestResult
 from epitrace.ingest.stream_reader import (
     LIVE_SCHEMES,
@@ -34,8 +36,8 @@ from epitrace.ingest.stream_reader import (
     is_live_url,
     safe_url,
 )
-from epitrace.store import Store, Video
-from epitrace.store.orm import StreamGap
+from epitrace.store import Store, Video, ingest_repo
+from epitrace.store.ingest_repo import Gap
 
 __all__ = ["LIVE_SCHEMES", "Gap", "StreamError", "StreamOptions", "StreamReader", "StreamResult",
            "backoff_delays", "ingest_stream", "is_live_url", "list_gaps", "safe_url"]
@@ -65,44 +67,9 @@ def _frames(events: queue.Queue[Any], until: list[Ended]) -> Iterator[tuple[int,
         yield event
 
 
-def _open_gap(store: Store, camera_id: str, url: str, start_ts: float, reason: str) -> int:
-    with store.db.session() as s:
-        gap = StreamGap(camera_id=camera_id, url=safe_url(url), start_ts=start_ts, end_ts=None,
-                        reason=reason[:500], attempts=0)
-        s.add(gap)
-        s.flush()
-        return gap.id
-
-
-def _close_gap(store: Store, gap_id: int, end_ts: float, attempts: int) -> None:
-    with store.db.session() as s:
-        gap = s.get_one(StreamGap, gap_id)
-        gap.end_ts, gap.attempts = end_ts, attempts
-
-
-@dataclass(frozen=True)
-class Gap:
-    """A recorded outage of a camera's live stream (end None: still down, or ingest stopped)."""
-
-    camera_id: str
-    url: str
-    start_ts: float
-    end_ts: float | None
-    reason: str
-    attempts: int
-
-
 def list_gaps(store: Store, camera_id: str | None = None, since_ts: float | None = None) -> list[Gap]:
     """Recorded stream gaps, oldest first: what a report or the web app shows as 'not watching'."""
-    from sqlalchemy import or_, select
-
-    query = select(StreamGap).order_by(StreamGap.start_ts)
-    if camera_id is not None:
-        query = query.where(StreamGap.camera_id == camera_id)
-    if since_ts is not None:
-        query = query.where(or_(StreamGap.end_ts.is_(None), StreamGap.end_ts >= since_ts))
-    with store.db.session() as s:
-        return [Gap(g.camera_id, g.url, g.start_ts, g.end_ts, g.reason, g.attempts) for g in s.scalars(query)]
+    return ingest_repo.list_gaps(store, camera_id=camera_id, since_ts=since_ts)
 
 
 def _forward_stop(stop: threading.Event, reader: StreamReader) -> None:
@@ -140,7 +107,7 @@ def ingest_stream(store: Store, pipeline: IngestPipeline, url: str, camera_id: s
                 break
             assert isinstance(event, Connected), event
             if gap is not None:
-                _close_gap(store, gap, event.anchor_ts, event.attempts)
+                ingest_repo.close_gap(store, gap_id=gap, end_ts=event.anchor_ts, attempts=event.attempts)
                 gap = None
             ended: list[Ended] = []
             segment = _run_segment(store, pipeline, reader, event, url, camera_id, to_ground, ended)
@@ -148,7 +115,8 @@ def ingest_stream(store: Store, pipeline: IngestPipeline, url: str, camera_id: s
             if on_segment is not None:
                 on_segment(segment)
             if ended and ended[0].reason:
-                gap = _open_gap(store, camera_id, url, ended[0].last_ts, ended[0].reason)
+                gap = ingest_repo.open_gap(store, camera_id=camera_id, url=safe_url(url),
+                                           start_ts=ended[0].last_ts, reason=ended[0].reason)
                 result.gaps.append(gap)
     finally:
         reader.stop()
@@ -157,12 +125,12 @@ def ingest_stream(store: Store, pipeline: IngestPipeline, url: str, camera_id: s
 
 
 def _run_segment(store: Store, pipeline: IngestPipeline, reader: StreamReader, connected: Connected,
-                 url: str, camera_id: str, to_ground: Any, ended: list[Ended]) -> IngestResult:
+                 url: str, camera_id: str, to_ground: GroundMapper | None, ended: list[Ended]) -> IngestResult:
     """One connection as one stored video, through the ordinary pipeline."""
     name = safe_url(url)
     key = hashlib.sha256(f"{name}|{connected.anchor_ts:.6f}".encode()).hexdigest()
     video_id = store.create_video(Video(
         camera_id=camera_id, path=name, sha256=key, start_ts=connected.anchor_ts, fps=connected.fps,
         analysed_fps=pipeline.settings.analysed_fps, frames_total=0))
-    return pipeline.run_live(name, _frames(reader.events, ended), video_id, camera_id,
-                             connected.anchor_ts, connected.fps, to_ground)
+    job = VideoJob(video_id, camera_id, name, connected.anchor_ts, connected.fps, to_ground)
+    return pipeline.run(job, _frames(reader.events, ended))

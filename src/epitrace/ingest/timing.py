@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-STAGES = ("decode", "detect", "track", "faces", "embeddings", "store")
+STAGES = ("decode", "scene", "detect", "track", "faces", "embeddings", "store")
 
 
 class StageTimer:

@@ -52,7 +52,7 @@ def upload(request: Request, user: StaffUser, store: StoreDep, settings: Setting
            fps: Annotated[float | None, Form(gt=0, le=240)] = None,
            max_frames: Annotated[int | None, Form(ge=1, le=10**9)] = None) -> S.JobOut:
     """Upload a video and ingest it in the background (poll the job for progress)."""
-    from epitrace.ingest import VideoError, probe_video
+    from epitrace.media import VideoError, probe_video
 
     if start.tzinfo is None:
         raise ValueError("start needs a time zone, e.g. 2026-03-01T09:00:00+09:00")
@@ -86,7 +86,7 @@ def from_source(request: Request, body: S.IngestSourceIn, user: StaffUser, store
         raise AccessDenied("only administrators may ingest a server path: upload the file instead")
     if "\x00" in body.source:
         raise ValueError("the path contains a NUL character")
-    from epitrace.ingest import probe_video
+    from epitrace.media import probe_video
 
     try:
         path = FsPath(body.source).expanduser()
