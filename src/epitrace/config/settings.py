@@ -64,6 +64,10 @@ class IngestSettings(StrictModel):
     cut_s: float = Field(
         300.0, gt=0, description="Seconds of video after which open tracks are closed and committed, so "
         "a busy camera still commits; the segments of one person keep the same per-video local id.")
+    scene_cut_threshold: float = Field(
+        27.0, ge=0, le=255, description="Mean HSV change (0-255) between analysed frames that counts as a "
+        "shot cut, PTZ move or feed switch: every open track ends there. PETS S2L1 frames 1-400 peak at 8, "
+        "a cut to another scene scores 50-69; 0 disables.")
 
 
 class TracingConfig(StrictModel):

@@ -30,7 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from epitrace.evaluation.mot import load_mot
-from epitrace.ingest.source import iter_frames, to_bgr
+from epitrace.media import iter_frames, to_bgr
 from epitrace.privacy.export_redaction import (
     DEFAULT_CONFIG,
     ExportRedactionConfig,

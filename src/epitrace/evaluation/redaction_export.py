@@ -19,7 +19,7 @@ from epitrace.config import Settings
 from epitrace.evaluation.mot import load_mot
 from epitrace.evaluation.redaction import RedactionScores, longest_gt_id, score_regions
 from epitrace.evaluation.throwaway import EVAL_CAMERA, throwaway_pipeline
-from epitrace.ingest import probe_video
+from epitrace.media import probe_video
 from epitrace.privacy.clips import export_clip
 from epitrace.privacy.export_redaction import DEFAULT_CONFIG, ExportRedactionConfig, Regions, box_iou
 

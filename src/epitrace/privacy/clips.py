@@ -24,7 +24,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from epitrace.ingest.source import iter_frames, to_bgr
+from epitrace.media import iter_frames, to_bgr
 from epitrace.privacy.export_redaction import (
     DEFAULT_CONFIG,
     ExportRedactionConfig,
