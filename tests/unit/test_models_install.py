@@ -77,3 +77,16 @@ def test_manifest_pins_every_default_model() -> None:
 def test_installed_models_match_lock(models_dir: Path) -> None:
     statuses = check_models(list(DEFAULT_MODELS), models_dir)
     assert all(s.ok for s in statuses), [s for s in statuses if not s.ok]
+
+
+def test_nanodet_calibration_photos_are_found_or_a_clear_error(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from epitrace.models.converters.nanodet import CalibrationImagesError, calibration_images
+
+    for i in range(3):
+        (tmp_path / f"photo{i}.jpg").write_bytes(b"")
+    (tmp_path / "notes.txt").write_text("not a photo")
+    monkeypatch.setenv("EPITRACE_CALIBRATION_IMAGES", str(tmp_path))
+    assert [p.name for p in calibration_images(2)] == ["photo0.jpg", "photo1.jpg"]
+    with pytest.raises(CalibrationImagesError, match="EPITRACE_CALIBRATION_IMAGES"):
+        calibration_images(4)

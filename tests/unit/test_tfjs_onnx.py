@@ -234,3 +234,54 @@ def test_dynamic_model_runs_at_other_sizes(tmp_path: Path) -> None:
                     torch.from_numpy(kernel.transpose(3, 2, 0, 1).copy()), stride=2)
     assert got.shape == (1, 6, 10, 2)  # the 2x upsample follows the input, not the 8x8 const
     np.testing.assert_allclose(got[:, ::2, ::2], _nhwc(conv), atol=1e-4)  # asymmetric: exact
+
+
+def test_onnx_tf_style_nchw_graph(tmp_path: Path) -> None:
+    """NanoDet's shape: NCHW input, Pad + Transpose around a VALID Conv2D, LeakyRelu, PadV2(-inf)
+    before a VALID MaxPool, NCHW output."""
+    x = RNG.normal(size=(1, 3, 6, 8)).astype(np.float32)
+    kernel = RNG.normal(size=(3, 3, 3, 4)).astype(np.float32)
+    bias = RNG.normal(size=4).astype(np.float32)
+    pads = np.array([[0, 0], [0, 0], [1, 1], [1, 1]], np.int32)
+
+    def t(name: str, src: str, perm: str) -> dict[str, Any]:
+        return {"name": name, "op": "Transpose", "input": [src, perm], "attr": {}}
+
+    nodes = [
+        _placeholder(x.shape),
+        {"name": "p", "op": "Pad", "input": ["x", "pads"], "attr": {}},
+        t("t1", "p", "to_nhwc"),
+        _conv_node("c", "Conv2D", ["t1", "k"], 1, "VALID"),
+        {"name": "a", "op": "Add", "input": ["c", "b"], "attr": {}},
+        t("t2", "a", "to_nchw"),
+        {"name": "l", "op": "LeakyRelu", "input": ["t2"], "attr": {"alpha": {"f": 0.1}}},
+        {"name": "p2", "op": "PadV2", "input": ["l", "pads", "minus_inf"], "attr": {}},
+        t("t3", "p2", "to_nhwc"),
+        {"name": "m", "op": "MaxPool", "input": ["t3"],
+         "attr": {"ksize": _ints(1, 3, 3, 1), "strides": _ints(1, 2, 2, 1), "padding": _s("VALID")}},
+        t("y", "m", "to_nchw"),
+    ]
+    weights = {"pads": pads, "k": kernel, "b": bias, "minus_inf": np.array(-np.inf, np.float32),
+               "to_nhwc": np.array([0, 2, 3, 1], np.int32), "to_nchw": np.array([0, 3, 1, 2], np.int32)}
+    got = _run(tmp_path, nodes, weights, x, "y", dynamic=False)
+    conv = F.conv2d(F.pad(torch.from_numpy(x), (1, 1, 1, 1)),
+                    torch.from_numpy(kernel.transpose(3, 2, 0, 1).copy()), torch.from_numpy(bias))
+    ref = F.max_pool2d(F.pad(F.leaky_relu(conv, 0.1), (1, 1, 1, 1), value=-np.inf), 3, 2)
+    assert got.shape == (1, 4, 3, 4)
+    np.testing.assert_allclose(got, ref.numpy(), atol=1e-4)
+
+
+def test_fixed_input_size_rescales_resize_constants(tmp_path: Path) -> None:
+    """A graph declared at 4x4 resizing to a folded 6x6, built for a 6x6 input, resizes to 9x9."""
+    node = {"name": "y", "op": "ResizeBilinear", "input": ["x", "size"],
+            "attr": {"align_corners": {"b": False}, "half_pixel_centers": {"b": True}}}
+    graph, blob = _write(tmp_path, [_placeholder((1, 4, 4, 3)), node], {"size": np.array([6, 6], np.int32)})
+    out = tmp_path / "m.onnx"
+    convert_tfjs_graph(graph, blob, out, outputs=["y"], dynamic_hw=False, input_hw=(6, 6))
+    x = RNG.normal(size=(1, 6, 6, 3)).astype(np.float32)
+    got = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, {"x:0": x})[0]
+    np.testing.assert_allclose(got, _tf_resize_reference(x, 9, False, True), atol=1e-5)
+    with pytest.raises(ValueError, match="not whole"):
+        convert_tfjs_graph(graph, blob, out, outputs=["y"], dynamic_hw=False, input_hw=(5, 6))
+    with pytest.raises(ValueError, match="dynamic_hw=False"):
+        convert_tfjs_graph(graph, blob, out, outputs=["y"], input_hw=(6, 6))

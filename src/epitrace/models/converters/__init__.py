@@ -29,6 +29,12 @@ def _tfjs(sources: dict[str, Path], out: Path) -> None:
     onnx.save(keep_output_channels(onnx.load(out), "keypoints", [0]), out)
 
 
+def _nanodet(sources: dict[str, Path], out: Path) -> None:
+    from epitrace.models.converters.nanodet import build_nanodet_int8, calibration_images
+
+    build_nanodet_int8(sources["graph"], sources["weights"], out, calibration_images())
+
+
 def _mobilenet(sources: dict[str, Path], out: Path) -> None:
     from epitrace.models.converters.body_mobilenet import convert_mobilenetv2
 
@@ -44,6 +50,7 @@ def _mask(sources: dict[str, Path], out: Path) -> None:
 CONVERTERS: dict[str, Converter] = {
     "copy": _copy,
     "tfjs_graph_to_onnx": _tfjs,
+    "tfjs_nanodet_int8": _nanodet,
     "torch_mobilenetv2_to_onnx": _mobilenet,
     "keras_mask_to_onnx": _mask,
 }

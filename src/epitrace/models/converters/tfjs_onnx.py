@@ -32,6 +32,8 @@ import numpy.typing as npt
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from epitrace.models.converters.tfjs_layout_ops import LAYOUT_HANDLERS
+
 logger = logging.getLogger(__name__)
 
 OPSET = 17
@@ -107,6 +109,7 @@ class _Builder:
     inits: list[onnx.TensorProto] = field(default_factory=list)
     shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     dynamic: bool = False  # H, W free: SAME via auto_pad, resize by scale, not by size
+    hw_scale: tuple[float, float] = (1.0, 1.0)  # input size / the graph's own: resize sizes follow
     count: int = 0
 
     def name(self, hint: str) -> str:
@@ -260,9 +263,19 @@ def _resize(b: _Builder, node: dict[str, Any]) -> None:
                                             np.float32))
         resize_in = [src, "", scales]
     else:
+        oh, ow = _scaled(oh, b.hw_scale[0], node), _scaled(ow, b.hw_scale[1], node)
         resize_in = [src, "", "", b.const("sizes", np.array([n, c, oh, ow], np.int64))]
     b.add("Resize", resize_in, node["name"], mode="linear", coordinate_transformation_mode=mode)
     b.shapes[node["name"]] = (n, oh, ow, c)
+
+
+def _scaled(size: int, scale: float, node: dict[str, Any]) -> int:
+    """A size constant folded at the graph's input size, at the chosen input size."""
+    value = size * scale
+    if abs(value - round(value)) > 1e-6:
+        raise ValueError(f"{node['name']}: size {size} x {scale:.4f} is not whole; pick an input "
+                         "size that is a multiple of the network's stride")
+    return round(value)
 
 
 def _maxpool(b: _Builder, node: dict[str, Any]) -> None:
@@ -310,6 +323,7 @@ HANDLERS: dict[str, Callable[[_Builder, dict[str, Any]], None]] = {
     "ConcatV2": _concat,
     "ResizeBilinear": _resize,
     "MaxPool": _maxpool,
+    **LAYOUT_HANDLERS,
 }
 
 
@@ -340,14 +354,26 @@ def _needed(nodes: dict[str, dict[str, Any]], outputs: Sequence[str]) -> list[st
     return order
 
 
+def _spatial_axes(dims: Sequence[int]) -> tuple[int, int]:
+    """Height and width axes of a 4-D image input: NHWC unless the channels come first."""
+    if dims[3] <= 4:
+        return 1, 2
+    if dims[1] <= 4:
+        return 2, 3
+    raise ValueError(f"cannot tell the layout of input shape {list(dims)}")
+
+
 def build_model(graph: dict[str, Any], weights: dict[str, Array],
-                outputs: Sequence[str] = DEFAULT_OUTPUTS, dynamic_hw: bool = True
-                ) -> onnx.ModelProto:
-    """The ONNX model computing `outputs` (NHWC, as in TF.js) from the graph's Placeholder.
+                outputs: Sequence[str] = DEFAULT_OUTPUTS, dynamic_hw: bool = True,
+                input_hw: tuple[int, int] | None = None) -> onnx.ModelProto:
+    """The ONNX model computing `outputs` (in TF.js's layout) from the graph's Placeholder.
 
     With `dynamic_hw` the 4-D input's height and width are symbolic; shapes are still traced at
-    the graph's own size, and a size-dependent op that cannot follow raises at run time.
+    the graph's own size, and a size-dependent op that cannot follow raises at run time. A fixed
+    `input_hw` replaces the graph's own input height and width (resize sizes scale with it).
     """
+    if input_hw is not None and dynamic_hw:
+        raise ValueError("input_hw fixes the input size: use it with dynamic_hw=False")
     nodes = {n["name"]: n for n in graph["modelTopology"]["node"]}
     order = _needed(nodes, outputs)
     missing = sorted({nodes[n]["op"] for n in order} - set(HANDLERS) - {"Const", "Placeholder"})
@@ -363,6 +389,10 @@ def build_model(graph: dict[str, Any], weights: dict[str, Array],
             continue
         if node["op"] == "Placeholder":
             dims = [int(d["size"]) for d in _attr(node, "shape")["shape"]["dim"]]
+            if input_hw is not None and len(dims) == 4:
+                ya, xa = _spatial_axes(dims)
+                b.hw_scale = (input_hw[0] / dims[ya], input_hw[1] / dims[xa])
+                dims[ya], dims[xa] = input_hw
             public = _public(name)
             free: list[int | str] = list(dims)
             if dynamic_hw and len(dims) == 4:
@@ -393,7 +423,8 @@ def build_model(graph: dict[str, Any], weights: dict[str, Array],
 
 
 def convert_tfjs_graph(graph_json: Path, weights_bin: Path, out: Path,
-                       outputs: Sequence[str] = DEFAULT_OUTPUTS, dynamic_hw: bool = True) -> None:
+                       outputs: Sequence[str] = DEFAULT_OUTPUTS, dynamic_hw: bool = True,
+                       input_hw: tuple[int, int] | None = None) -> None:
     """Convert a TF.js graph model to ONNX; `out` is written (atomically) only on success.
 
     Args:
@@ -406,10 +437,11 @@ def convert_tfjs_graph(graph_json: Path, weights_bin: Path, out: Path,
         dynamic_hw: leave the input height and width free (declared at the graph's size,
             512x512 for CenterNet) so a 4:3 frame can run at 384x512 instead of being padded.
             CenterNet needs multiples of 32 so upsampled maps line up with skip connections.
+        input_hw: fixed input (height, width) replacing the graph's own (needs dynamic_hw=False).
     """
     graph = json.loads(Path(graph_json).read_text())
     weights = read_weights(graph["weightsManifest"], Path(weights_bin).read_bytes())
-    model = build_model(graph, weights, outputs, dynamic_hw)
+    model = build_model(graph, weights, outputs, dynamic_hw, input_hw)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".onnx.part")
