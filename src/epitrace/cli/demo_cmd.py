@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -12,6 +13,10 @@ from epitrace.app.ingest import Ingestor, IngestRequest
 from epitrace.cli.common import console, friendly_errors
 from epitrace.cli.ingest_cmd import run_with_progress
 from epitrace.config import get_settings
+
+if TYPE_CHECKING:
+    from epitrace.config import Settings
+    from epitrace.store import Store
 
 DEMO_CAMERA = "pets-view001"
 
@@ -56,7 +61,7 @@ def demo(video: Path = typer.Option(..., "--video", help="PETS 2009 vtest.avi.")
         trace_demo_pedestrian(store, settings)
 
 
-def trace_demo_pedestrian(store, settings) -> None:  # type: ignore[no-untyped-def]
+def trace_demo_pedestrian(store: Store, settings: Settings) -> None:
     """Open (or reuse) the demo case, enrol the longest-seen pedestrian by a picked sighting
     (no face consent), confirm the sightings the search finds above threshold, list contacts
     and write the report."""
@@ -84,11 +89,11 @@ def trace_demo_pedestrian(store, settings) -> None:  # type: ignore[no-untyped-d
             if c.match and c.decision is None:  # a real investigator reviews these one by one
                 confirm(store, case_id=case.id, subject_id=subject.id, track_id=c.track_id, user="demo",
                         score=c.score)
-    subject = store_subject(store, case.id)
+    subject_id = store_subject(store, case.id)
     policy = get_policy("cdc")
     from epitrace.store.cases import decisions
 
-    confirmed = [t for t, d in decisions(store, subject_id=subject).items() if d == "confirmed"]
+    confirmed = [t for t, d in decisions(store, subject_id=subject_id).items() if d == "confirmed"]
     contacts = find_contacts(store, confirmed, policy)
     people = {c.person_id for c in contacts}
     console.print(f"[bold]demo case {case.id}[/]: pedestrian traced by silhouette and clothing only "
@@ -109,7 +114,7 @@ DEMO_ADMIN = "demo-admin"
 DEMO_URL = "http://127.0.0.1:8000/"
 
 
-def print_web_login(store, case_id: str) -> None:  # type: ignore[no-untyped-def]
+def print_web_login(store: Store, case_id: str) -> None:
     """Make the demo case visible in the web app: a `demo` investigator assigned to it (and a
     `demo-admin` when the store has no account yet, since the first account must be an admin).
     New passwords are printed once; then the command and URL to open."""
@@ -135,7 +140,8 @@ def print_web_login(store, case_id: str) -> None:  # type: ignore[no-untyped-def
     console.print(f"  the case {case_id} is on the case list of {DEMO_USER}")
 
 
-def store_subject(store, case_id: str) -> int:  # type: ignore[no-untyped-def]
+def store_subject(store: Store, case_id: str) -> int:
+    """The id of the demo case's (only) subject."""
     from epitrace.store.cases import get_case
 
     return get_case(store, case_id=case_id).subjects[0].id

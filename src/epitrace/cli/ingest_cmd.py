@@ -6,8 +6,8 @@ import re
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import click
 import typer
 from typer.core import TyperCommand
 
@@ -15,6 +15,9 @@ from epitrace.app.ingest import Ingestor, IngestOutcome, IngestRequest, IngestWa
 from epitrace.cli.common import console, friendly_errors, progress_bar
 from epitrace.config import get_settings
 from epitrace.ingest import IngestResult
+
+if TYPE_CHECKING:
+    from typer._click.core import Context  # the click typer vendors (what TyperCommand takes)
 
 RAY_ADDRESS = re.compile(r"^(local|auto|ray://\S+|[\w.\-]+:\d+)$")
 folder_plan = plan_files  # the name this command's callers and tests knew
@@ -62,7 +65,7 @@ def report(result: IngestResult, path: Path) -> None:
 class IngestCommand(TyperCommand):
     """Lets `--ray` stand alone (a local Ray) as well as take an address: `--ray host:6379`."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         fixed: list[str] = []
         for i, arg in enumerate(args):
             fixed.append(arg)

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
+import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -90,7 +92,7 @@ def ground_mapper(spec: dict[str, Any] | None) -> GroundMapper | None:
         return None
     calibration = build_calibration(spec)
 
-    def to_ground(points):  # type: ignore[no-untyped-def]
+    def to_ground(points: npt.NDArray[np.float32]) -> npt.NDArray[np.floating[Any]]:
         return calibration.image_to_ground(points, strict=False)
     return to_ground
 

@@ -166,7 +166,7 @@ def connect(address: str | None = None, num_cpus: int | None = None) -> bool:
     if ray.is_initialized():  # e.g. the web server's Ray, or a test's
         return False
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    quiet = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+    quiet: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
     if local:
         ray.init(num_cpus=num_cpus, **quiet)
         return True
@@ -301,7 +301,7 @@ class _Driver:
         total = sum(self._frames(job, t.chunk) for job in jobs for t in job.tasks)
         finished = 0
         actors = self._start_actors(min(len(pending), self._worker_count()))
-        pids = {i: None for i in range(len(actors))}
+        pids: dict[int, int | None] = {i: None for i in range(len(actors))}
         idle = deque(range(len(actors)))
         inflight: dict[Any, tuple[ChunkTask, int]] = {}
         try:

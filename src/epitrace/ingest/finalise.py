@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -18,7 +19,7 @@ from epitrace.vision.face_chips import face_chip
 
 logger = logging.getLogger(__name__)
 
-GroundMapper = Callable[[npt.NDArray[np.float32]], npt.NDArray[np.float32]]
+GroundMapper = Callable[[npt.NDArray[np.float32]], npt.NDArray[np.floating[Any]]]  # (n, 2) pixels -> (n, 2) metres
 FACE_INPUT_SIDE = 160  # head crops are upscaled to this before face detection
 
 
@@ -97,7 +98,7 @@ def _face_and_mask(ctx: FinaliseContext, samples: list[Sample]) -> tuple[
         if head.size == 0:
             continue
         scale = FACE_INPUT_SIDE / max(head.shape[:2])
-        big = cv2.resize(head, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        big = np.asarray(cv2.resize(head, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC), np.uint8)
         found = m.faces.detect(big, threshold=0.5)
         if len(found) == 0:
             continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +32,7 @@ class MotionGate:
 
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
-        self._last: npt.NDArray[np.uint8] | None = None
+        self._last: npt.NDArray[Any] | None = None  # grey thumbnail of the last analysed frame
 
     def __call__(self, frame_bgr: npt.NDArray[np.uint8]) -> bool:
         h, w = frame_bgr.shape[:2]

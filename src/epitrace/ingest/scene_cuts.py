@@ -19,6 +19,8 @@ camera on the other side) 50; a 40-px pan between two analysed frames 23 (faster
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +29,7 @@ THUMB_WIDTH = 160  # pixels: the scale the score is computed at (like the motion
 DEFAULT_THRESHOLD = 27.0  # PySceneDetect's ContentDetector default
 
 
-def _hsv_thumbnail(frame_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+def _hsv_thumbnail(frame_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[Any]:
     h, w = frame_bgr.shape[:2]
     small = cv2.resize(frame_bgr, (THUMB_WIDTH, max(1, round(THUMB_WIDTH * h / w))), interpolation=cv2.INTER_LINEAR)
     return cv2.cvtColor(small, cv2.COLOR_BGR2HSV)
@@ -51,7 +53,7 @@ class SceneCutDetector:
             raise ValueError(f"scene cut threshold must be >= 0 (0 disables), got {threshold}")
         self.threshold = threshold
         self.last_score = 0.0
-        self._last: npt.NDArray[np.uint8] | None = None
+        self._last: npt.NDArray[Any] | None = None
 
     def reset(self) -> None:
         """Forget the previous frame (a new segment or a new connection starts here)."""

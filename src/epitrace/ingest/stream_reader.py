@@ -122,7 +122,8 @@ class _Clock:
 
     def __init__(self, fps: float, base: Any, opened_at: float, max_jump_s: float) -> None:
         self.fps, self.base, self.opened_at, self.max_jump_s = fps, base, opened_at, max_jump_s
-        self.anchor, self.first_pts, self.last_index = opened_at, None, -1
+        self.anchor, self.last_index = opened_at, -1
+        self.first_pts: int | None = None
         self.has_pts = False
 
     @property

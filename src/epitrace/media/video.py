@@ -136,4 +136,4 @@ def _iter_frames(path: Path, start_frame: int, seek: bool) -> Iterator[tuple[int
 
 def to_bgr(frame: av.VideoFrame) -> npt.NDArray[np.uint8]:
     """The frame as an (h, w, 3) BGR array, the layout OpenCV and the vision models take."""
-    return frame.to_ndarray(format="bgr24")
+    return np.asarray(frame.to_ndarray(format="bgr24"), np.uint8)

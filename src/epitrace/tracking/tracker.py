@@ -7,6 +7,7 @@ value, not the library's, crosses the boundary.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,7 @@ class TrackersLibTracker(Tracker):
     def __init__(self, config: TrackerConfig, fps: float) -> None:
         self.config = config
         self.fps = fps
+        self._impl: Any = None  # the library's tracker (its three classes share no base)
         self.reset()
 
     def reset(self) -> None:

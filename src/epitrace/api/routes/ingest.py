@@ -30,7 +30,7 @@ JobId = Path(pattern=r"^[0-9a-f]{1,32}$", description="Job id.")
 
 
 def jobs(request: Request) -> JobManager:
-    return request.app.state.jobs  # type: ignore[no-any-return]
+    return request.app.state.jobs
 
 
 def job_out(job: Job) -> S.JobOut:
