@@ -146,3 +146,21 @@ def test_keys_cli_init_and_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert runner.invoke(app, ["keys", "init", "--if-missing"]).exit_code == 0
     finally:
         settings_module.get_settings.cache_clear()
+
+
+def test_the_vector_codec_seals_faces_to_their_row_and_keeps_bodies_clear() -> None:
+    from epitrace.store.codec import VectorCodec, query_context, track_context
+    from epitrace.store.sealing import Sealer
+
+    sealer = Sealer(os.urandom(32))
+    codec = VectorCodec(lambda: sealer)
+    face = codec.encode(FACE, kind="face", context=track_context("face", 7))
+    assert FACE.tobytes() not in face
+    assert np.array_equal(codec.decode(face, kind="face", context=track_context("face", 7)), FACE)
+    with pytest.raises(SealError):  # moved to another row, or to a subject's queries
+        codec.decode(face, kind="face", context=query_context("face", 7))
+    body = np.array([3.0, 4.0], np.float32)
+    stored = codec.encode(body, kind="body", context=track_context("body", 7))
+    assert stored == body.tobytes()  # clear: what makes search fast, no face in it
+    assert np.allclose(codec.decode(stored, kind="body", context="", normalise=True), [0.6, 0.8])
+    assert np.array_equal(codec.decode(FACE.tobytes(), kind="face", context="x"), FACE)  # older clear rows

@@ -126,3 +126,65 @@ def _head() -> str:
     from epitrace.store.db import alembic_config
 
     return str(ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head())
+
+
+# ----- unit of work --------------------------------------------------------------------------
+def _open_case(store: Store, session: object) -> str:
+    from datetime import UTC, datetime
+
+    from epitrace.tracing import add_subject, new_case
+
+    case = new_case(store, legal_basis="Act art. 1", onset=datetime(2026, 3, 1, tzinfo=UTC),
+                    isolation=datetime(2026, 3, 4, tzinfo=UTC), cameras=["cam1"], session=session)
+    add_subject(store, case_id=case.id, label="P1", face_consent=False, session=session)
+    return case.id
+
+
+def test_unit_commits_a_use_case_and_its_audit_entry_together(store: Store) -> None:
+    from epitrace.privacy.audit import entries, record, verify
+    from epitrace.store.cases import get_case
+
+    with store.unit() as s:
+        case_id = _open_case(store, s)
+        assert [x.label for x in get_case(store, case_id=case_id, session=s).subjects] == ["P1"]
+        record(store, user="ana", action="case_new", case_id=case_id, session=s)
+    assert [x.label for x in get_case(store, case_id=case_id).subjects] == ["P1"]
+    assert [e.action for e in entries(store, case_id=case_id)] == ["case_new"]
+    assert verify(store).ok
+
+
+def test_unit_rolls_back_everything_with_its_audit_entry(store: Store) -> None:
+    from epitrace.privacy.audit import entries, record, verify
+    from epitrace.store.cases import find_cases
+
+    record(store, user="ana", action="login")  # the chain the rolled-back entry would extend
+    with pytest.raises(RuntimeError, match="after the audit"), store.unit() as s:
+        case_id = _open_case(store, s)
+        record(store, user="ana", action="case_new", case_id=case_id, session=s)
+        raise RuntimeError("fails after the audit entry was written")
+    assert find_cases(store) == []
+    assert [e.action for e in entries(store)] == ["login"]
+    record(store, user="ana", action="search")  # the chain goes on where it was
+    assert verify(store).ok and verify(store).checked == 2
+
+
+def test_a_refusal_is_audited_even_when_its_unit_rolls_back(store: Store) -> None:
+    from epitrace.privacy.audit import entries, verify
+    from epitrace.privacy.users import AccessDenied, add_user, require_case_access
+
+    case_id = _open_case(store, None)
+    bob = add_user(store, name="bob", password="long enough pw", role="investigator")
+    with pytest.raises(AccessDenied), store.unit() as s:
+        require_case_access(store, user=bob, case_id=case_id, session=s)
+    denials = [e for e in entries(store) if e.action == "deny"]
+    assert [(e.user, e.case_id) for e in denials] == [("bob", case_id)]
+    assert verify(store).ok
+
+
+def test_open_store_is_complete(settings: Settings) -> None:
+    from epitrace.store.index_backends import VectorConfig
+
+    store = open_store(settings)
+    assert store.vector_config == VectorConfig.from_settings(settings)
+    bare = Store(store.db, settings.vectors_dir, settings.evidence_dir)  # FAISS files by default
+    assert bare.vector_config == VectorConfig(backend="faiss", vectors_dir=settings.vectors_dir)

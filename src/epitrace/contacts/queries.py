@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
 
 from epitrace.contacts.episodes import TrackSeries
-from epitrace.store import Store, Track, TrackPoint, TrackVector, Video
+from epitrace.store import Store, Track, Unit, Video, sightings_repo
+from epitrace.store.codec import track_context
 
 logger = logging.getLogger(__name__)
 
@@ -38,40 +38,33 @@ def _info(track: Track, video: Video) -> TrackInfo:
                      track.mask_confidence, step / video.fps)
 
 
-def get_tracks(*, store: Store, track_ids: list[int]) -> list[TrackInfo]:
+def get_tracks(*, store: Store, track_ids: list[int], session: Unit | None = None) -> list[TrackInfo]:
     """The tracks `track_ids`; unknown ids raise `LookupError` naming them."""
-    with store.db.session() as s:
-        rows = s.execute(select(Track, Video).join(Video, Video.id == Track.video_id)
-                         .where(Track.id.in_(track_ids))).all()
-        found = {t.id: _info(t, v) for t, v in rows}
+    with store.unit(session) as s:
+        found = {t.id: _info(t, v) for t, v in sightings_repo.tracks_with_videos(s, track_ids=track_ids)}
     missing = sorted(set(track_ids) - set(found))
     if missing:
         raise LookupError(f"unknown track ids: {missing}")
     return [found[i] for i in track_ids]
 
 
-def overlapping_tracks(*, store: Store, track: TrackInfo, slack_s: float = 0.0) -> list[TrackInfo]:
+def overlapping_tracks(*, store: Store, track: TrackInfo, slack_s: float = 0.0,
+                       session: Unit | None = None) -> list[TrackInfo]:
     """Other tracks of the same camera whose time span overlaps `track`'s (within `slack_s`)."""
-    with store.db.session() as s:
-        rows = s.execute(
-            select(Track, Video).join(Video, Video.id == Track.video_id)
-            .where(Track.camera_id == track.camera_id, Track.id != track.id,
-                   Track.start_ts <= track.end_ts + slack_s,
-                   Track.end_ts >= track.start_ts - slack_s)
-            .order_by(Track.start_ts, Track.id)).all()
+    with store.unit(session) as s:
+        rows = sightings_repo.overlapping_with_videos(s, camera_id=track.camera_id, exclude_id=track.id,
+                                                      start_ts=track.start_ts - slack_s,
+                                                      end_ts=track.end_ts + slack_s)
         return [_info(t, v) for t, v in rows]
 
 
-def track_series(*, store: Store, track_ids: list[int]) -> dict[int, TrackSeries]:
+def track_series(*, store: Store, track_ids: list[int], session: Unit | None = None) -> dict[int, TrackSeries]:
     """Per-frame time stamps and ground positions of each track (xy None if uncalibrated).
 
     A track with any ground position is calibrated; its unmapped points become NaN.
     """
-    with store.db.session() as s:
-        rows = s.execute(
-            select(TrackPoint.track_id, TrackPoint.ts, TrackPoint.ground_x, TrackPoint.ground_y)
-            .where(TrackPoint.track_id.in_(track_ids))
-            .order_by(TrackPoint.track_id, TrackPoint.ts)).all()
+    with store.unit(session) as s:
+        rows = sightings_repo.ground_points(s, track_ids=track_ids)
     grouped: dict[int, list[tuple[float, float | None, float | None]]] = {}
     for tid, ts, gx, gy in rows:
         grouped.setdefault(int(tid), []).append((ts, gx, gy))
@@ -84,13 +77,10 @@ def track_series(*, store: Store, track_ids: list[int]) -> dict[int, TrackSeries
     return out
 
 
-def body_vectors(*, store: Store, track_ids: list[int]) -> dict[int, npt.NDArray[np.float32]]:
+def body_vectors(*, store: Store, track_ids: list[int],
+                 session: Unit | None = None) -> dict[int, npt.NDArray[np.float32]]:
     """L2-normalised 'body' vectors of the tracks that have one."""
-    with store.db.session() as s:
-        rows = s.execute(select(TrackVector.track_id, TrackVector.vector).where(
-            TrackVector.kind == "body", TrackVector.track_id.in_(track_ids))).all()
-    out = {}
-    for tid, blob in rows:
-        vec = np.frombuffer(blob, np.float32)
-        out[int(tid)] = (vec / max(float(np.linalg.norm(vec)), 1e-12)).astype(np.float32)
-    return out
+    with store.unit(session) as s:
+        rows = sightings_repo.vector_blobs(s, kind="body", track_ids=track_ids)
+    return {tid: store.codec.decode(blob, kind="body", context=track_context("body", tid), normalise=True)
+            for tid, blob in rows}

@@ -32,12 +32,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
-from sqlalchemy import select
 
 from epitrace.config import Settings
 from epitrace.contacts import TrackSeries, contact_episodes
 from epitrace.evaluation.throwaway import EVAL_CAMERA, throwaway_pipeline
-from epitrace.store import Store, Track, TrackPoint
+from epitrace.store import Store, sightings_repo
 
 if TYPE_CHECKING:
     from epitrace.ingest import IngestResult
@@ -231,11 +230,8 @@ def evaluate_contacts(tracks: dict[int, FrameTrack], gt_df: pd.DataFrame, distan
 def store_frame_tracks(store: Store, video_id: int,
                        frames: tuple[int, int] | None = None) -> dict[int, FrameTrack]:
     """A video's tracks with ground positions, cut to `frames` (0-based, inclusive)."""
-    with store.db.session() as s:
-        rows = s.execute(
-            select(TrackPoint.track_id, TrackPoint.frame, TrackPoint.ground_x, TrackPoint.ground_y)
-            .join(Track, Track.id == TrackPoint.track_id).where(Track.video_id == video_id)
-            .order_by(TrackPoint.track_id, TrackPoint.frame)).all()
+    with store.unit() as s:
+        rows = sightings_repo.video_ground_frames(s, video_id=video_id)
     df = pd.DataFrame(rows, columns=["track", "frame", "x", "y"]).astype(
         {"x": np.float64, "y": np.float64})
     if frames is not None:

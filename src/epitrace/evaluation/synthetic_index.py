@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import insert
 
-from epitrace.store import Camera, Store, Video
-from epitrace.store.orm import Track, TrackVector
+from epitrace.store import Camera, Store, Video, sightings_repo
+from epitrace.store.codec import track_context
 from epitrace.store.vectors import l2_normalise
 
 logger = logging.getLogger(__name__)
@@ -86,21 +85,18 @@ def build_synthetic_index(store: Store, spec: SyntheticSpec,
                 row = int(rng.integers(per_camera))
                 owners[row], body[row], has_face[row] = s, _noisy(rng, looks[s], 0.95), True
                 face[row] = _noisy(rng, faces[s], 0.98)
-        with store.db.session() as session:
-            first = session.execute(insert(Track).returning(Track.id), [
+        with store.unit() as session:
+            ids = np.array(sightings_repo.insert_tracks(session, rows=[
                 {"video_id": video_id, "camera_id": cam, "local_id": i, "start_frame": 0, "end_frame": 140,
                  "start_ts": float(t), "end_ts": float(t) + spec.track_seconds, "n_points": 140,
                  "mean_confidence": 0.7, "mask_state": "unknown", "mask_confidence": 0.0,
                  "has_face": bool(f), "face_score": 0.0} for i, (t, f) in enumerate(zip(starts, has_face, strict=True))
-            ]).scalars().all()
-            ids = np.array(first, np.int64)
-            session.execute(insert(TrackVector), [
-                {"track_id": int(i), "kind": "body", "dim": spec.body_dim, "vector": v.tobytes()}
-                for i, v in zip(ids, body, strict=True)])
-            session.execute(insert(TrackVector), [
-                {"track_id": int(i), "kind": "face", "dim": spec.face_dim,
-                 "vector": store.seal_vector(v, f"face:{int(i)}")}
-                for i, v, f in zip(ids, face, has_face, strict=True) if f])
+            ]), np.int64)
+            for kind, vectors, keep in (("body", body, np.ones(len(ids), bool)), ("face", face, has_face)):
+                sightings_repo.insert_vectors(session, rows=[  # face vectors sealed by the codec
+                    {"track_id": int(i), "kind": kind, "dim": vectors.shape[1],
+                     "vector": store.codec.encode(v, kind=kind, context=track_context(kind, int(i)))}
+                    for i, v in zip(ids[keep], vectors[keep], strict=True)])
         body_index.add(ids, body)
         face_index.add(ids[has_face], face[has_face])
         for row in np.flatnonzero(owners >= 0):

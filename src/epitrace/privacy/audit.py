@@ -5,10 +5,10 @@ case_id, legal_basis, detail) together with the previous entry's hash, so the lo
 editing a field, removing an entry from the middle, or swapping two entries' ids breaks it at
 that entry, and `verify` names the first entry where it breaks.
 
-Concurrency: `record` reads the last entry and inserts the next one with an explicit id
-(last id + 1) in one transaction. Two writers racing for the same place collide on the primary
-key (or, on SQLite, on the write lock) and the loser retries from a fresh read, so the chain
-never forks.
+Concurrency: `record` takes the chain's write lock, reads the last entry and inserts the next
+one with an explicit id (last id + 1) in one transaction (`epitrace.store.audit_repo`), so the
+chain never forks; a writer that finds the database busy retries from a fresh read. Inside an
+enclosing unit of work the entry commits or rolls back with the unit's other writes.
 
 Limitation: a chain stored in the same database cannot prove that nothing was cut off its *end*
 (deleting the newest entries leaves a shorter chain that is still valid). `verify` returns the
@@ -26,21 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, Index, Integer, String, Text, event, select
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Mapped, mapped_column
-
-from epitrace.store.orm import Base
-from epitrace.store.repo import Store
-
-logger = logging.getLogger(__name__)
+from epitrace.store import audit_repo
+from epitrace.store.orm_access import AuditEntry
+from epitrace.store.repo import AFTER_ROLLBACK, Store, Unit
 
 GENESIS_HASH = "0" * 64
 """`prev_hash` of the first entry."""
@@ -52,40 +46,9 @@ ACTIONS = frozenset({
 """Actions used by EpiTrace itself; others are allowed if they look like `[a-z][a-z0-9_.]*`."""
 
 _ACTION_RE = re.compile(r"[a-z][a-z0-9_.]{0,31}")
-_RETRIES = 20
 
-
-class AuditEntry(Base):
-    """One line of the audit log. Never updated or deleted through the ORM."""
-
-    __tablename__ = "audit_log"
-    __table_args__ = (
-        Index("ix_audit_log_case_id", "case_id"),
-        Index("ix_audit_log_user", "user"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    ts: Mapped[float] = mapped_column(Float)  # UTC epoch seconds
-    user: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(32))
-    # Not a foreign key: the log must outlive purged cases.
-    case_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    legal_basis: Mapped[str | None] = mapped_column(String(1000), nullable=True)
-    detail: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON text
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
-
-    def detail_dict(self) -> dict[str, Any]:
-        """`detail` parsed from its JSON text."""
-        return dict(json.loads(self.detail))
-
-
-def _refuse_change(_mapper: Any, _connection: Any, target: AuditEntry) -> None:
-    raise PermissionError(f"audit entry {target.id} is append-only: it cannot be changed or deleted")
-
-
-event.listen(AuditEntry, "before_update", _refuse_change)
-event.listen(AuditEntry, "before_delete", _refuse_change)
+__all__ = ["ACTIONS", "GENESIS_HASH", "AuditEntry", "VerifyResult", "canonical_detail", "entries",
+           "entry_hash", "record", "verify"]
 
 
 @dataclass(frozen=True)
@@ -129,7 +92,8 @@ def _hash_of(e: AuditEntry) -> str:
 
 
 def record(store: Store, *, user: str, action: str, case_id: str | None = None,
-           legal_basis: str | None = None, detail: Mapping[str, Any] | None = None) -> AuditEntry:
+           legal_basis: str | None = None, detail: Mapping[str, Any] | None = None,
+           session: Unit | None = None, keep_on_rollback: bool = False) -> AuditEntry:
     """Append one entry, chained to the last one, in one transaction.
 
     Args:
@@ -139,6 +103,10 @@ def record(store: Store, *, user: str, action: str, case_id: str | None = None,
         case_id: The case concerned, if any.
         legal_basis: The legal basis invoked, if any.
         detail: Extra JSON-serialisable facts (no personal data beyond what the action needs).
+        session: An enclosing unit (`Store.unit()`): the entry is written in it and rolls back
+            with it; without one the entry is committed on its own.
+        keep_on_rollback: With `session`, write the entry again on its own if the unit rolls
+            back (for refusals: the refused action is undone, the record of the refusal is not).
 
     Returns:
         The stored entry.
@@ -157,45 +125,26 @@ def record(store: Store, *, user: str, action: str, case_id: str | None = None,
         detail_text = canonical_detail(detail)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"audit detail is not JSON-serialisable: {exc}") from exc
-    for attempt in range(_RETRIES):
-        try:
-            return _append(store, user=user, action=action, case_id=case_id,
-                           legal_basis=legal_basis, detail=detail_text)
-        except (IntegrityError, OperationalError) as exc:  # lost a race for the next id
-            transient = isinstance(exc, IntegrityError) or "lock" in str(exc) or "busy" in str(exc)
-            if not transient or attempt == _RETRIES - 1:
-                raise
-            logger.debug("audit append retry %d after %s", attempt + 1, type(exc).__name__)
-            time.sleep(0.005 * (attempt + 1))
-    raise AssertionError("unreachable")
 
-
-def _append(store: Store, *, user: str, action: str, case_id: str | None, legal_basis: str | None,
-            detail: str) -> AuditEntry:
-    with store.db.session() as s:
-        last = s.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
-        new_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+    def make(new_id: int, prev: str) -> AuditEntry:
         entry = AuditEntry(id=new_id, ts=time.time(), user=user, action=action, case_id=case_id,
-                           legal_basis=legal_basis, detail=detail, prev_hash=prev)
+                           legal_basis=legal_basis, detail=detail_text, prev_hash=prev)
         entry.hash = _hash_of(entry)
-        s.add(entry)
-        s.flush()
         return entry
+
+    entry = audit_repo.append(store, make=make, genesis=GENESIS_HASH, session=session)
+    hooks = session.info.get(AFTER_ROLLBACK) if session is not None and keep_on_rollback else None
+    if hooks is not None:
+        hooks.append(lambda: record(store, user=user, action=action, case_id=case_id,
+                                    legal_basis=legal_basis, detail=detail))
+    return entry
 
 
 def entries(store: Store, *, case_id: str | None = None, user: str | None = None,
-            limit: int | None = None) -> list[AuditEntry]:
+            limit: int | None = None, session: Unit | None = None) -> list[AuditEntry]:
     """Entries, oldest first; with `limit`, only the newest `limit` of those that match."""
-    with store.db.session() as s:
-        q = select(AuditEntry)
-        if case_id is not None:
-            q = q.where(AuditEntry.case_id == case_id)
-        if user is not None:
-            q = q.where(AuditEntry.user == user)
-        if limit is not None:
-            q = q.order_by(AuditEntry.id.desc()).limit(limit)
-            return list(reversed(list(s.scalars(q))))
-        return list(s.scalars(q.order_by(AuditEntry.id)))
+    with store.unit(session) as s:
+        return audit_repo.select_entries(s, case_id=case_id, user=user, limit=limit)
 
 
 def verify(store: Store, *, anchor: str | None = None) -> VerifyResult:
@@ -211,8 +160,8 @@ def verify(store: Store, *, anchor: str | None = None) -> VerifyResult:
     """
     prev, checked, anchor_seen = GENESIS_HASH, 0, anchor is None or anchor == GENESIS_HASH
     last_id: int | None = None
-    with store.db.session() as s:
-        for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000)):
+    with store.unit() as s:
+        for e in audit_repo.walk(s):
             checked += 1
             if e.prev_hash != prev:
                 why = ("first entry does not start the chain (earlier entries were removed)" if last_id is None

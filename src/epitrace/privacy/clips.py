@@ -32,6 +32,7 @@ from epitrace.privacy.export_redaction import (
     Regions,
     apply_regions,
 )
+from epitrace.store import sightings_repo
 from epitrace.store.orm import Track, Video
 from epitrace.store.repo import Store
 from epitrace.vision.types import Detections
@@ -95,14 +96,11 @@ class TrackBoxes:
 
 
 def _load(store: Store, track_id: int) -> tuple[Track, Video]:
-    with store.db.session() as s:
-        track = s.get(Track, track_id)
-        if track is None:
-            raise LookupError(f"unknown sighting {track_id}: list them with `epitrace sightings`")
-        video = s.get_one(Video, track.video_id)
-        s.expunge(track)
-        s.expunge(video)
-        return track, video
+    with store.unit() as s:
+        found = sightings_repo.track_and_video(s, track_id=track_id)
+    if found is None:
+        raise LookupError(f"unknown sighting {track_id}: list them with `epitrace sightings`")
+    return found
 
 
 def _open_stream(container: av.container.OutputContainer, fps: float, width: int, height: int):  # type: ignore[no-untyped-def]

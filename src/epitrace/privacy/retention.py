@@ -45,27 +45,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import DateTime, Integer, String, delete, func, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from epitrace.privacy.audit import record
 from epitrace.privacy.retention_files import old_clips, orphan_thumbs, unlink
-from epitrace.privacy.unmask import UnmaskGrant
-from epitrace.privacy.users import CaseAssignment
-from epitrace.store.orm import (
-    Base,
-    Case,
-    SightingDecision,
-    StreamGap,
-    Subject,
-    SubjectQuery,
-    Thumbnail,
-    Track,
-    TrackPoint,
-    TrackVector,
-    Video,
-    utcnow,
-)
+from epitrace.store import retention_repo
+from epitrace.store.orm import Video
+from epitrace.store.orm_access import PurgeStat
 from epitrace.store.repo import Store
 from epitrace.store.vectors import VectorIndex
 
@@ -74,17 +59,7 @@ logger = logging.getLogger(__name__)
 VECTOR_KINDS = ("body", "face")
 """Kinds of vector index the store keeps (`vectors_dir/<kind>.faiss`)."""
 
-
-class PurgeStat(Base):
-    """An anonymous count of what a purge removed: all that is left of purged data."""
-
-    __tablename__ = "purge_stats"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    purged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    kind: Mapped[str] = mapped_column(String(16))  # "tracks", "videos" or "cases"
-    count: Mapped[int] = mapped_column(Integer)
-    camera_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+__all__ = ["VECTOR_KINDS", "PurgeReport", "PurgeStat", "camera_cutoffs", "purge"]
 
 
 @dataclass
@@ -175,8 +150,7 @@ def purge(store: Store, *, now: datetime, default_days: int = 30, closed_case_da
     report.cases = _purge_cases(store, case_cut)
     report.orphan_files = unlink(orphan_thumbs(store, orphan_grace_s))
     report.clip_files = unlink(old_clips(store, cutoffs, default_cut))
-    if store.db.engine.dialect.name == "sqlite":
-        _compact(store, vacuum=vacuum)
+    if retention_repo.compact(store.db, vacuum=vacuum):
         report.vacuumed = vacuum
     record(store, user=user, action="purge",
            detail={**report.counts(), "default_days": default_days,
@@ -192,26 +166,19 @@ def camera_cutoffs(store: Store, *, now: datetime, default_days: int) -> dict[st
 
 
 # ----- tracks --------------------------------------------------------------------------------
-def _track_filter(camera_id: str | None, cutoff: float, known: list[str]):  # type: ignore[no-untyped-def]
-    """Tracks of `camera_id` (None: of no registered camera) ending before `cutoff`."""
-    where = Track.camera_id == camera_id if camera_id is not None else Track.camera_id.not_in(known)
-    return (where, Track.end_ts < cutoff)
-
-
 def _purge_tracks(store: Store, indices: dict[str, VectorIndex], report: PurgeReport,
                   camera_id: str | None, cutoff: float, known: list[str], batch_size: int) -> int:
     """Delete one camera's expired tracks, `batch_size` per transaction; returns how many."""
     total = 0
     while True:
-        with store.db.session() as s:
-            _secure_delete(s)
-            ids = list(s.scalars(select(Track.id).where(*_track_filter(camera_id, cutoff, known))
-                                 .order_by(Track.id).limit(batch_size)))
+        with store.unit() as s:
+            retention_repo.secure_delete(s)
+            ids, paths = retention_repo.expired_track_batch(s, camera_id=camera_id, cutoff=cutoff, known=known,
+                                                             limit=batch_size)
             if not ids:
                 return total
-            paths = list(s.scalars(select(Thumbnail.path).where(Thumbnail.track_id.in_(ids))))
-            _delete_track_rows(s, ids)
-            s.add(PurgeStat(kind="tracks", count=len(ids), camera_id=camera_id))
+            retention_repo.delete_track_rows(s, track_ids=ids)
+            retention_repo.add_stat(s, kind="tracks", count=len(ids), camera_id=camera_id)
         # Committed: only now remove files and index ids (a crash here is repaired on re-run).
         report.thumbnail_files += unlink(store.evidence_dir / p for p in paths)
         for index in indices.values():
@@ -219,16 +186,6 @@ def _purge_tracks(store: Store, indices: dict[str, VectorIndex], report: PurgeRe
             index.save()
         total += len(ids)
         logger.info("purged %d tracks of camera %s", total, camera_id or "(unregistered)")
-
-
-def _delete_track_rows(s: Session, ids: list[int]) -> None:
-    """Every row that is about these tracks (foreign-key cascades are not relied on)."""
-    s.execute(delete(SubjectQuery).where(SubjectQuery.track_id.in_(ids)))
-    s.execute(delete(SightingDecision).where(SightingDecision.track_id.in_(ids)))
-    s.execute(delete(UnmaskGrant).where(UnmaskGrant.track_id.in_(ids)))
-    for model in (TrackPoint, TrackVector, Thumbnail):
-        s.execute(delete(model).where(model.track_id.in_(ids)))
-    s.execute(delete(Track).where(Track.id.in_(ids)))
 
 
 def _open_indices(store: Store) -> dict[str, VectorIndex]:
@@ -254,21 +211,12 @@ def _open_indices(store: Store) -> dict[str, VectorIndex]:
 
 
 # ----- videos and cases ----------------------------------------------------------------------
-def _expired_videos(s: Session, cutoffs: dict[str, float], default_cut: float) -> list[Video]:
-    """Videos with no tracks whose footage ended before their camera's cut-off.
+def _video_expired(v: Video, cutoff: float) -> bool:
+    """Whether a video's footage ended before `cutoff`.
 
     A video still marked 'running' is left alone (an ingest may be adding tracks) unless its row
     itself is older than the cut-off, which only a crashed ingest leaves behind.
     """
-    has_tracks = select(Track.id).where(Track.video_id == Video.id).exists()
-    out = []
-    for v in s.scalars(select(Video).where(~has_tracks)):
-        if _video_expired(v, cutoffs.get(v.camera_id, default_cut)):
-            out.append(v)
-    return out
-
-
-def _video_expired(v: Video, cutoff: float) -> bool:
     frames = max(v.frames_total or 0, v.resume_frame or 0)
     end_ts = v.start_ts + (frames / v.fps if v.fps else 0.0)
     created = v.created_at if v.created_at.tzinfo else v.created_at.replace(tzinfo=UTC)
@@ -276,17 +224,19 @@ def _video_expired(v: Video, cutoff: float) -> bool:
 
 
 def _purge_videos(store: Store, cutoffs: dict[str, float], default_cut: float) -> tuple[int, int]:
-    """Expired videos' rows; and their source files where the system itself holds them (uploads
-    through the API, under `home/uploads`): footage kept by the system expires with it."""
-    with store.db.session() as s:
-        _secure_delete(s)
-        videos = _expired_videos(s, cutoffs, default_cut)
+    """Expired videos' rows (those with no tracks left); and their source files where the system
+    itself holds them (uploads through the API, under `home/uploads`): footage kept by the system
+    expires with it."""
+    with store.unit() as s:
+        retention_repo.secure_delete(s)
+        videos = [v for v in retention_repo.videos_without_tracks(s)
+                  if _video_expired(v, cutoffs.get(v.camera_id, default_cut))]
         per_camera: dict[str, int] = {}
         for v in videos:
             per_camera[v.camera_id] = per_camera.get(v.camera_id, 0) + 1
-        if videos:
-            s.execute(delete(Video).where(Video.id.in_([v.id for v in videos])))
-        s.add_all(PurgeStat(kind="videos", count=n, camera_id=c) for c, n in per_camera.items())
+        retention_repo.delete_videos(s, video_ids=[v.id for v in videos])
+        for camera_id, n in per_camera.items():
+            retention_repo.add_stat(s, kind="videos", count=n, camera_id=camera_id)
     uploads = (store.evidence_dir.parent / "uploads").resolve()
     removed = 0
     for v in videos:  # the per-video thumbnail folder, if empty now
@@ -304,76 +254,35 @@ def _purge_videos(store: Store, cutoffs: dict[str, float], default_cut: float) -
 
 def _purge_gaps(store: Store, cutoffs: dict[str, float], default_cut: float) -> int:
     """Outage records of live streams: they describe footage times, so they expire with them."""
-    with store.db.session() as s:
-        rows = list(s.execute(select(StreamGap.id, StreamGap.camera_id, StreamGap.start_ts)))
-        old = [i for i, camera, start in rows if start < cutoffs.get(camera, default_cut)]
-        for k in range(0, len(old), 500):
-            s.execute(delete(StreamGap).where(StreamGap.id.in_(old[k:k + 500])))
+    with store.unit() as s:
+        old = [i for i, camera, start in retention_repo.stream_gap_starts(s)
+               if start < cutoffs.get(camera, default_cut)]
+        retention_repo.delete_stream_gaps(s, gap_ids=old)
     return len(old)
-
-
-def _expired_case_ids(s: Session, case_cut: datetime) -> list[str]:
-    return list(s.scalars(select(Case.id).where(
-        Case.status == "closed", Case.closed_at.is_not(None), Case.closed_at < case_cut)))
 
 
 def _purge_cases(store: Store, case_cut: datetime) -> int:
     """Delete closed cases past their period with everything in them; keep one count."""
-    with store.db.session() as s:
-        _secure_delete(s)
-        case_ids = _expired_case_ids(s, case_cut)
+    with store.unit() as s:
+        retention_repo.secure_delete(s)
+        case_ids = retention_repo.expired_case_ids(s, closed_before=case_cut)
         if not case_ids:
             return 0
-        subjects = select(Subject.id).where(Subject.case_id.in_(case_ids)).scalar_subquery()
-        s.execute(delete(SightingDecision).where(SightingDecision.subject_id.in_(subjects)))
-        s.execute(delete(SubjectQuery).where(SubjectQuery.subject_id.in_(subjects)))
-        s.execute(delete(Subject).where(Subject.case_id.in_(case_ids)))
-        s.execute(delete(CaseAssignment).where(CaseAssignment.case_id.in_(case_ids)))
-        s.execute(delete(UnmaskGrant).where(UnmaskGrant.case_id.in_(case_ids)))
-        s.execute(delete(Case).where(Case.id.in_(case_ids)))
-        s.add(PurgeStat(kind="cases", count=len(case_ids), camera_id=None))
+        retention_repo.delete_cases(s, case_ids=case_ids)
+        retention_repo.add_stat(s, kind="cases", count=len(case_ids), camera_id=None)
     return len(case_ids)
 
 
 def _count_dry(store: Store, report: PurgeReport, cutoffs: dict[str, float], default_cut: float,
                case_cut: datetime) -> None:
     """Fill `report` with what a real purge would delete (files excepted)."""
-    with store.db.session() as s:
+    known = list(cutoffs)
+    with store.unit() as s:
         for camera_id, cutoff in [*cutoffs.items(), (None, default_cut)]:
-            where = _track_filter(camera_id, cutoff, list(cutoffs))
-            n = int(s.scalar(select(func.count(Track.id)).where(*where)) or 0)
+            n, thumbs = retention_repo.count_expired_tracks(s, camera_id=camera_id, cutoff=cutoff, known=known)
             if n:
                 report.tracks_by_camera[camera_id or "(unregistered)"] = n
-                report.thumbnail_files += int(s.scalar(
-                    select(func.count(Thumbnail.id)).join(Track, Track.id == Thumbnail.track_id)
-                    .where(*where)) or 0)
-        survivors = select(Track.video_id).where(~_expired_track_clause(cutoffs, default_cut))
-        for v in s.scalars(select(Video).where(Video.id.not_in(survivors))):
+                report.thumbnail_files += thumbs
+        for v in retention_repo.videos_left_after(s, cutoffs=cutoffs, default_cut=default_cut):
             report.videos += _video_expired(v, cutoffs.get(v.camera_id, default_cut))
-        report.cases = len(_expired_case_ids(s, case_cut))
-
-
-def _expired_track_clause(cutoffs: dict[str, float], default_cut: float):  # type: ignore[no-untyped-def]
-    from sqlalchemy import and_, or_
-
-    parts = [and_(*_track_filter(c, cut, list(cutoffs))) for c, cut in cutoffs.items()]
-    return or_(*parts, and_(*_track_filter(None, default_cut, list(cutoffs))))
-
-
-# ----- SQLite hygiene ------------------------------------------------------------------------
-def _secure_delete(s: Session) -> None:
-    """On SQLite, overwrite deleted content with zeros in this connection (no-op elsewhere)."""
-    if s.get_bind().dialect.name == "sqlite":
-        s.execute(text("PRAGMA secure_delete=ON"))
-
-
-def _compact(store: Store, *, vacuum: bool) -> None:
-    """Optionally rebuild the SQLite file without free pages; always fold the WAL back into it.
-
-    The WAL still holds copies of pages written before the purge (the purged rows among them)
-    until a checkpoint; TRUNCATE empties it.
-    """
-    with store.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        if vacuum:
-            conn.exec_driver_sql("VACUUM")
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        report.cases = len(retention_repo.expired_case_ids(s, closed_before=case_cut))

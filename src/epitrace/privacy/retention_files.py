@@ -11,9 +11,7 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from sqlalchemy import select
-
-from epitrace.store.orm import Thumbnail, Track
+from epitrace.store import retention_repo
 from epitrace.store.repo import Store
 
 
@@ -43,13 +41,11 @@ def orphan_thumbs(store: Store, grace_s: float) -> Iterator[Path]:
         if not files:
             continue
         rels = [f.relative_to(store.evidence_dir).as_posix() for f in files]
-        with store.db.session() as s:
+        with store.unit() as s:
             if folder.name.isdigit():
-                refs = set(s.scalars(select(Thumbnail.path).join(Track, Track.id == Thumbnail.track_id)
-                                     .where(Track.video_id == int(folder.name))))
+                refs = retention_repo.thumbnail_paths_of_video(s, video_id=int(folder.name))
             else:
-                refs = {r for i in range(0, len(rels), 500) for r in s.scalars(
-                    select(Thumbnail.path).where(Thumbnail.path.in_(rels[i:i + 500])))}
+                refs = retention_repo.known_thumbnail_paths(s, paths=rels)
         refs = {Path(r).as_posix() for r in refs}
         yield from (f for f, rel in zip(files, rels, strict=True) if rel not in refs)
     for f in root.iterdir():

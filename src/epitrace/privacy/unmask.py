@@ -9,33 +9,24 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
-
 from epitrace.privacy import audit
 from epitrace.privacy.users import User, require_case_access, require_role
-from epitrace.store.orm import Base, Track
-from epitrace.store.repo import Store
+from epitrace.store import unmask_repo
+from epitrace.store.orm_access import UnmaskGrant
+from epitrace.store.repo import Store, Unit
 
 MIN_REASON_CHARS = 15
 UNMASK_ROLES = ("admin", "investigator")
 
-
-class UnmaskGrant(Base):
-    """User `user_id` may see track `track_id` of case `case_id` without mosaic, and why."""
-
-    __tablename__ = "unmask_grants"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
-    track_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    reason: Mapped[str] = mapped_column(Text)
-    ts: Mapped[float] = mapped_column(Float)
-    user_name: Mapped[str] = mapped_column(String(64))
+__all__ = ["MIN_REASON_CHARS", "UNMASK_ROLES", "UnmaskGrant", "is_unmasked", "unmask_contact",
+           "unmasked_tracks"]
 
 
-def unmask_contact(store: Store, *, user: User, case_id: str, track_id: int, reason: str) -> None:
+def unmask_contact(store: Store, *, user: User, case_id: str, track_id: int, reason: str,
+                   session: Unit | None = None) -> None:
     """Let `user` see track `track_id` unmasked within `case_id`; audited with the reason.
+
+    The grant and its audit entry are written in one transaction (the caller's, with `session`).
 
     Raises:
         AccessDenied: Wrong role, or the case is not theirs.
@@ -43,38 +34,33 @@ def unmask_contact(store: Store, *, user: User, case_id: str, track_id: int, rea
         LookupError: No such track.
     """
     require_role(user, *UNMASK_ROLES)
-    require_case_access(store, user=user, case_id=case_id)
+    require_case_access(store, user=user, case_id=case_id, session=session)
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_CHARS:
         raise ValueError(f"say why this contact must be unmasked (at least {MIN_REASON_CHARS} characters)")
     from epitrace.store.cases import get_case
 
-    with store.db.session() as s:
-        if s.get(Track, track_id) is None:
+    with store.unit(session) as s:
+        if not unmask_repo.track_exists(s, track_id=track_id):
             raise LookupError(f"unknown sighting {track_id}")
-        grant = s.get(UnmaskGrant, (user.id, case_id, track_id))
-        if grant is None:
-            s.add(UnmaskGrant(user_id=user.id, case_id=case_id, track_id=track_id, reason=reason,
-                              ts=time.time(), user_name=user.name))
-        else:
-            grant.reason, grant.ts = reason, time.time()
-    audit.record(store, user=user.name, action="unmask", case_id=case_id,
-                 legal_basis=get_case(store, case_id=case_id).legal_basis,
-                 detail={"track_id": int(track_id), "reason": reason})
+        legal_basis = get_case(store, case_id=case_id, session=s).legal_basis
+        unmask_repo.put_grant(s, user_id=user.id, user_name=user.name, case_id=case_id, track_id=track_id,
+                              reason=reason, ts=time.time())
+        audit.record(store, user=user.name, action="unmask", case_id=case_id, legal_basis=legal_basis,
+                     detail={"track_id": int(track_id), "reason": reason}, session=s)
 
 
-def is_unmasked(store: Store, *, user: User, case_id: str, track_id: int) -> bool:
+def is_unmasked(store: Store, *, user: User, case_id: str, track_id: int, session: Unit | None = None) -> bool:
     """Whether `user` has unmasked this track in this case (and still has the role for it)."""
     if user.disabled or user.role not in UNMASK_ROLES:
         return False
-    with store.db.session() as s:
-        return s.get(UnmaskGrant, (user.id, case_id, int(track_id))) is not None
+    with store.unit(session) as s:
+        return unmask_repo.has_grant(s, user_id=user.id, case_id=case_id, track_id=track_id)
 
 
-def unmasked_tracks(store: Store, *, user: User, case_id: str) -> set[int]:
+def unmasked_tracks(store: Store, *, user: User, case_id: str, session: Unit | None = None) -> set[int]:
     """Track ids `user` has unmasked in `case_id`."""
     if user.disabled or user.role not in UNMASK_ROLES:
         return set()
-    with store.db.session() as s:
-        return set(s.scalars(select(UnmaskGrant.track_id).where(
-            UnmaskGrant.user_id == user.id, UnmaskGrant.case_id == case_id)))
+    with store.unit(session) as s:
+        return unmask_repo.granted_tracks(s, user_id=user.id, case_id=case_id)

@@ -18,27 +18,30 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, get_args
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
-
 from epitrace.privacy import audit
-from epitrace.store.orm import Base, Case, utcnow
-from epitrace.store.repo import Store
+from epitrace.store import users_repo
+from epitrace.store.orm_access import CaseAssignment, User
+from epitrace.store.repo import Store, Unit
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
 logger = logging.getLogger(__name__)
 
-Role = Literal["admin", "investigator", "auditor"]
+Role = Literal["admin", "investigator", "auditor", "supervisor", "operator"]
+"""admin: everything; investigator: their assigned cases; supervisor: approves cases (no footage);
+operator: cameras and ingest (no cases); auditor: the audit log only."""
 ROLES: tuple[str, ...] = get_args(Role)
 MIN_PASSWORD_LENGTH = 10
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
+
+__all__ = ["MIN_PASSWORD_LENGTH", "ROLES", "AccessDenied", "AuthError", "CaseAssignment", "Role",
+           "UnknownUserError", "User", "add_user", "assign", "assigned_cases", "authenticate",
+           "disable_user", "get_user", "list_users", "password_hasher", "require_case_access",
+           "require_role"]
 
 
 class AuthError(PermissionError):
@@ -53,27 +56,8 @@ class UnknownUserError(LookupError):
     """No user with that name."""
 
 
-class User(Base):
-    """A person who may log in; `password_hash` is an argon2id PHC string, never the password."""
-
-    __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'investigator', 'auditor')", name="ck_users_role"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16))
-    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class CaseAssignment(Base):
-    """An investigator may open this case."""
-
-    __tablename__ = "case_assignments"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+def _unknown(name: str) -> UnknownUserError:
+    return UnknownUserError(f"unknown user {name!r}: list users with `epitrace users list`")
 
 
 @lru_cache(maxsize=1)
@@ -91,7 +75,8 @@ def _check_role(role: str) -> None:
         raise ValueError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
 
 
-def add_user(store: Store, *, name: str, password: str, role: str, by: str = "system") -> User:
+def add_user(store: Store, *, name: str, password: str, role: str, by: str = "system",
+             session: Unit | None = None) -> User:
     """Create a user with an argon2 hash of `password`.
 
     Raises:
@@ -103,30 +88,31 @@ def add_user(store: Store, *, name: str, password: str, role: str, by: str = "sy
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"password too short: at least {MIN_PASSWORD_LENGTH} characters")
     user = User(name=name, password_hash=password_hasher().hash(password), role=role, disabled=False)
-    try:
-        with store.db.session() as s:
-            s.add(user)
-    except IntegrityError as exc:
-        raise ValueError(f"user {name!r} already exists") from exc
-    audit.record(store, user=by, action="user_add", detail={"name": name, "role": role})
+    with store.unit(session) as s:
+        users_repo.insert_user(s, user=user)  # NameTakenError is a ValueError
+        audit.record(store, user=by, action="user_add", detail={"name": name, "role": role}, session=s)
     return user
 
 
-def get_user(store: Store, *, name: str) -> User:
-    with store.db.session() as s:
-        user = s.scalar(select(User).where(User.name == name))
-        if user is None:
-            raise UnknownUserError(f"unknown user {name!r}: list users with `epitrace users list`")
-        return user
+def get_user(store: Store, *, name: str, session: Unit | None = None) -> User:
+    """The user called `name` (UnknownUserError when there is none)."""
+    with store.unit(session) as s:
+        user = users_repo.user_by_name(s, name=name)
+    if user is None:
+        raise _unknown(name)
+    return user
 
 
-def list_users(store: Store) -> list[User]:
-    with store.db.session() as s:
-        return list(s.scalars(select(User).order_by(User.name)))
+def list_users(store: Store, *, session: Unit | None = None) -> list[User]:
+    """Every user, by name."""
+    with store.unit(session) as s:
+        return users_repo.list_users(s)
 
 
-def authenticate(store: Store, *, name: str, password: str) -> User:
+def authenticate(store: Store, *, name: str, password: str, session: Unit | None = None) -> User:
     """The user if `password` is theirs and the account is enabled; audits the attempt.
+
+    A refused attempt's audit entry is kept even when an enclosing unit rolls back.
 
     Raises:
         AuthError: Unknown name, wrong password (same message for both) or disabled account.
@@ -134,27 +120,28 @@ def authenticate(store: Store, *, name: str, password: str) -> User:
     from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
     hasher = password_hasher()
-    with store.db.session() as s:
-        user = s.scalar(select(User).where(User.name == name))
-    reason = ""
-    try:
-        # An unknown name still costs one hash, so timing does not tell which names exist.
-        hasher.verify(user.password_hash if user else _dummy_hash(), password)
-        if user is None:
-            reason = "unknown user"
-    except (VerifyMismatchError, InvalidHashError):
-        reason = "unknown user" if user is None else "wrong password"
-    if not reason and user is not None and user.disabled:
-        reason = "disabled"
-    audit.record(store, user=name[:64] or "?", action="login",
-                 detail={"ok": not reason, **({"reason": reason} if reason else {})})
-    if reason == "disabled":
-        raise AuthError(f"account {name!r} is disabled")
-    if reason or user is None:
-        raise AuthError("invalid user name or password")
-    if hasher.check_needs_rehash(user.password_hash):
-        _set_password_hash(store, user_id=user.id, password_hash=hasher.hash(password))
-    return user
+    with store.unit(session) as s:
+        user = users_repo.user_by_name(s, name=name)
+        reason = ""
+        try:
+            # An unknown name still costs one hash, so timing does not tell which names exist.
+            hasher.verify(user.password_hash if user else _dummy_hash(), password)
+            if user is None:
+                reason = "unknown user"
+        except (VerifyMismatchError, InvalidHashError):
+            reason = "unknown user" if user is None else "wrong password"
+        if not reason and user is not None and user.disabled:
+            reason = "disabled"
+        audit.record(store, user=name[:64] or "?", action="login",
+                     detail={"ok": not reason, **({"reason": reason} if reason else {})},
+                     session=session, keep_on_rollback=True)
+        if reason == "disabled":
+            raise AuthError(f"account {name!r} is disabled")
+        if reason or user is None:
+            raise AuthError("invalid user name or password")
+        if hasher.check_needs_rehash(user.password_hash):
+            users_repo.set_password_hash(s, user_id=user.id, password_hash=hasher.hash(password))
+        return user
 
 
 @lru_cache(maxsize=1)
@@ -163,21 +150,21 @@ def _dummy_hash() -> str:
 
 
 def _set_password_hash(store: Store, *, user_id: int, password_hash: str) -> None:
-    with store.db.session() as s:
-        s.get_one(User, user_id).password_hash = password_hash
+    with store.unit() as s:
+        users_repo.set_password_hash(s, user_id=user_id, password_hash=password_hash)
 
 
-def disable_user(store: Store, *, name: str, by: str = "system") -> None:
+def disable_user(store: Store, *, name: str, by: str = "system", session: Unit | None = None) -> None:
     """Stop `name` from logging in (the account and its audit trail stay)."""
-    with store.db.session() as s:
-        user = s.scalar(select(User).where(User.name == name))
+    with store.unit(session) as s:
+        user = users_repo.user_by_name(s, name=name)
         if user is None:
-            raise UnknownUserError(f"unknown user {name!r}: list users with `epitrace users list`")
-        user.disabled = True
-    audit.record(store, user=by, action="user_disable", detail={"name": name})
+            raise _unknown(name)
+        users_repo.set_disabled(s, user=user)
+        audit.record(store, user=by, action="user_disable", detail={"name": name}, session=s)
 
 
-def assign(store: Store, *, user: str, case_id: str, by: str = "system") -> None:
+def assign(store: Store, *, user: str, case_id: str, by: str = "system", session: Unit | None = None) -> None:
     """Let investigator `user` open case `case_id` (idempotent).
 
     Raises:
@@ -187,49 +174,60 @@ def assign(store: Store, *, user: str, case_id: str, by: str = "system") -> None
     """
     from epitrace.store.cases import UnknownCaseError
 
-    with store.db.session() as s:
-        row = s.scalar(select(User).where(User.name == user))
+    with store.unit(session) as s:
+        row = users_repo.user_by_name(s, name=user)
         if row is None:
-            raise UnknownUserError(f"unknown user {user!r}: list users with `epitrace users list`")
-        if s.get(Case, case_id) is None:
+            raise _unknown(user)
+        if not users_repo.case_exists(s, case_id=case_id):
             raise UnknownCaseError(f"unknown case {case_id!r}: list cases with `epitrace case list`")
         if row.role == "auditor":
             raise ValueError(f"{user!r} is an auditor: auditors cannot be assigned cases")
-        if s.get(CaseAssignment, (row.id, case_id)) is None:
-            s.add(CaseAssignment(user_id=row.id, case_id=case_id))
-    audit.record(store, user=by, action="assign", case_id=case_id, detail={"name": user})
+        users_repo.add_assignment(s, user_id=row.id, case_id=case_id)
+        audit.record(store, user=by, action="assign", case_id=case_id, detail={"name": user}, session=s)
 
 
-def assigned_cases(store: Store, *, user: User) -> list[str]:
-    with store.db.session() as s:
-        return list(s.scalars(select(CaseAssignment.case_id).where(CaseAssignment.user_id == user.id)
-                              .order_by(CaseAssignment.case_id)))
+def assigned_cases(store: Store, *, user: User, session: Unit | None = None) -> list[str]:
+    """Ids of the cases assigned to `user`, sorted."""
+    with store.unit(session) as s:
+        return users_repo.assigned_case_ids(s, user_id=user.id)
 
 
-def require_role(user: User, *roles: str) -> None:
-    """Raise AccessDenied unless `user` is enabled and has one of `roles`."""
+def require_role(user: User, *roles: str, session: Unit | None = None) -> None:
+    """Raise AccessDenied unless `user` is enabled and has one of `roles`.
+
+    Reads nothing (the user value is enough); `session` is accepted so that every access check
+    can be called the same way inside a unit.
+    """
+    del session
     for role in roles:
         _check_role(role)
     if user.disabled or user.role not in roles:
         raise AccessDenied(f"{user.name!r} ({user.role}) may not do this: needs {' or '.join(roles)}")
 
 
-def require_case_access(store: Store, *, user: User, case_id: str) -> None:
+def require_case_access(store: Store, *, user: User, case_id: str, session: Unit | None = None) -> None:
     """Raise AccessDenied unless `user` may see case `case_id`'s footage; refusals are audited.
 
-    admin: any case; investigator: assigned cases only; auditor: never.
+    admin: any case; investigator: assigned cases only; auditor: never. A refusal's audit entry
+    is kept even when an enclosing unit rolls back.
     """
     reason = ""
-    with store.db.session() as s:
-        current = s.get(User, user.id)
+    with store.unit(session) as s:
+        current = users_repo.user_by_id(s, user_id=user.id)
         if current is None or current.disabled:
             reason = "account disabled or removed"
         elif current.role == "auditor":
             reason = "auditors cannot see case footage"
-        elif current.role == "investigator" and s.get(CaseAssignment, (current.id, case_id)) is None:
+        elif current.role == "supervisor":
+            reason = "supervisors approve cases; they do not see their footage"
+        elif current.role == "operator":
+            reason = "operators run cameras and ingest; they do not see cases"
+        elif current.role == "investigator" and not users_repo.is_assigned(s, user_id=current.id, case_id=case_id):
             reason = "not assigned to this case"
         elif current.role not in ROLES:
             reason = f"unknown role {current.role!r}"
+        if reason:
+            audit.record(store, user=user.name, action="deny", case_id=case_id, detail={"reason": reason},
+                         session=session, keep_on_rollback=True)
     if reason:
-        audit.record(store, user=user.name, action="deny", case_id=case_id, detail={"reason": reason})
         raise AccessDenied(f"{user.name!r} may not open case {case_id!r}: {reason}")

@@ -1,18 +1,32 @@
 """Storage: SQL rows (SQLAlchemy + Alembic), vector indices and evidence files."""
 
+from epitrace.store.codec import SEALED_KINDS, VectorCodec
 from epitrace.store.db import Database, DatabaseUnavailableError
 from epitrace.store.milvus_index import MilvusUnavailableError
 from epitrace.store.orm import Camera, Thumbnail, Track, TrackPoint, TrackVector, Video
+from epitrace.store.orm_access import (
+    AuditEntry,
+    CaseAssignment,
+    LoginSession,
+    PurgeStat,
+    UnmaskGrant,
+    User,
+)
 from epitrace.store.records import ThumbnailRecord, TrackRecord
-from epitrace.store.repo import Store, UnknownCameraError, VideoState
+from epitrace.store.repo import Store, Unit, UnknownCameraError, VideoState
 from epitrace.store.vectors import FaissIndex, VectorIndex, l2_normalise
 
 __all__ = [
+    "SEALED_KINDS",
+    "AuditEntry",
     "Camera",
+    "CaseAssignment",
     "Database",
     "DatabaseUnavailableError",
     "FaissIndex",
+    "LoginSession",
     "MilvusUnavailableError",
+    "PurgeStat",
     "Store",
     "Thumbnail",
     "ThumbnailRecord",
@@ -20,7 +34,11 @@ __all__ = [
     "TrackPoint",
     "TrackRecord",
     "TrackVector",
+    "Unit",
     "UnknownCameraError",
+    "UnmaskGrant",
+    "User",
+    "VectorCodec",
     "VectorIndex",
     "Video",
     "VideoState",
@@ -36,7 +54,6 @@ def open_store(settings: "Settings | None" = None) -> Store:  # noqa: F821
     from epitrace.store.sealing import configured_key
 
     settings = settings or get_settings()
-    store = Store(Database(settings.db_url), settings.vectors_dir, settings.evidence_dir,
-                  key_loader=lambda: configured_key(settings))
-    store.vector_config = VectorConfig.from_settings(settings)  # read by Store.index (index_for)
-    return store
+    return Store(Database(settings.db_url), settings.vectors_dir, settings.evidence_dir,
+                 key_loader=lambda: configured_key(settings),
+                 vector_config=VectorConfig.from_settings(settings))

@@ -1,11 +1,18 @@
-"""Case, subject, query-vector and decision queries (keyword-only, no business rules)."""
+"""Case, subject, query-vector and decision queries (keyword-only, no business rules).
+
+Each function takes an optional `session=` (from `Store.unit()`): given one, it runs inside
+that transaction, so a use case reads and writes in one unit with its audit entry; without
+one, it opens its own.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
 
+from epitrace.store.codec import query_context, track_context
 from epitrace.store.orm import (
     Camera,
     Case,
@@ -16,15 +23,16 @@ from epitrace.store.orm import (
     Track,
     TrackVector,
 )
-from epitrace.store.repo import SEALED_KINDS, Store
+from epitrace.store.repo import Store
 
 
 class UnknownCaseError(LookupError):
     """No such case (or subject) exists."""
 
 
-def get_case(store: Store, *, case_id: str) -> Case:
-    with store.db.session() as s:
+def get_case(store: Store, *, case_id: str, session: Session | None = None) -> Case:
+    """The case with its subjects loaded (UnknownCaseError when there is none)."""
+    with store.unit(session) as s:
         case = s.get(Case, case_id)
         if case is None:
             raise UnknownCaseError(f"unknown case {case_id!r}: list cases with `epitrace case list`")
@@ -32,8 +40,9 @@ def get_case(store: Store, *, case_id: str) -> Case:
         return case
 
 
-def get_subject(store: Store, *, case_id: str, subject_id: int) -> Subject:
-    with store.db.session() as s:
+def get_subject(store: Store, *, case_id: str, subject_id: int, session: Session | None = None) -> Subject:
+    """A subject of the case; another case's subject is refused like a missing one."""
+    with store.unit(session) as s:
         subject = s.get(Subject, subject_id)
         if subject is None or subject.case_id != case_id:
             raise UnknownCaseError(f"case {case_id!r} has no subject {subject_id}")
@@ -41,42 +50,56 @@ def get_subject(store: Store, *, case_id: str, subject_id: int) -> Subject:
 
 
 def add_query(store: Store, *, subject_id: int, kind: str, source: str,
-              vector: npt.NDArray[np.float32], track_id: int | None = None) -> None:
-    with store.db.session() as s:
-        blob = (store.seal_vector(vector, f"query-{kind}:{subject_id}") if kind in SEALED_KINDS
-                else np.asarray(vector, np.float32).tobytes())
+              vector: npt.NDArray[np.float32], track_id: int | None = None,
+              session: Session | None = None) -> None:
+    """Store a query vector of a subject (sealed for sealed kinds)."""
+    blob = store.codec.encode(vector, kind=kind, context=query_context(kind, subject_id))
+    with store.unit(session) as s:
         s.add(SubjectQuery(subject_id=subject_id, kind=kind, source=source, track_id=track_id, vector=blob))
 
 
-def query_vectors(store: Store, *, subject_id: int, kind: str) -> list[npt.NDArray[np.float32]]:
-    with store.db.session() as s:
-        rows = s.scalars(select(SubjectQuery.vector).where(
-            SubjectQuery.subject_id == subject_id, SubjectQuery.kind == kind))
-        return [store.open_vector(r, f"query-{kind}:{subject_id}") if kind in SEALED_KINDS
-                else np.frombuffer(r, np.float32) for r in rows]
+def query_vectors(store: Store, *, subject_id: int, kind: str,
+                  session: Session | None = None) -> list[npt.NDArray[np.float32]]:
+    """The subject's `kind` query vectors, opened."""
+    with store.unit(session) as s:
+        rows = list(s.scalars(select(SubjectQuery.vector).where(
+            SubjectQuery.subject_id == subject_id, SubjectQuery.kind == kind)))
+    context = query_context(kind, subject_id)
+    return [store.codec.decode(r, kind=kind, context=context) for r in rows]
 
 
-def track_vector(store: Store, *, track_id: int, kind: str) -> npt.NDArray[np.float32] | None:
-    with store.db.session() as s:
-        row = s.get(TrackVector, (track_id, kind))
-        if row is None:
-            return None
-        if kind in SEALED_KINDS:
-            return store.open_vector(row.vector, f"{kind}:{track_id}")
-        return np.frombuffer(row.vector, np.float32)
+def enrolled_subjects(store: Store, *, subject_ids: list[int], session: Session | None = None) -> set[int]:
+    """The subjects among `subject_ids` with at least one query vector (nothing is decrypted)."""
+    if not subject_ids:
+        return set()
+    with store.unit(session) as s:
+        return {int(i) for i in s.scalars(select(SubjectQuery.subject_id).distinct().where(
+            SubjectQuery.subject_id.in_(subject_ids)))}
 
 
-def decisions(store: Store, *, subject_id: int) -> dict[int, str]:
+def track_vector(store: Store, *, track_id: int, kind: str,
+                 session: Session | None = None) -> npt.NDArray[np.float32] | None:
+    """A track's `kind` vector, opened (None when it has none)."""
+    with store.unit(session) as s:
+        blob = s.scalar(select(TrackVector.vector).where(
+            TrackVector.track_id == track_id, TrackVector.kind == kind))
+    if blob is None:
+        return None
+    return store.codec.decode(blob, kind=kind, context=track_context(kind, track_id))
+
+
+def decisions(store: Store, *, subject_id: int, session: Session | None = None) -> dict[int, str]:
     """track id -> 'confirmed' / 'rejected'."""
-    with store.db.session() as s:
+    with store.unit(session) as s:
         rows = s.execute(select(SightingDecision.track_id, SightingDecision.decision).where(
             SightingDecision.subject_id == subject_id))
         return {int(t): str(d) for t, d in rows}
 
 
-def confirmed_by_subject(store: Store, *, case_id: str) -> dict[int, list[int]]:
+def confirmed_by_subject(store: Store, *, case_id: str,
+                         session: Session | None = None) -> dict[int, list[int]]:
     """Subject id -> its confirmed track ids (ascending), for the case's subjects that have any."""
-    with store.db.session() as s:
+    with store.unit(session) as s:
         rows = s.execute(select(SightingDecision.subject_id, SightingDecision.track_id)
                          .join(Subject, Subject.id == SightingDecision.subject_id)
                          .where(Subject.case_id == case_id, SightingDecision.decision == "confirmed")
@@ -87,17 +110,17 @@ def confirmed_by_subject(store: Store, *, case_id: str) -> dict[int, list[int]]:
         return out
 
 
-def confirmed_tracks(store: Store, *, case_id: str) -> set[int]:
+def confirmed_tracks(store: Store, *, case_id: str, session: Session | None = None) -> set[int]:
     """Track ids confirmed as any subject of the case: the only people left recognisable."""
-    return {t for ids in confirmed_by_subject(store, case_id=case_id).values() for t in ids}
+    return {t for ids in confirmed_by_subject(store, case_id=case_id, session=session).values() for t in ids}
 
 
-def first_thumbnails(store: Store, *, track_ids: list[int]) -> dict[int, str]:
+def first_thumbnails(store: Store, *, track_ids: list[int], session: Session | None = None) -> dict[int, str]:
     """Track id -> relative evidence path of its first body thumbnail (tracks without one are absent)."""
     out: dict[int, str] = {}
     if not track_ids:
         return out
-    with store.db.session() as s:
+    with store.unit(session) as s:
         rows = s.execute(select(Thumbnail.track_id, Thumbnail.path).where(
             Thumbnail.track_id.in_(track_ids), Thumbnail.kind == "body").order_by(Thumbnail.id))
         for track_id, path in rows:
@@ -106,8 +129,9 @@ def first_thumbnails(store: Store, *, track_ids: list[int]) -> dict[int, str]:
 
 
 def set_decision(store: Store, *, subject_id: int, track_id: int, decision: str, score: float,
-                 user: str) -> None:
-    with store.db.session() as s:
+                 user: str, session: Session | None = None) -> None:
+    """Record (or replace) an investigator's decision on a sighting."""
+    with store.unit(session) as s:
         s.merge(SightingDecision(subject_id=subject_id, track_id=track_id, decision=decision,
                                  score=score, decided_by=user))
 
@@ -117,32 +141,40 @@ def _scope_clause(start_ts: float, end_ts: float, cameras: list[str] | None):  #
     return clause if cameras is None else and_(clause, Track.camera_id.in_(cameras))
 
 
-def count_in_scope(store: Store, *, start_ts: float, end_ts: float, cameras: list[str] | None) -> int:
-    with store.db.session() as s:
+def count_in_scope(store: Store, *, start_ts: float, end_ts: float, cameras: list[str] | None,
+                   session: Session | None = None) -> int:
+    """How many tracks lie in the window and camera scope."""
+    with store.unit(session) as s:
         return int(s.scalar(select(func.count(Track.id)).where(_scope_clause(start_ts, end_ts, cameras))) or 0)
 
 
 def ids_in_scope(store: Store, *, start_ts: float, end_ts: float, cameras: list[str] | None,
-                 among: list[int] | None = None) -> np.ndarray:
+                 among: list[int] | None = None, session: Session | None = None) -> np.ndarray:
     """Track ids in the window and scope (optionally only those in `among`), as int64."""
     q = select(Track.id).where(_scope_clause(start_ts, end_ts, cameras))
     if among is not None:
         q = q.where(Track.id.in_(among))
-    with store.db.engine.connect() as conn:  # Core, not ORM: this can be 100,000s of rows
+    if session is not None:  # Core on the unit's connection: this can be 100,000s of rows
+        return np.fromiter((row[0] for row in session.connection().execute(q)), np.int64)
+    with store.db.engine.connect() as conn:
         return np.fromiter((row[0] for row in conn.execute(q)), np.int64)
 
 
-def get_tracks(store: Store, *, track_ids: list[int]) -> dict[int, Track]:
-    with store.db.session() as s:
+def get_tracks(store: Store, *, track_ids: list[int], session: Session | None = None) -> dict[int, Track]:
+    """Track id -> track, for those of `track_ids` that exist."""
+    with store.unit(session) as s:
         return {t.id: t for t in s.scalars(select(Track).where(Track.id.in_(track_ids)))}
 
 
-def cameras_by_id(store: Store) -> dict[str, Camera]:
-    return {c.id: c for c in store.list_cameras()}
+def cameras_by_id(store: Store, *, session: Session | None = None) -> dict[str, Camera]:
+    """Every registered camera by id."""
+    with store.unit(session) as s:
+        return {c.id: c for c in s.scalars(select(Camera).order_by(Camera.id))}
 
 
-def find_cases(store: Store, *, text: str | None = None) -> list[Case]:
-    with store.db.session() as s:
+def find_cases(store: Store, *, text: str | None = None, session: Session | None = None) -> list[Case]:
+    """Cases, oldest first, whose id or title contains `text` (all without it)."""
+    with store.unit(session) as s:
         q = select(Case).order_by(Case.created_at)
         if text:
             q = q.where(or_(Case.id.contains(text), Case.title.contains(text)))

@@ -93,7 +93,7 @@ def make_index(config: VectorConfig, kind: str, dim: int) -> VectorIndex:
 
 
 def index_for(store: object, kind: str, dim: int) -> VectorIndex:
-    """The index a `Store` opens: its `vector_config` (set by `open_store`), else FAISS files."""
+    """The index of `store`'s `vector_config` (else FAISS files); kept for older callers."""
     config = getattr(store, "vector_config", None)
     if config is None:
         config = VectorConfig(vectors_dir=store.vectors_dir)  # type: ignore[attr-defined]

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
+from epitrace.store.codec import SEALED_KINDS, VectorCodec, track_context
 from epitrace.store.db import Database
-from epitrace.store.index_backends import index_for
+from epitrace.store.index_backends import VectorConfig, make_index
 from epitrace.store.orm import Camera, Thumbnail, Track, TrackPoint, TrackVector, Video, utcnow
 from epitrace.store.records import TrackRecord
 from epitrace.store.sealing import KeyMissingError, Sealer, is_sealed
@@ -20,8 +23,15 @@ from epitrace.store.vectors import FaissIndex, VectorIndex
 logger = logging.getLogger(__name__)
 
 VECTOR_DIMS = {"face": 128}
-SEALED_KINDS = frozenset({"face"})
-"""Vector kinds sealed in SQL and indexed in memory only (never written to disk in clear)."""
+__all__ = ["SEALED_KINDS", "Store", "Unit", "UnknownCameraError", "VideoState"]
+
+AFTER_ROLLBACK = "epitrace.after_rollback"
+"""Key in a unit's `Session.info`: callables run, each in its own transaction, after the unit
+rolled back (writes that must survive it, such as the audit entry of a refused access)."""
+
+Unit = Session
+"""What `Store.unit()` yields: callers outside the store pass it on as `session=` and never
+use it themselves (only `epitrace.store` speaks SQL)."""
 
 
 class UnknownCameraError(LookupError):
@@ -45,16 +55,49 @@ class VideoState:
 
 
 class Store:
-    """Everything EpiTrace keeps about footage, under one home directory."""
+    """Everything EpiTrace keeps about footage, under one home directory.
+
+    Args:
+        vector_config: Where the vector indices live (FAISS files in `vectors_dir` when None).
+    """
 
     def __init__(self, db: Database, vectors_dir: Path, evidence_dir: Path,
-                 key_loader: Callable[[], bytes] | None = None) -> None:
+                 key_loader: Callable[[], bytes] | None = None,
+                 vector_config: VectorConfig | None = None) -> None:
         self.db = db
         self.vectors_dir = vectors_dir
         self.evidence_dir = evidence_dir
+        self.vector_config = vector_config or VectorConfig(vectors_dir=vectors_dir)
         self._indices: dict[str, VectorIndex] = {}
         self._key_loader = key_loader
         self._sealer: Sealer | None = None
+        self.codec = VectorCodec(lambda: self.sealer)
+
+    # ----- unit of work --------------------------------------------------------------------
+    @contextmanager
+    def unit(self, session: Session | None = None) -> Iterator[Session]:
+        """One SQL session in one transaction: committed when the body ends, rolled back (with
+        everything written in it, audit entries included) when it raises.
+
+        Pass the session of an enclosing unit to join it instead: nothing is committed here
+        then, the outer unit decides. Repository functions take that session as `session=`.
+        Writes registered under `AFTER_ROLLBACK` run after a rollback, each on its own.
+        """
+        if session is not None:
+            yield session
+            return
+        after_rollback: list[Callable[[], object]] = []
+        try:
+            with self.db.session() as s:
+                s.info[AFTER_ROLLBACK] = after_rollback
+                yield s
+        except BaseException:
+            for hook in after_rollback:  # e.g. the audit entry of a refusal: it must outlive the unit
+                try:
+                    hook()
+                except Exception:  # noqa: BLE001 - the unit's own error is the one to raise
+                    logger.exception("a write kept over a rolled-back unit failed")
+            raise
 
     # ----- encryption at rest --------------------------------------------------------------
     @property
@@ -72,12 +115,12 @@ class Store:
         return self._sealer
 
     def seal_vector(self, vector: np.ndarray, context: str) -> bytes:
-        return self.sealer.seal(np.asarray(vector, np.float32).tobytes(), context)
+        """Sealed float32 bytes of `vector` (see `epitrace.store.codec`)."""
+        return self.codec.seal(vector, context)
 
     def open_vector(self, blob: bytes, context: str) -> np.ndarray:
         """A vector from its stored bytes; clear rows of older versions are read as they are."""
-        data = self.sealer.open(blob, context) if is_sealed(blob) else blob
-        return np.frombuffer(data, np.float32)
+        return self.codec.open(blob, context)
 
     def write_evidence(self, rel_path: Path, data: bytes) -> Path:
         """Seal `data` into `evidence_dir/rel_path` (bound to that path)."""
@@ -106,8 +149,9 @@ class Store:
                 raise UnknownCameraError(camera_id, list(s.scalars(select(Camera.id))))
             return camera
 
-    def list_cameras(self) -> list[Camera]:
-        with self.db.session() as s:
+    def list_cameras(self, *, session: Session | None = None) -> list[Camera]:
+        """Every registered camera, by id."""
+        with self.unit(session) as s:
             return list(s.scalars(select(Camera).order_by(Camera.id)))
 
     # ----- videos --------------------------------------------------------------------------
@@ -203,7 +247,7 @@ class Store:
         for kind, vec in (("body", rec.body_vector), ("face", rec.face_vector)):
             if vec is not None:
                 vec = np.asarray(vec, np.float32)
-                blob = self.seal_vector(vec, f"{kind}:{track.id}") if kind in SEALED_KINDS else vec.tobytes()
+                blob = self.codec.encode(vec, kind=kind, context=track_context(kind, track.id))
                 s.add(TrackVector(track_id=track.id, kind=kind, dim=vec.shape[0], vector=blob))
                 new_vectors.setdefault(kind, []).append((track.id, vec))
         for n, thumb in enumerate(rec.thumbnails):
@@ -262,8 +306,9 @@ class Store:
         return {"tracks": len(tracks), "faces": sum(t.has_face for t in tracks),
                 "with_ground": int(grounded or 0), "start": span[0], "end": span[1], **masks}
 
-    def count_tracks(self, video_id: int | None = None) -> int:
-        with self.db.session() as s:
+    def count_tracks(self, video_id: int | None = None, *, session: Session | None = None) -> int:
+        """Stored tracks (of one video, if given)."""
+        with self.unit(session) as s:
             q = select(func.count(Track.id))
             if video_id is not None:
                 q = q.where(Track.video_id == video_id)
@@ -285,7 +330,7 @@ class Store:
                 (self.vectors_dir / f"{kind}.faiss").unlink(missing_ok=True)
                 index: VectorIndex = FaissIndex(None, dim)
             else:
-                index = index_for(self, kind, dim)  # Settings.vector_backend: FAISS file or Milvus
+                index = make_index(self.vector_config, kind, dim)  # FAISS file or Milvus
             self._sync(kind, index)
             self._indices[kind] = index
         return self._indices[kind]
@@ -321,7 +366,7 @@ class Store:
             rows = s.execute(select(TrackVector.track_id, TrackVector.vector).where(
                 TrackVector.kind == kind)).all()
         if rows:
-            vectors = [self.open_vector(r[1], f"{kind}:{r[0]}") if kind in SEALED_KINDS
-                       else np.frombuffer(r[1], np.float32) for r in rows]
+            vectors = [self.codec.decode(r[1], kind=kind, context=track_context(kind, r[0]))
+                       for r in rows]
             index.add(np.array([r[0] for r in rows], np.int64), np.stack(vectors))
         index.save()

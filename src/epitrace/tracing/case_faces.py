@@ -17,9 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
 
-from epitrace.store import Store, Thumbnail, TrackVector
+from epitrace.store import Store, Unit, sightings_repo
 from epitrace.vision.face_chips import chip_face_box
 from epitrace.vision.face_embed import FaceEmbedder, photo_face_embedder
 from epitrace.vision.faces import FaceDetector
@@ -29,33 +28,22 @@ logger = logging.getLogger(__name__)
 FaceEmbedFn = Callable[[npt.NDArray[np.uint8], npt.NDArray[np.float32]], npt.NDArray[np.float32]]
 """(image, face box) -> unit face vector; e.g. `FaceEmbedder.embed`."""
 
-_BATCH = 900  # ids per SQL IN (...)
 
-
-def chips_in_scope(store: Store, allowed_ids: npt.NDArray[np.int64]) -> dict[int, str]:
+def chips_in_scope(store: Store, allowed_ids: npt.NDArray[np.int64], *,
+                   session: Unit | None = None) -> dict[int, str]:
     """Track id -> face chip path, for in-scope tracks that have a chip and no face vector."""
-    out: dict[int, str] = {}
-    ids = [int(i) for i in allowed_ids]
-    with store.db.session() as s:
-        for i in range(0, len(ids), _BATCH):
-            part = ids[i:i + _BATCH]
-            embedded = set(s.scalars(select(TrackVector.track_id).where(
-                TrackVector.kind == "face", TrackVector.track_id.in_(part))))
-            for track_id, path in s.execute(select(Thumbnail.track_id, Thumbnail.path).where(
-                    Thumbnail.kind == "face", Thumbnail.track_id.in_(part))):
-                if int(track_id) not in embedded:
-                    out.setdefault(int(track_id), str(path))
-    return out
+    with store.unit(session) as s:
+        return sightings_repo.face_chips_without_vector(s, track_ids=[int(i) for i in allowed_ids])
 
 
 def case_face_scores(store: Store, queries: list[npt.NDArray[np.float32] | None],
                      allowed_ids: npt.NDArray[np.int64], embed: FaceEmbedFn | None,
-                     rejected: list[set[int]]) -> list[dict[int, float]]:
+                     rejected: list[set[int]], *, session: Unit | None = None) -> list[dict[int, float]]:
     """Per subject, best cosine of each in-scope face chip to its face query vectors."""
     out: list[dict[int, float]] = [{} for _ in queries]
     if all(q is None for q in queries):
         return out
-    chips = chips_in_scope(store, allowed_ids)
+    chips = chips_in_scope(store, allowed_ids, session=session)
     if not chips:
         return out
     if embed is None:

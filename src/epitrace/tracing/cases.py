@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from epitrace.store import Store
-from epitrace.store.cases import get_case
+from epitrace.store import Store, Unit
+from epitrace.store.cases import cameras_by_id, get_case
 from epitrace.store.orm import Case, Subject
 
 MAX_SUBJECTS = 10
@@ -27,7 +27,8 @@ def default_window(onset: datetime, isolation: datetime | None) -> tuple[datetim
 
 
 def new_case(store: Store, *, legal_basis: str, onset: datetime, isolation: datetime | None = None,
-             cameras: list[str] | None = None, title: str = "", user: str = "") -> Case:
+             cameras: list[str] | None = None, title: str = "", user: str = "",
+             session: Unit | None = None) -> Case:
     """Open a case. The legal basis is required: it is shown on every audit line of the case."""
     if not legal_basis.strip():
         raise CaseRuleError("a legal basis is required (e.g. 'Infectious Disease Control Act art. 76-2')")
@@ -35,27 +36,28 @@ def new_case(store: Store, *, legal_basis: str, onset: datetime, isolation: date
         if tz_value is not None and tz_value.tzinfo is None:
             raise CaseRuleError("times need a time zone, e.g. 2026-03-01T09:00:00+09:00")
     start, end = default_window(onset, isolation)
-    if cameras is not None:
-        known = {c.id for c in store.list_cameras()}
-        missing = sorted(set(cameras) - known)
-        if missing:
-            raise CaseRuleError(f"unknown camera(s) in scope: {', '.join(missing)}")
-    case = Case(id=f"C-{start:%Y%m%d}-{secrets.token_hex(3)}", title=title,
-                legal_basis=legal_basis.strip(), window_start_ts=start.timestamp(),
-                window_end_ts=end.timestamp(), camera_scope=cameras, created_by=user)
-    with store.db.session() as s:
+    with store.unit(session) as s:
+        if cameras is not None:
+            missing = sorted(set(cameras) - set(cameras_by_id(store, session=s)))
+            if missing:
+                raise CaseRuleError(f"unknown camera(s) in scope: {', '.join(missing)}")
+        case = Case(id=f"C-{start:%Y%m%d}-{secrets.token_hex(3)}", title=title,
+                    legal_basis=legal_basis.strip(), window_start_ts=start.timestamp(),
+                    window_end_ts=end.timestamp(), camera_scope=cameras, created_by=user)
         s.add(case)
     return case
 
 
-def add_subject(store: Store, *, case_id: str, label: str, face_consent: bool) -> Subject:
+def add_subject(store: Store, *, case_id: str, label: str, face_consent: bool,
+                session: Unit | None = None) -> Subject:
     """Add a subject (at most 10 per case); consent governs every later use of face data."""
-    case = get_case(store, case_id=case_id)
-    if case.status != "open":
-        raise CaseRuleError(f"case {case_id} is {case.status}: reopen it first")
-    if len(case.subjects) >= MAX_SUBJECTS:
-        raise CaseRuleError(f"case {case_id} already has {MAX_SUBJECTS} subjects (the maximum)")
-    subject = Subject(case_id=case_id, label=label, face_consent=face_consent)
-    with store.db.session() as s:
-        s.add(subject)
+    with store.unit(session) as s:
+        case = get_case(store, case_id=case_id, session=s)
+        if case.status not in ("pending", "open"):
+            raise CaseRuleError(f"case {case_id} is {case.status}: subjects are added to pending or open cases only")
+        if len(case.subjects) >= MAX_SUBJECTS:
+            raise CaseRuleError(f"case {case_id} already has {MAX_SUBJECTS} subjects (the maximum)")
+        subject = Subject(case_id=case_id, label=label, face_consent=face_consent)
+        case.subjects.append(subject)  # through the relationship: a later read in this unit sees it
+        s.flush()  # its id, for the caller
     return subject

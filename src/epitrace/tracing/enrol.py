@@ -7,7 +7,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from epitrace.store import Store
+from epitrace.store import Store, Unit
 from epitrace.store.cases import add_query, get_subject, get_tracks, track_vector
 
 
@@ -20,9 +20,9 @@ class FacePhotoEmbedder(Protocol):
         """128-d embedding of the single face in the photo (raises on none / several)."""
 
 
-def require_face_consent(store: Store, *, case_id: str, subject_id: int) -> None:
+def require_face_consent(store: Store, *, case_id: str, subject_id: int, session: Unit | None = None) -> None:
     """The one gate every face operation on a subject passes through."""
-    subject = get_subject(store, case_id=case_id, subject_id=subject_id)
+    subject = get_subject(store, case_id=case_id, subject_id=subject_id, session=session)
     if not subject.face_consent:
         raise ConsentError(
             f"subject {subject_id} of case {case_id} has not consented to face matching: "
@@ -31,24 +31,27 @@ def require_face_consent(store: Store, *, case_id: str, subject_id: int) -> None
 
 
 def enrol_photo(store: Store, *, case_id: str, subject_id: int, image_bgr: npt.NDArray[np.uint8],
-                embed_face: FacePhotoEmbedder) -> None:
+                embed_face: FacePhotoEmbedder, session: Unit | None = None) -> None:
     """Add the face in `image_bgr` as a query of the subject (consent checked first)."""
-    require_face_consent(store, case_id=case_id, subject_id=subject_id)
+    require_face_consent(store, case_id=case_id, subject_id=subject_id, session=session)
     vector = embed_face(image_bgr)
-    add_query(store, subject_id=subject_id, kind="face", source="photo", vector=vector)
+    add_query(store, subject_id=subject_id, kind="face", source="photo", vector=vector, session=session)
 
 
-def enrol_track(store: Store, *, case_id: str, subject_id: int, track_id: int) -> None:
-    """Use a picked track's body vector (and its face only with consent) as queries."""
-    subject = get_subject(store, case_id=case_id, subject_id=subject_id)
-    if track_id not in get_tracks(store, track_ids=[track_id]):
-        raise LookupError(f"no sighting {track_id}: pick one from `epitrace sightings`")
-    body = track_vector(store, track_id=track_id, kind="body")
-    if body is None:
-        raise LookupError(f"sighting {track_id} has no body vector")
-    add_query(store, subject_id=subject_id, kind="body", source="track", vector=body, track_id=track_id)
-    if subject.face_consent:
-        face = track_vector(store, track_id=track_id, kind="face")
-        if face is not None:
-            add_query(store, subject_id=subject_id, kind="face", source="track", vector=face,
-                      track_id=track_id)
+def enrol_track(store: Store, *, case_id: str, subject_id: int, track_id: int,
+                session: Unit | None = None) -> None:
+    """Use a picked track's body vector (and its face only with consent) as queries, in one unit."""
+    with store.unit(session) as s:
+        subject = get_subject(store, case_id=case_id, subject_id=subject_id, session=s)
+        if track_id not in get_tracks(store, track_ids=[track_id], session=s):
+            raise LookupError(f"no sighting {track_id}: pick one from `epitrace sightings`")
+        body = track_vector(store, track_id=track_id, kind="body", session=s)
+        if body is None:
+            raise LookupError(f"sighting {track_id} has no body vector")
+        add_query(store, subject_id=subject_id, kind="body", source="track", vector=body, track_id=track_id,
+                  session=s)
+        if subject.face_consent:
+            face = track_vector(store, track_id=track_id, kind="face", session=s)
+            if face is not None:
+                add_query(store, subject_id=subject_id, kind="face", source="track", vector=face,
+                          track_id=track_id, session=s)

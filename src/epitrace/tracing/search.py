@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from epitrace.config import TracingConfig
-from epitrace.store import Store
+from epitrace.store import Store, Unit
 from epitrace.store.cases import (
     cameras_by_id,
     count_in_scope,
@@ -49,11 +49,12 @@ def _calibrated(similarity: float, threshold: float, width: float = 0.05) -> flo
     return float(1.0 / (1.0 + np.exp(-(similarity - threshold) / width)))
 
 
-def _refined_queries(store: Store, subject_id: int, kind: str, confirmed: list[int]) -> np.ndarray | None:
+def _refined_queries(store: Store, s: Unit, subject_id: int, kind: str,
+                     confirmed: list[int]) -> np.ndarray | None:
     """Enrolled queries plus the vectors of confirmed sightings (the confirm loop's refinement)."""
-    vectors = query_vectors(store, subject_id=subject_id, kind=kind)
+    vectors = query_vectors(store, subject_id=subject_id, kind=kind, session=s)
     for track_id in confirmed:
-        v = track_vector(store, track_id=track_id, kind=kind)
+        v = track_vector(store, track_id=track_id, kind=kind, session=s)
         if v is not None:
             vectors.append(v)
     if not vectors:
@@ -69,6 +70,7 @@ class _Scope:
     """The case's window and camera scope, as ids (small scopes) or as a SQL filter (large)."""
 
     store: Store
+    session: Unit
     start_ts: float
     end_ts: float
     cameras: list[str] | None
@@ -76,19 +78,24 @@ class _Scope:
     share: float = 1.0  # in-scope share of all tracks
 
     @classmethod
-    def of(cls, store: Store, case: Case) -> _Scope:
+    def of(cls, store: Store, s: Unit, case: Case) -> _Scope:
         """The case's scope, computed once and shared by all its subjects."""
-        scope = cls(store, case.window_start_ts, case.window_end_ts, case.camera_scope)
-        n_scope = count_in_scope(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras)
-        scope.share = n_scope / max(store.count_tracks(), 1)
+        scope = cls(store, s, case.window_start_ts, case.window_end_ts, case.camera_scope)
+        n_scope = count_in_scope(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras,
+                                 session=s)
+        scope.share = n_scope / max(store.count_tracks(session=s), 1)
         if n_scope <= SELECTOR_MAX or scope.share < 0.5:
-            scope.allowed = ids_in_scope(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras)
+            scope.allowed = scope.ids()
         return scope
+
+    def ids(self, among: list[int] | None = None) -> np.ndarray:
+        """Track ids inside the scope (only those in `among`, if given)."""
+        return ids_in_scope(self.store, start_ts=self.start_ts, end_ts=self.end_ts, cameras=self.cameras,
+                            among=among, session=self.session)
 
     def filter(self, ids: list[int]) -> set[int]:
         """The ids among `ids` inside the scope (used when there is no selector)."""
-        kept = ids_in_scope(self.store, start_ts=self.start_ts, end_ts=self.end_ts, cameras=self.cameras, among=ids)
-        return set(kept.tolist())
+        return set(self.ids(ids).tolist())
 
 
 @dataclass
@@ -109,12 +116,12 @@ class _Query:
         return {t for t, d in self.decided.items() if d == "rejected"}
 
 
-def _query(store: Store, case_id: str, subject_id: int) -> _Query:
-    subject = get_subject(store, case_id=case_id, subject_id=subject_id)
-    decided = decisions(store, subject_id=subject_id)
+def _query(store: Store, s: Unit, case_id: str, subject_id: int) -> _Query:
+    subject = get_subject(store, case_id=case_id, subject_id=subject_id, session=s)
+    decided = decisions(store, subject_id=subject_id, session=s)
     confirmed = [t for t, d in decided.items() if d == "confirmed"]
-    body = _refined_queries(store, subject_id, "body", confirmed)
-    face = _refined_queries(store, subject_id, "face", confirmed) if subject.face_consent else None
+    body = _refined_queries(store, s, subject_id, "body", confirmed)
+    face = _refined_queries(store, s, subject_id, "face", confirmed) if subject.face_consent else None
     if body is None and face is None:
         raise LookupError(f"subject {subject_id} is not enrolled: add a photo or pick a sighting")
     return _Query(subject_id, decided, body, face)
@@ -180,37 +187,44 @@ def _candidates(q: _Query, body: dict[int, float], face: dict[int, float],
 
 
 def search_subjects(store: Store, *, case_id: str, subject_ids: list[int], config: TracingConfig,
-                    face_embed: FaceEmbedFn | None = None) -> dict[int, list[Candidate]]:
+                    face_embed: FaceEmbedFn | None = None,
+                    session: Unit | None = None) -> dict[int, list[Candidate]]:
     """Ranked candidates (best first, impossible ones removed) for several subjects of a case.
 
     `face_embed` embeds face chips kept at ingest instead of embeddings (`face_embeddings =
-    "case"`): only those in the case's scope, only for subjects with consent.
+    "case"`): only those in the case's scope, only for subjects with consent. Every read is
+    made in one unit (the caller's, with `session`).
     Raises LookupError for a subject that is not enrolled.
     """
-    case = get_case(store, case_id=case_id)
-    scope = _Scope.of(store, case)
-    queries = [_query(store, case_id, sid) for sid in subject_ids]
+    with store.unit(session) as s:
+        return _search(store, s, case_id, subject_ids, config, face_embed)
+
+
+def _search(store: Store, s: Unit, case_id: str, subject_ids: list[int], config: TracingConfig,
+            face_embed: FaceEmbedFn | None) -> dict[int, list[Candidate]]:
+    case = get_case(store, case_id=case_id, session=s)
+    scope = _Scope.of(store, s, case)
+    queries = [_query(store, s, case_id, sid) for sid in subject_ids]
     rejected = [q.rejected for q in queries]
     k = config.max_candidates
     body = _batch_scores(store, "body", [q.body for q in queries], k, scope, rejected)
     face = _batch_scores(store, "face", [q.face for q in queries], k, scope, rejected)
     if any(q.face is not None for q in queries):
-        allowed = scope.allowed if scope.allowed is not None else ids_in_scope(
-            store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras)
-        chips = case_face_scores(store, [q.face for q in queries], allowed, face_embed, rejected)
+        allowed = scope.allowed if scope.allowed is not None else scope.ids()
+        chips = case_face_scores(store, [q.face for q in queries], allowed, face_embed, rejected, session=s)
         face = [dict(sorted({**c, **{t: max(v, c.get(t, -1.0)) for t, v in f.items()}}.items(),
                             key=lambda kv: -kv[1])[:k]) for f, c in zip(face, chips, strict=True)]
     wanted = {t for b, f in zip(body, face, strict=True) for t in (*b, *f)}
     wanted |= {t for q in queries for t in q.confirmed}
-    tracks = get_tracks(store, track_ids=list(wanted))
-    cameras = cameras_by_id(store)
+    tracks = get_tracks(store, track_ids=list(wanted), session=s)
+    cameras = cameras_by_id(store, session=s)
     return {q.subject_id: _candidates(q, b, f, config, tracks,
                                       [tracks[t] for t in q.confirmed if t in tracks], cameras)  # type: ignore[arg-type]
             for q, b, f in zip(queries, body, face, strict=True)}
 
 
 def search_subject(store: Store, *, case_id: str, subject_id: int, config: TracingConfig,
-                   face_embed: FaceEmbedFn | None = None) -> list[Candidate]:
+                   face_embed: FaceEmbedFn | None = None, session: Unit | None = None) -> list[Candidate]:
     """Ranked candidates for one subject (best first), impossible ones removed."""
     return search_subjects(store, case_id=case_id, subject_ids=[subject_id], config=config,
-                           face_embed=face_embed)[subject_id]
+                           face_embed=face_embed, session=session)[subject_id]

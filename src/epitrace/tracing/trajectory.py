@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
-from epitrace.store import Store
+from epitrace.store import Store, Unit, sightings_repo
 from epitrace.store.cases import cameras_by_id, decisions, get_tracks
-from epitrace.store.orm import Thumbnail
 
 VISIT_GAP_S = 30.0  # sightings of one camera closer than this are one visit
 
@@ -28,16 +25,13 @@ class Visit:
     thumbnails: list[str] = field(default_factory=list)  # paths relative to the evidence dir
 
 
-def trajectory(store: Store, *, subject_id: int) -> list[Visit]:
+def trajectory(store: Store, *, subject_id: int, session: Unit | None = None) -> list[Visit]:
     """Confirmed sightings of the subject as visits, earliest first."""
-    confirmed = [t for t, d in decisions(store, subject_id=subject_id).items() if d == "confirmed"]
-    tracks = sorted(get_tracks(store, track_ids=confirmed).values(), key=lambda t: t.start_ts)
-    cameras = cameras_by_id(store)
-    with store.db.session() as s:
-        thumbs: dict[int, list[str]] = {}
-        for track_id, path in s.execute(select(Thumbnail.track_id, Thumbnail.path).where(
-                Thumbnail.track_id.in_(confirmed), Thumbnail.kind == "body")):
-            thumbs.setdefault(int(track_id), []).append(str(path))
+    with store.unit(session) as s:
+        confirmed = [t for t, d in decisions(store, subject_id=subject_id, session=s).items() if d == "confirmed"]
+        tracks = sorted(get_tracks(store, track_ids=confirmed, session=s).values(), key=lambda t: t.start_ts)
+        cameras = cameras_by_id(store, session=s)
+        thumbs = sightings_repo.body_thumbnails(s, track_ids=confirmed)
     visits: list[Visit] = []
     for t in tracks:
         last = visits[-1] if visits else None

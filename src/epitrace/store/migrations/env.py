@@ -3,11 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-import epitrace.privacy.audit  # noqa: F401 - registers audit_log on Base.metadata
-import epitrace.privacy.retention  # noqa: F401 - registers purge_stats
-import epitrace.privacy.sessions  # noqa: F401 - registers login_sessions
-import epitrace.privacy.unmask  # noqa: F401 - registers unmask_grants
-import epitrace.privacy.users  # noqa: F401 - registers users and case_assignments
+import epitrace.store.orm_access  # noqa: F401 - registers users, sessions, grants, audit_log, purge_stats
 from epitrace.store.orm import Base
 
 config = context.config
