@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -23,7 +24,8 @@ def _policy(name: str, distance: float | None, minutes: float | None) -> Contact
 
 def _contact_cells(r: dict[str, Any]) -> list[str]:
     """One contact record as table cells: local times with the zone, distance +/- its uncertainty."""
-    first, last = (datetime.fromisoformat(str(r[k])) for k in ("first_seen", "last_seen"))
+    zone = ZoneInfo(str(r["time_zone"]))  # the camera's zone: its abbreviation (KST), not only the offset
+    first, last = (datetime.fromisoformat(str(r[k])).astimezone(zone) for k in ("first_seen", "last_seen"))
     same_day = first.date() == last.date()
     closest = "co-presence (uncalibrated)" if r["min_distance_m"] is None else f"{r['min_distance_m']:.2f} m"
     if r["distance_uncertainty_m"] is not None:

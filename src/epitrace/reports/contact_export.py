@@ -39,8 +39,9 @@ def contact_record(subject: str, order: int, c: Contact) -> dict[str, object]:
     record: dict[str, object] = {
         "subject": subject, "order": order, "person_label": c.person_label, "via": c.via,
         "camera_id": c.camera_id, "camera_name": c.camera_name, "place": c.place,
-        "time_zone": str(c.first_seen.tzinfo), "first_seen": c.first_seen.isoformat(),
-        "last_seen": c.last_seen.isoformat(), "exposure_s": round(c.exposure_s, 2),
+        "time_zone": str(c.first_seen.tzinfo),
+        "first_seen": c.first_seen.isoformat(timespec="milliseconds"),
+        "last_seen": c.last_seen.isoformat(timespec="milliseconds"), "exposure_s": round(c.exposure_s, 2),
         "person_exposure_s": round(c.person_exposure_s, 2),
         "min_distance_m": _round(c.min_distance_m, 3),
         "distance_uncertainty_m": _round(c.distance_uncertainty_m, 3), "calibrated": c.calibrated,
