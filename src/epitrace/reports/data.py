@@ -78,9 +78,10 @@ def thumbnail_jpeg(store: Store, rel_path: str, *, redact: bool) -> bytes:
         data = store.read_evidence(rel_path)
     except FileNotFoundError as exc:
         raise LookupError("the thumbnail is gone (purged by retention?)") from exc
-    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
+    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
         raise LookupError("the stored thumbnail is unreadable")
+    image = np.asarray(decoded, np.uint8)
     return encode_jpeg(redact_person_crop(image) if redact else image)
 
 
@@ -119,7 +120,7 @@ def gather(store: Store, *, case_id: str, policy: ContactPolicy) -> ReportData:
     shown = {v.camera_id for s in sections for v in s.visits} | {c.camera_id for s in sections for c in s.contacts}
     in_scope = set(case.camera_scope) if case.camera_scope else {c.id for c in registered}
     places = camera_places(store, camera_ids=sorted(shown | in_scope))
-    return ReportData(case, policy, sections, thumbs, cameras, places,  # type: ignore[arg-type]
+    return ReportData(case, policy, sections, thumbs, cameras, places,
                       common_zone([places[c] for c in sorted(shown or in_scope)]))
 
 
