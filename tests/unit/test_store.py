@@ -188,3 +188,15 @@ def test_open_store_is_complete(settings: Settings) -> None:
     assert store.vector_config == VectorConfig.from_settings(settings)
     bare = Store(store.db, settings.vectors_dir, settings.evidence_dir)  # FAISS files by default
     assert bare.vector_config == VectorConfig(backend="faiss", vectors_dir=settings.vectors_dir)
+
+
+def test_an_entry_outside_a_unit_that_holds_the_log_is_refused_not_deadlocked(store: Store) -> None:
+    from epitrace.privacy.audit import entries, record
+    from epitrace.store.audit_repo import ChainHeldError
+
+    with store.unit() as s:
+        record(store, user="ana", action="search", session=s)
+        with pytest.raises(ChainHeldError, match="session="):
+            record(store, user="ana", action="view")  # would wait for `s` forever
+    record(store, user="ana", action="view")  # the unit ended: the log is free again
+    assert [e.action for e in entries(store)] == ["search", "view"]

@@ -10,12 +10,14 @@ until that unit commits or rolls back, so the entry stands or falls with the uni
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from epitrace.store.orm_access import AuditEntry
 from epitrace.store.repo import Store
@@ -28,14 +30,41 @@ RETRIES = 20
 EntryFactory = Callable[[int, str], AuditEntry]
 """(new id, previous entry's hash) -> the entry to append, with its own hash set."""
 
+_LOCKED = "epitrace.audit_chain_locked"
+_local = threading.local()
+
+
+class ChainHeldError(RuntimeError):
+    """An append in its own transaction would wait for a unit of this same thread: a deadlock."""
+
+
+def _held() -> dict[int, object]:
+    """This thread's sessions that hold a chain lock now: session id -> the engine it is on."""
+    if not hasattr(_local, "held"):
+        _local.held = {}
+    held: dict[int, object] = _local.held
+    return held
+
 
 def lock_chain(s: Session) -> None:
     """Hold the audit chain's write lock for the rest of the session's transaction."""
+    if s.info.get(_LOCKED):
+        return
     dialect = s.get_bind().dialect.name
     if dialect == "postgresql":
         s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK})
     elif dialect == "sqlite":  # any write statement takes SQLite's single write lock
         s.execute(text("UPDATE audit_log SET id = id WHERE 0"))
+    held = _held()
+    held[id(s)] = s.get_bind()
+    s.info[_LOCKED] = True
+
+    def release(session: Session, transaction: SessionTransaction, *_: Any) -> None:
+        if transaction.parent is None:  # the outermost transaction ended: the lock is gone
+            held.pop(id(session), None)
+            session.info.pop(_LOCKED, None)
+
+    event.listen(s, "after_transaction_end", release)
 
 
 def head(s: Session) -> tuple[int, str] | None:
@@ -58,10 +87,14 @@ def append(store: Store, *, make: EntryFactory, genesis: str, session: Session |
     """Append one entry; in its own transaction (retried on a lost race) unless `session` is given.
 
     Raises:
+        ChainHeldError: Called without `session` inside a unit that already holds the chain.
         sqlalchemy.exc.OperationalError: The database stayed locked through every retry.
     """
     if session is not None:
         return append_in(session, make=make, genesis=genesis)
+    if any(bind is store.db.engine for bind in _held().values()):
+        raise ChainHeldError("a unit of work open in this thread already wrote to the audit log and holds it "
+                             "until it ends: pass that unit's session= so this entry joins it")
     for attempt in range(RETRIES):
         try:
             with store.unit() as s:

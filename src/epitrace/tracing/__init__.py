@@ -3,7 +3,7 @@
 from epitrace.tracing.cases import CaseRuleError, add_subject, default_window, new_case
 from epitrace.tracing.decide import confirm, reject, trace_case
 from epitrace.tracing.enrol import ConsentError, enrol_photo, enrol_track, require_face_consent
-from epitrace.tracing.search import Candidate, search_subject
+from epitrace.tracing.search import Candidate, search_subject, search_subjects
 from epitrace.tracing.spacetime import SpeedBound, feasible, haversine_m
 from epitrace.tracing.trajectory import Visit, trajectory
 
@@ -24,6 +24,7 @@ __all__ = [
     "reject",
     "require_face_consent",
     "search_subject",
+    "search_subjects",
     "trace_case",
     "trajectory",
 ]
