@@ -6,56 +6,113 @@ import json
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from epitrace.cli.bench_scale_cmd import bench_footprint, bench_index, write_figures
 from epitrace.cli.common import console, friendly_errors
-from epitrace.config import get_settings
+from epitrace.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from epitrace.ingest import IngestResult
 
 app = typer.Typer(help="Benchmarks (speed). Figures are medians over repeats.", no_args_is_help=True)
 app.command("index")(bench_index)
 app.command("footprint")(bench_footprint)
 
 
-@app.command("ingest")
-def bench_ingest(
-    video: Path = typer.Option(..., "--video", help="Video file (e.g. PETS vtest.avi)."),
-    fps: float = typer.Option(7.0, "--fps", help="True frame rate of the video."),
-    repeats: int = typer.Option(3, "--repeats", min=1, help="Runs; the median is reported."),
-    out: Path = typer.Option(None, "--out", help="Also write the figures as JSON here."),
-) -> None:
-    """Ingest throughput: analysed frames/s, times real time and each stage's share."""
+BASELINE_DETECTOR = "centernet"  # the default before NanoDet: what `--compare` measures against
+
+
+def _with_detector(settings: Settings, detector: str, own_defaults: bool = False) -> Settings:
+    """`settings` with another person detector; with `own_defaults` also its own score and input size
+    (the baseline of `--compare` runs as it shipped, whatever the candidate is configured with)."""
+    from epitrace.vision.registry import PERSON_DETECTORS
+
+    if detector not in PERSON_DETECTORS.names():
+        raise typer.BadParameter(f"unknown detector {detector!r}: one of {', '.join(PERSON_DETECTORS.names())}")
+    update: dict[str, Any] = {"person_detector": detector}
+    if own_defaults:
+        update |= {"person_score": None, "detector_input": None}
+    return settings.model_copy(update={"ingest": settings.ingest.model_copy(update=update)})
+
+
+def _ingest_once(settings: Settings, video: Path, fps: float) -> IngestResult:
+    """One full-pipeline ingest of `video` in a fresh throw-away home (nothing cached between runs)."""
     from epitrace.evaluation.throwaway import throwaway_pipeline
 
-    settings = get_settings()
-    runs = []
-    with friendly_errors():
-        for n in range(repeats):  # each run in a fresh home: nothing cached from the one before
-            with throwaway_pipeline(settings, "epitrace-bench-", {"id": "bench", "fps": fps}) as run:
-                result = run.ingest(video, fps=fps)
-            runs.append(result)
-            console.print(f"run {n + 1}: {result.analysed_fps:.1f} analysed frames/s")
-    runs.sort(key=lambda r: r.analysed_fps)
-    median = runs[len(runs) // 2]
+    with throwaway_pipeline(settings, "epitrace-bench-", {"id": "bench", "fps": fps}) as run:
+        return run.ingest(video, fps=fps)
+
+
+def _figures(runs: list[IngestResult], video: Path, detector: str) -> dict[str, Any]:
+    """Median figures of `runs` of one detector, with a per-stage table printed."""
+    ordered = sorted(runs, key=lambda r: r.analysed_fps)
+    median = ordered[len(ordered) // 2]
     total = sum(median.stages.values()) or 1.0
-    table = Table("stage", "seconds", "share", "ms / analysed frame")
+    table = Table("stage", "seconds", "share", "ms / analysed frame", title=f"{detector} (median run)")
     for stage, seconds in median.stages.items():
         table.add_row(stage, f"{seconds:.2f}", f"{100 * seconds / total:.1f}%",
                       f"{1000 * seconds / max(median.frames_analysed, 1):.1f}")
     console.print(table)
-    figures = {
-        "video": str(video), "frames_analysed": median.frames_analysed,
+    console.print(f"{detector}: median {median.analysed_fps:.1f} analysed frames/s, "
+                  f"{median.times_real_time:.2f}x real time, {median.tracks_added} tracks")
+    return {
+        "video": str(video), "detector": detector, "frames_analysed": median.frames_analysed,
         "analysed_fps_median": round(median.analysed_fps, 2),
         "times_real_time_median": round(median.times_real_time, 2),
         "wall_seconds_median": round(median.wall_seconds, 2),
         "tracks": median.tracks_added, "stages_seconds": median.stages,
         "analysed_fps_all": [round(r.analysed_fps, 2) for r in runs],
     }
-    console.print(f"median: {figures['analysed_fps_median']} analysed frames/s, "
-                  f"{figures['times_real_time_median']}x real time, {median.tracks_added} tracks")
-    write_figures(out, figures)
+
+
+@app.command("ingest")
+def bench_ingest(
+    video: Path = typer.Option(..., "--video", help="Video file (e.g. PETS vtest.avi)."),
+    fps: float = typer.Option(7.0, "--fps", help="True frame rate of the video."),
+    repeats: int = typer.Option(3, "--repeats", min=1, help="Runs (per detector); the median is reported."),
+    detector: str = typer.Option(None, "--detector", help="Person detector backend (default: the configured one)."),
+    compare: bool = typer.Option(False, "--compare", help=f"Run {BASELINE_DETECTOR} and --detector (default: the "
+                                 "configured one) alternately in one process; report both and the speed ratio."),
+    out: Path = typer.Option(None, "--out", help="Also write the figures as JSON here."),
+) -> None:
+    """Ingest throughput: analysed frames/s, times real time and each stage's share.
+
+    Why interleave for `--compare`: on a shared machine the load drifts over minutes; runs taken
+    in turns see the same drift, so their ratio holds even when the absolute figures do not.
+    """
+    settings = get_settings()
+    with friendly_errors():
+        candidate = detector or settings.ingest.person_detector
+        names = [BASELINE_DETECTOR, candidate] if compare else [candidate]
+        if compare and candidate == BASELINE_DETECTOR:
+            raise typer.BadParameter(f"--compare measures a detector against {BASELINE_DETECTOR}: pick another")
+        configs = {name: _with_detector(settings, name, own_defaults=compare and name == BASELINE_DETECTOR)
+                   for name in names}
+        runs: dict[str, list[IngestResult]] = {name: [] for name in names}
+        for n in range(repeats):
+            for name in names:
+                result = _ingest_once(configs[name], video, fps)
+                runs[name].append(result)
+                console.print(f"run {n + 1} {name}: {result.analysed_fps:.1f} analysed frames/s")
+    figures = {name: _figures(r, video, name) for name, r in runs.items()}
+    if not compare:
+        write_figures(out, figures[candidate])
+        return
+    base, new = figures[BASELINE_DETECTOR], figures[candidate]
+    pairs = sorted(b.analysed_fps and c.analysed_fps / b.analysed_fps
+                   for b, c in zip(runs[BASELINE_DETECTOR], runs[candidate], strict=True))
+    summary = {"baseline": BASELINE_DETECTOR, "candidate": candidate, "repeats": repeats, "interleaved": True,
+               "speedup_of_medians": round(new["analysed_fps_median"] / max(base["analysed_fps_median"], 1e-9), 3),
+               "speedup_median_of_pairs": round(pairs[len(pairs) // 2], 3),
+               "speedup_pairs": [round(p, 3) for p in pairs], "detectors": figures}
+    console.print(f"{candidate} vs {BASELINE_DETECTOR}: {summary['speedup_of_medians']}x analysed frames/s "
+                  f"(ratio of medians; median of the {repeats} interleaved pairs "
+                  f"{summary['speedup_median_of_pairs']}x)")
+    write_figures(out, summary)
 
 
 @app.command("trace")
@@ -72,7 +129,6 @@ def bench_trace(
     import time
 
     from epitrace.cli.common import progress_bar
-    from epitrace.config import Settings
     from epitrace.evaluation.synthetic_index import SyntheticSpec, build_synthetic_index
     from epitrace.store import open_store
     from epitrace.tracing import add_subject, enrol_track, new_case, trace_case

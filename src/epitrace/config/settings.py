@@ -39,10 +39,22 @@ class IngestSettings(StrictModel):
     motion_threshold: float = Field(
         0.002, ge=0, le=1, description="Share of pixels that must change for a frame to be analysed."
     )
-    person_score: float = Field(0.3, ge=0, le=1, description="Minimum person detection score.")
-    detector_input: int = Field(
-        640, description="Long side of the person detector input, pixels (multiple of 32); 640 finds "
-        "small and side-by-side people that 512 misses (IDF1 0.84 vs 0.79 on PETS) at ~1.5x the cost.")
+    person_detector: Literal["nanodet-int8", "centernet"] = Field(
+        "nanodet-int8", description="Person detector backend (epitrace.vision.registry): 'nanodet-int8' "
+        "(288x384 int8, ~3x faster on 2 cores) or 'centernet' (MobileNetV3-CenterNet, any input size).")
+    person_score: float | None = Field(
+        None, ge=0, le=1, description="Minimum person detection score; default the detector's own "
+        "(nanodet-int8 0.55, centernet 0.3).")
+    detector_input: int | None = Field(
+        None, description="CenterNet only: long side of its input, pixels (multiple of 32); default 640, which "
+        "finds small and side-by-side people that 512 misses (IDF1 0.84 vs 0.79 on PETS) at ~1.5x the cost. "
+        "nanodet-int8 runs at its built 288x384.")
+    face_detector: Literal["centerface"] = Field("centerface", description="Face detector backend.")
+    face_embedder: Literal["dlib-resnet"] = Field("dlib-resnet", description="Face embedder backend.")
+    body_embedder: Literal["mobilenetv2-colour"] = Field(
+        "mobilenetv2-colour", description="Body appearance embedder backend.")
+    mask_classifier: Literal["vision.masks"] = Field(
+        "vision.masks", description="Mask classifier backend (what epitrace.vision.masks exports).")
     tracker: TrackerConfig = Field(default_factory=TrackerConfig)
     cleave_threshold: float = Field(
         0.6, ge=0, le=1, description="Split a track where its colour similarity across a frame drops below "
@@ -106,6 +118,8 @@ class Settings(BaseSettings):
         None, description="File holding the key; default home/secrets/encryption.key (`epitrace keys init`).")
     retention_days: int = Field(30, ge=1, description="Default retention of footage-derived data, days.")
     closed_case_days: int = Field(30, ge=1, description="Days a closed case is kept after closing.")
+    case_max_window_days: int = Field(
+        30, ge=1, le=366, description="Longest time window a case may search (onset - 2 days to isolation).")
     purge_interval_h: float = Field(
         6.0, gt=0, description="Hours between automatic retention purges while `epitrace serve` runs "
         "(one also runs when it starts).")

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from epitrace.models import model_path
-
 if TYPE_CHECKING:
-    from epitrace.vision.body_embed import BodyEmbedder
-    from epitrace.vision.face_embed import FaceEmbedder
-    from epitrace.vision.faces import FaceDetector
-    from epitrace.vision.masks import MaskClassifier
-    from epitrace.vision.persons import PersonDetector
+    from epitrace.config import IngestSettings
+    from epitrace.vision.registry import (
+        BodyEmbedderBackend,
+        FaceDetectorBackend,
+        FaceEmbedderBackend,
+        MaskClassifierBackend,
+        PersonDetectorBackend,
+    )
 
 logger = logging.getLogger(__name__)
 
@@ -23,33 +24,44 @@ logger = logging.getLogger(__name__)
 class VisionModels:
     """The model stack; face models are None when faces are off at ingest."""
 
-    persons: PersonDetector
-    body: BodyEmbedder
-    faces: FaceDetector | None = None
-    face_embedder: FaceEmbedder | None = None
-    masks: MaskClassifier | None = None
+    persons: PersonDetectorBackend
+    body: BodyEmbedderBackend
+    faces: FaceDetectorBackend | None = None
+    face_embedder: FaceEmbedderBackend | None = None
+    masks: MaskClassifierBackend | None = None
 
     @classmethod
-    def load(cls, models_dir: Path, threads: int, person_score: float, input_size: int,
-             faces: bool) -> VisionModels:
-        """Load every model from `models_dir`; raises ModelNotInstalledError with a fix."""
-        from epitrace.vision.body_embed import BodyEmbedder
-        from epitrace.vision.persons import PersonDetector
+    def from_settings(cls, settings: IngestSettings, models_dir: Path) -> VisionModels:
+        """The backends `settings` names (epitrace.vision.registry), loaded from `models_dir`.
 
-        persons = PersonDetector(model_path("person_centernet", models_dir), threads=threads,
-                                 input_size=input_size, score_threshold=person_score)
-        body = BodyEmbedder(model_path("body_mobilenetv2", models_dir), threads=threads)
-        if not faces:
-            return cls(persons, body)
-        from epitrace.vision.face_embed import FaceEmbedder
-        from epitrace.vision.faces import FaceDetector
-        from epitrace.vision.masks import MaskClassifier
-
-        return cls(
-            persons,
-            body,
-            FaceDetector(model_path("face_centerface", models_dir), threads=threads),
-            FaceEmbedder(model_path("face_dlib_resnet", models_dir),
-                         model_path("face_landmarks5", models_dir)),
-            MaskClassifier(model_path("mask_mobilenetv2", models_dir), threads=threads),
+        Raises:
+            ValueError: A backend name is unknown (the message lists the known ones).
+            ModelNotInstalledError: A model file is missing (the message says how to install it).
+        """
+        from epitrace.vision.registry import (
+            BODY_EMBEDDERS,
+            FACE_DETECTORS,
+            FACE_EMBEDDERS,
+            MASK_CLASSIFIERS,
+            PERSON_DETECTORS,
         )
+
+        persons = PERSON_DETECTORS.create(settings.person_detector, settings, models_dir)
+        body = BODY_EMBEDDERS.create(settings.body_embedder, settings, models_dir)
+        logger.info("person detector: %s", settings.person_detector)
+        if not settings.faces:
+            return cls(persons, body)
+        return cls(persons, body,
+                   FACE_DETECTORS.create(settings.face_detector, settings, models_dir),
+                   FACE_EMBEDDERS.create(settings.face_embedder, settings, models_dir),
+                   MASK_CLASSIFIERS.create(settings.mask_classifier, settings, models_dir))
+
+    @classmethod
+    def load(cls, models_dir: Path, threads: int, person_score: float | None, input_size: int | None,
+             faces: bool) -> VisionModels:
+        """The old five-argument form of `from_settings` (the default backends otherwise)."""
+        from epitrace.config import IngestSettings
+
+        settings = IngestSettings(threads=threads, person_score=person_score, detector_input=input_size,
+                                  faces=faces)
+        return cls.from_settings(settings, models_dir)
