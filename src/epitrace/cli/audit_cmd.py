@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 import typer
 from rich.table import Table
 
-from epitrace.cli.auth import current_user
+from epitrace.cli.auth import acting, services
 from epitrace.cli.common import console, err_console, friendly_errors
 from epitrace.privacy.audit import entries, verify
-from epitrace.store import open_store
 
 app = typer.Typer(help="Read and check the tamper-evident audit log.", no_args_is_help=True)
 
@@ -25,9 +24,9 @@ def show(
 ) -> None:
     """Audit entries, oldest first (the newest LIMIT that match)."""
     with friendly_errors():
-        store = open_store()
-        current_user(store, "auditor", "admin")
-        rows = entries(store, case_id=case, user=user, limit=limit)
+        svc = services()
+        acting(svc, "auditor", "admin")
+        rows = entries(svc.store, case_id=case, user=user, limit=limit)
     if as_json:
         for e in rows:
             console.print_json(json.dumps({"id": e.id, "ts": e.ts, "user": e.user, "action": e.action,
@@ -47,9 +46,9 @@ def verify_cmd(
 ) -> None:
     """Check the hash chain; exit 1 at the first edited, removed or reordered entry."""
     with friendly_errors():
-        store = open_store()
-        current_user(store, "auditor", "admin")
-        result = verify(store, anchor=anchor)
+        svc = services()
+        acting(svc, "auditor", "admin")
+        result = verify(svc.store, anchor=anchor)
     if not result.ok:
         err_console.print(f"[bold red]audit log tampered:[/] entry {result.first_bad_id}: {result.reason}")
         raise typer.Exit(1)

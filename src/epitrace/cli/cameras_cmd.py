@@ -8,9 +8,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from epitrace.cli.auth import services
 from epitrace.cli.common import console, friendly_errors
 from epitrace.ingest import CameraConfig, check_calibration, load_cameras_yaml, register_camera
-from epitrace.store import open_store
 
 app = typer.Typer(help="Register cameras and check their calibration.", no_args_is_help=True)
 
@@ -39,7 +39,7 @@ def add(
             spec = {"type": "tsai_xml", "path": str(tsai_xml.resolve())}
         cfg = CameraConfig(id=camera_id, name=name, place=place, latitude=lat, longitude=lon,
                            timezone=timezone, fps=fps, calibration=spec)
-        register_camera(open_store(), cfg)
+        register_camera(services().store, cfg)
     console.print(f"[green]camera {camera_id} registered[/]" + ("" if spec else " (uncalibrated: co-presence only)"))
 
 
@@ -48,7 +48,7 @@ def import_yaml(path: Path = typer.Argument(..., help="cameras.yaml")) -> None:
     """Register every camera of a cameras.yaml (all are validated before any is stored)."""
     with friendly_errors():
         configs = load_cameras_yaml(path)
-        store = open_store()
+        store = services().store
         for cfg in configs:
             register_camera(store, cfg, base_dir=path.parent)
     console.print(f"[green]{len(configs)} camera(s) registered[/]")
@@ -58,7 +58,7 @@ def import_yaml(path: Path = typer.Argument(..., help="cameras.yaml")) -> None:
 def list_cameras() -> None:
     """Registered cameras."""
     table = Table("id", "name", "place", "lat", "lon", "tz", "fps", "calibration")
-    for c in open_store().list_cameras():
+    for c in services().store.list_cameras():
         table.add_row(c.id, c.name, c.place, str(c.latitude or ""), str(c.longitude or ""), c.timezone,
                       str(c.fps_override or ""), (c.calibration or {}).get("type", "none"))
     console.print(table)
@@ -68,7 +68,7 @@ def list_cameras() -> None:
 def check(camera_id: str = typer.Argument(..., help="Camera id.")) -> None:
     """Build the camera's calibration and report its reprojection error."""
     with friendly_errors():
-        camera = open_store().get_camera(camera_id)
+        camera = services().store.get_camera(camera_id)
         stats = check_calibration(camera)
     if camera.calibration is None:
         console.print(f"{camera_id}: uncalibrated (contacts will be co-presence only)")

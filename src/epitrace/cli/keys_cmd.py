@@ -19,18 +19,18 @@ def init(if_missing: bool = typer.Option(False, "--if-missing",
     Losing it makes sealed face vectors and thumbnails unreadable.
     """
     from epitrace.config import get_settings
-    from epitrace.store.sealing import create_key_file
+    from epitrace.privacy.keys import configured_source, init_key
 
     settings = get_settings()
-    if settings.encryption_key is not None or settings.key_file.exists():
-        where = "EPITRACE_ENCRYPTION_KEY" if settings.encryption_key else str(settings.key_file)
+    where = configured_source(settings)
+    if where is not None:
         if if_missing:
             console.print(f"encryption key already configured ({where})")
             return
         with friendly_errors():
             raise FileExistsError(f"an encryption key is already configured ({where}); keep it")
     with friendly_errors():
-        path = create_key_file(settings.key_file)
+        path = init_key(settings)
     console.print(f"wrote a new encryption key to {path} (mode 600): back it up somewhere safe")
 
 
@@ -38,10 +38,8 @@ def init(if_missing: bool = typer.Option(False, "--if-missing",
 def check() -> None:
     """Check that the configured key loads (and say where it comes from)."""
     from epitrace.config import get_settings
-    from epitrace.store.sealing import configured_key
+    from epitrace.privacy.keys import check_key
 
-    settings = get_settings()
     with friendly_errors():
-        configured_key(settings)
-    source = "EPITRACE_ENCRYPTION_KEY" if settings.encryption_key else str(settings.key_file)
+        source = check_key(get_settings())
     console.print(f"encryption key OK ({source})")

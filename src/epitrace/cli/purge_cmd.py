@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import typer
 from rich.table import Table
 
-from epitrace.cli.auth import current_user
+from epitrace.cli.auth import acting, services
 from epitrace.cli.common import console, friendly_errors
 
 DEFAULT_RETENTION_DAYS = 30
@@ -23,16 +23,13 @@ def purge(
     dry_run: bool = typer.Option(False, "--dry-run", help="Only show what would be removed."),
 ) -> None:
     """Delete tracks, vectors, thumbnails, videos, clips and closed cases past retention."""
-    from epitrace.config import get_settings
     from epitrace.privacy.retention import purge as run_purge
-    from epitrace.store import open_store
 
     with friendly_errors():
-        settings = get_settings()
-        store = open_store(settings)
-        who = current_user(store, "admin").name
-        days = days or int(getattr(settings, "retention_days", DEFAULT_RETENTION_DAYS))
-        report = run_purge(store, now=datetime.now(UTC), default_days=days,
+        svc = services()
+        who = acting(svc, "admin").name
+        days = days or int(getattr(svc.settings, "retention_days", DEFAULT_RETENTION_DAYS))
+        report = run_purge(svc.store, now=datetime.now(UTC), default_days=days,
                            closed_case_days=closed_case_days, user=who,
                            dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"

@@ -7,10 +7,9 @@ import sys
 import typer
 from rich.table import Table
 
-from epitrace.cli.auth import current_user
+from epitrace.cli.auth import acting, services
 from epitrace.cli.common import console, friendly_errors
 from epitrace.privacy.users import ROLES, add_user, assign, disable_user, list_users
-from epitrace.store import open_store
 
 app = typer.Typer(help="User accounts, roles and case assignments.", no_args_is_help=True)
 
@@ -27,9 +26,10 @@ def add(
     be an administrator and needs no login.
     """
     with friendly_errors():
-        store = open_store()
+        svc = services()
+        store = svc.store
         if list_users(store):
-            by = current_user(store, "admin").name
+            by = acting(svc, "admin").name
         elif role != "admin":
             raise ValueError("the first account must be an administrator: `epitrace users add NAME --role admin`")
         else:
@@ -47,10 +47,11 @@ def add(
 def list_cmd() -> None:
     """Users and their roles."""
     with friendly_errors():
-        store = open_store()
-        current_user(store, "admin")
+        svc = services()
+        acting(svc, "admin")
+        users = list_users(svc.store)
     table = Table("name", "role", "disabled", "created (UTC)")
-    for u in list_users(store):
+    for u in users:
         table.add_row(u.name, u.role, "yes" if u.disabled else "", u.created_at.strftime("%Y-%m-%d %H:%M"))
     console.print(table)
 
@@ -59,8 +60,8 @@ def list_cmd() -> None:
 def disable(name: str = typer.Argument(..., help="Login name.")) -> None:
     """Stop a user from logging in (their audit trail stays)."""
     with friendly_errors():
-        store = open_store()
-        disable_user(store, name=name, by=current_user(store, "admin").name)
+        svc = services()
+        disable_user(svc.store, name=name, by=acting(svc, "admin").name)
     console.print(f"user {name} disabled")
 
 
@@ -71,6 +72,6 @@ def assign_cmd(
 ) -> None:
     """Let an investigator open a case."""
     with friendly_errors():
-        store = open_store()
-        assign(store, user=name, case_id=case, by=current_user(store, "admin").name)
+        svc = services()
+        assign(svc.store, user=name, case_id=case, by=acting(svc, "admin").name)
     console.print(f"{name} assigned to case {case}")
