@@ -32,7 +32,8 @@ def figures(data: ReportData) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     if visits:
         out["timeline"] = timeline_png(visits, data.zone)
-        out["route"] = route_png(visits, data.cameras)
+        if data.cameras or any(v.latitude is not None for vs in visits.values() for v in vs):
+            out["route"] = route_png(visits, data.cameras)  # an empty map says nothing
     edges = [(s.label, r.label, r.risk, r.exposure_s) for s in data.subjects for r in people(s.contacts)]
     if edges:
         out["graph"] = contact_graph_png([s.label for s in data.subjects], edges)
