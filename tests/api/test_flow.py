@@ -144,15 +144,18 @@ def _thumb(world: World, track_id: int) -> str:
 def test_case_creation_assigns_the_creator_and_checks_rules(client, tokens) -> None:  # type: ignore[no-untyped-def]
     h = tokens["ben"]
     r = client.post("/api/cases", headers=h, json={"legal_basis": "IDCPA art. 76-2", "onset": "2026-03-03T00:00:00Z",
-                                                   "cameras": ["a"], "title": "new"})
+                                                   "isolation": "2026-03-05T00:00:00Z", "cameras": ["a"],
+                                                   "title": "new"})
     assert r.status_code == 201
     case = r.json()
+    assert case["status"] == "pending" and case["camera_scope"] == ["a"]
     assert client.get(f"/api/cases/{case['id']}", headers=h).status_code == 200  # the creator may open it
     assert client.get(f"/api/cases/{case['id']}", headers=tokens["ana"]).status_code == 403
-    bad = client.post("/api/cases", headers=h, json={"legal_basis": "x", "onset": "2026-03-03T00:00:00Z",
-                                                     "cameras": ["zz"]})
+    bad = client.post("/api/cases", headers=h, json={"legal_basis": "IDCPA art. 76-2", "onset": "2026-03-03T00:00:00Z",
+                                                     "isolation": "2026-03-05T00:00:00Z", "cameras": ["zz"]})
     assert bad.status_code == 409 and "unknown camera" in bad.json()["detail"]
-    naive = client.post("/api/cases", headers=h, json={"legal_basis": "x", "onset": "2026-03-03T00:00:00"})
+    naive = client.post("/api/cases", headers=h, json={"legal_basis": "IDCPA art. 76-2", "onset": "2026-03-03T00:00:00",
+                                                       "cameras": "all"})
     assert naive.status_code == 422
 
 

@@ -73,6 +73,7 @@ class World:
 
 def build_world(home: Path) -> World:
     from epitrace.privacy.users import add_user, assign
+    from epitrace.store.case_states import set_approved
     from epitrace.tracing import add_subject, confirm, enrol_track, new_case
 
     settings = Settings(home=home)
@@ -99,6 +100,7 @@ def build_world(home: Path) -> World:
         case = new_case(store, legal_basis=LEGAL_BASIS, onset=T0 + timedelta(days=1), title=f"{who}'s case",
                         cameras=[cam], user=who)
         assign(store, user=who, case_id=case.id)
+        set_approved(store, case_id=case.id, by="root")  # a supervisor's approval (tests/app test the rule)
         subject = add_subject(store, case_id=case.id, label="patient-1", face_consent=False)
         from sqlalchemy import select
 

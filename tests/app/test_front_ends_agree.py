@@ -23,9 +23,10 @@ import pytest
 from typer.testing import CliRunner
 
 from cli_login import cheap_argon2
+from conftest import installed_models_dir
 from epitrace.api import ServerSettings, create_app
 from epitrace.cli.main import app as cli_app
-from epitrace.config import get_settings
+from epitrace.config import Settings, get_settings
 from epitrace.privacy.audit import entries
 from epitrace.privacy.sessions import create_session
 from epitrace.privacy.users import get_user
@@ -37,6 +38,7 @@ with warnings.catch_warnings():
 from api.world import FPS, T0, World, _rec, build_world, write_video  # noqa: E402
 
 pytest.importorskip("argon2")
+MODELS = installed_models_dir()  # read before any test changes EPITRACE_HOME
 REASON = "to reach this contact for a test today"
 
 
@@ -64,6 +66,7 @@ class Ids:
 
 def _world(home: Path) -> tuple[World, Ids]:
     world = build_world(home)
+    world.settings = Settings(home=home, models_path=MODELS)  # clips need the safety-net detector
     from epitrace.store import Video
 
     clip = write_video(home / "old.avi", frames=20)
@@ -107,6 +110,7 @@ class Cli:
 
     def __init__(self, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("EPITRACE_HOME", str(world.settings.home))
+        monkeypatch.setenv("EPITRACE_MODELS_PATH", str(world.settings.models_dir))
         monkeypatch.setenv("EPITRACE_TOKEN", create_session(world.store, user=get_user(world.store, name="ana")))
         get_settings.cache_clear()
         self.runner = CliRunner()

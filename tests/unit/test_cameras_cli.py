@@ -118,11 +118,19 @@ def test_case_actions_are_audited_and_the_chain_verifies() -> None:
                  ["login", "root", "--password-stdin"]):
         assert runner.invoke(app, args, input="correct horse battery\n").exit_code == 0
     opened = runner.invoke(app, ["case", "new", "--legal-basis", "IDCPA art. 76-2", "--onset",
-                                 "2026-03-01T00:00:00+09:00", "--isolation", "2026-03-02T00:00:00+09:00"])
+                                 "2026-03-01T00:00:00+09:00", "--isolation", "2026-03-02T00:00:00+09:00",
+                                 "--cameras", "all"])
     assert opened.exit_code == 0, opened.output
     case_id = opened.output.split("case ")[1].split()[0]
+    assert runner.invoke(app, ["case", "contacts", case_id]).exit_code == 2  # pending: nothing is shown yet
+    assert runner.invoke(app, ["users", "add", "sue", "--role", "supervisor", "--password-stdin"],
+                         input="correct horse battery\n").exit_code == 0
+    assert runner.invoke(app, ["login", "sue", "--password-stdin"], input="correct horse battery\n").exit_code == 0
+    assert runner.invoke(app, ["case", "approve", case_id]).exit_code == 0
+    assert runner.invoke(app, ["login", "root", "--password-stdin"], input="correct horse battery\n").exit_code == 0
     assert runner.invoke(app, ["case", "contacts", case_id]).exit_code == 0
-    shown = runner.invoke(app, ["audit", "show", "--case", case_id])
-    assert "case_new" in shown.output and "view" in shown.output and "IDCPA" in shown.output
+    shown = runner.invoke(app, ["audit", "show", "--case", case_id, "--json"])
+    assert "case_new" in shown.output and "case_approve" in shown.output and "view" in shown.output
+    assert "IDCPA" in shown.output
     assert "root" in shown.output  # actions are audited as the logged-in user
     assert runner.invoke(app, ["audit", "verify"]).exit_code == 0

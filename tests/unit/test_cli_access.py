@@ -19,7 +19,8 @@ from epitrace.store import open_store
 pytest.importorskip("argon2")
 runner = CliRunner()
 CASE_PARAMS = ("case_id", "case")
-ADMIN_ONLY = {("users", "assign")}  # takes a case id, but is an administrator's job
+ADMIN_ONLY = {("users", "assign"), ("case", "approve")}  # take a case id, but are an administrator's
+# (or a supervisor's) job: refused for investigators by role, before any case is looked at
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +45,7 @@ def _login(name: str) -> None:
 
 def _new_case() -> str:
     opened = _run("case", "new", "--legal-basis", "IDCPA art. 76-2", "--onset", "2026-03-01T00:00:00+09:00",
-                  "--isolation", "2026-03-02T00:00:00+09:00")
+                  "--isolation", "2026-03-02T00:00:00+09:00", "--cameras", "all")
     assert opened.exit_code == 0, opened.output
     return opened.output.split("case ")[1].split()[0]
 
@@ -116,6 +117,8 @@ def test_an_investigator_cannot_reach_another_investigators_case_by_any_command(
     for path, cmd in commands:
         result = _run(*_args(path, cmd, ana_case, tmp_path))
         assert result.exit_code == 2 and "may not open case" in result.output, (path, result.output)
+    refused = _run("case", "approve", ana_case)
+    assert refused.exit_code == 2 and "needs supervisor or admin" in refused.output
     denied = [e for e in entries(open_store()) if e.action == "deny" and e.user == "ben"]
     assert len(denied) == len(commands) and {e.case_id for e in denied} == {ana_case}
 

@@ -74,6 +74,7 @@ def prepare_home(home: Path, models_dir: Path) -> Settings:
         register_camera(store, cfg)
     add_user(store, name="ana", password=PASSWORD, role="investigator", by="test")
     add_user(store, name="aud", password=PASSWORD, role="auditor", by="test")
+    add_user(store, name="sue", password=PASSWORD, role="supervisor", by="test")
     store.db.dispose()
     return settings
 

@@ -33,6 +33,14 @@ def login(page: Any, url: str, name: str) -> None:
     page.wait_for_url(lambda u: not u.endswith("/login"))
 
 
+def switch_user(page: Any, url: str, name: str) -> None:
+    """Log out and log in as `name` (each role sees only its own pages)."""
+    page.goto(f"{url}/")
+    page.click("#logout")
+    page.wait_for_url("**/login")
+    login(page, url, name)
+
+
 def wait_until(page: Any, expression: str, timeout_s: float = 30.0) -> None:
     """Poll a JS expression with `page.evaluate` (the page's CSP forbids the eval behind
     `wait_for_function`, and the test keeps that CSP on)."""
@@ -109,6 +117,21 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path, artif
     page.wait_for_url("**/cases/C-*")
     case_id = page.url.rsplit("/", 1)[1]
 
+    # Pending until a supervisor (not its creator) approves it: nothing is searched before.
+    page.wait_for_selector("#case-pending:not([hidden])")
+    assert page.is_disabled("#search")
+    page.screenshot(path=artifacts / "03b_case_pending.png")
+    switch_user(page, url, "sue")
+    row = f'#cases-table tr[data-case="{case_id}"]'
+    page.wait_for_selector(f"{row} button.approve")
+    assert "ALL cameras" not in page.inner_text(row) and CAMERA in page.inner_text(row)  # the scope, as asked
+    page.screenshot(path=artifacts / "03c_supervisor_approves.png")
+    page.click(f"{row} button.approve")
+    page.wait_for_selector(f'{row}[data-status="open"]')
+    switch_user(page, url, "ana")
+    page.goto(f"{url}/cases/{case_id}")
+    page.wait_for_selector("#case-pending[hidden]", state="attached")
+
     # A subject, enrolled by clicking the person in the busiest frame.
     page.fill("#subject-label", "patient-1")
     page.click("#subject-add")
@@ -182,7 +205,7 @@ def auditor_flow(browser: Any, live_server: LiveServer, artifacts: Path) -> None
     page.click("#audit-verify")
     page.wait_for_selector("#audit-verdict.ok")
     log = page.inner_text("#audit-table")
-    for action in ("login", "case_new", "enrol", "search", "confirm", "view", "export"):
+    for action in ("login", "case_new", "case_approve", "enrol", "search", "confirm", "view", "export"):
         assert action in log, action
     page.screenshot(path=artifacts / "10_audit.png")
     page.goto(f"{url}/cases/{case_id}")

@@ -101,6 +101,8 @@ def install_error_handlers(app: FastAPI) -> None:
 COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Not logged in, or the session expired."},
     403: {"model": ErrorOut, "description": "Role or case assignment does not allow this (or a CSRF check failed)."},
+    409: {"model": ErrorOut, "description": "Conflicts with the state of the case (pending approval, closed) "
+          "or of the resource."},
     422: {"model": ErrorOut, "description": "The request is malformed or breaks a rule."},
 }
 """Error responses every authenticated route documents."""

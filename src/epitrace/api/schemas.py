@@ -36,7 +36,7 @@ class LoginIn(In):
 
 class UserOut(BaseModel):
     name: str
-    role: Literal["admin", "investigator", "auditor"]
+    role: Literal["admin", "investigator", "auditor", "supervisor", "operator"]
     disabled: bool
     created_at: datetime | None = None
 
@@ -52,7 +52,7 @@ class LoginOut(BaseModel):
 class UserCreate(In):
     name: str = Field(pattern=USER_PATTERN, description="Login name.")
     password: str = Field(min_length=10, max_length=1024, description="At least 10 characters.")
-    role: Literal["admin", "investigator", "auditor"]
+    role: Literal["admin", "investigator", "auditor", "supervisor", "operator"]
 
 
 class UserList(BaseModel):
@@ -92,7 +92,13 @@ class CaseCreate(In):
     legal_basis: str = Field(min_length=1, max_length=1000, description="Legal basis of the investigation.")
     onset: AwareDatetime = Field(description="Symptom onset or test time, with a zone.")
     isolation: AwareDatetime | None = Field(None, description="Isolation time (default: now).")
-    cameras: list[str] | None = Field(None, max_length=1000, description="Camera scope (default: all).")
+    cameras: list[Annotated[str, Field(pattern=ID_PATTERN)]] | Literal["all"] = Field(
+        max_length=1000, description='Camera scope: a list of camera ids, or "all" (said explicitly; the '
+        "approver sees it as such).")
+
+
+class CaseCloseIn(In):
+    outcome: str = Field(min_length=3, max_length=500, description="Why the case is closed, e.g. 'traced'.")
 
 
 class SubjectCreate(In):
@@ -111,15 +117,21 @@ class SubjectOut(BaseModel):
 class CaseSummary(BaseModel):
     id: str
     title: str
-    status: str
+    status: Literal["pending", "open", "closed"] = Field(
+        description="pending: waiting for a supervisor's approval (nothing can be searched); open; closed.")
     legal_basis: str
     window_start: datetime
     window_end: datetime
+    camera_scope: list[str] | None = Field(description="Cameras the case may search; null: all cameras.")
     created_by: str
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    closed_by: str | None = None
+    closed_at: datetime | None = None
+    outcome: str | None = None
 
 
 class CaseOut(CaseSummary):
-    camera_scope: list[str] | None
     subjects: list[SubjectOut]
     cameras: list[CameraOut] = Field(description="Cameras in scope (positions for the route).")
 

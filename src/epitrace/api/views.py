@@ -37,15 +37,17 @@ def case_summary(c: Any) -> S.CaseSummary:
     """A case row's metadata (what the case list shows)."""
     return S.CaseSummary(id=c.id, title=c.title, status=c.status, legal_basis=c.legal_basis,
                          window_start=S.utc(c.window_start_ts), window_end=S.utc(c.window_end_ts),
-                         created_by=c.created_by)
+                         camera_scope=c.camera_scope, created_by=c.created_by, approved_by=c.approved_by,
+                         approved_at=aware(c.approved_at), closed_by=c.closed_by, closed_at=aware(c.closed_at),
+                         outcome=c.outcome)
 
 
 def case_out(session: CaseSession, cameras: list[Any]) -> S.CaseOut:
     """A case with its subjects (from the session) and its cameras."""
     subjects = [S.SubjectOut(id=s.id, label=s.label, face_consent=s.face_consent, enrolled=s.enrolled,
                              confirmed=len(s.confirmed)) for s in session.subjects]
-    return S.CaseOut(**case_summary(session.case).model_dump(), camera_scope=session.case.camera_scope,
-                     subjects=subjects, cameras=[camera_out(cam) for cam in cameras])
+    return S.CaseOut(**case_summary(session.case).model_dump(), subjects=subjects,
+                     cameras=[camera_out(cam) for cam in cameras])
 
 
 def sighting_out(case_id: str, t: Any) -> S.SightingOut:

@@ -9,9 +9,13 @@ applied here or below, never in a front end.
 from epitrace.app.actors import ADMIN, AUDIT_READERS, STAFF, acting_user, log_in, log_out, require, save_private
 from epitrace.app.case_session import CaseSession, SubjectView, open_case, reload
 from epitrace.app.case_setup import (
+    ALL_CAMERAS,
+    APPROVERS,
     CaseRequest,
     add_subject,
+    approve_case,
     case_cameras,
+    close_case,
     create_case,
     subject_for,
     view_case,
@@ -32,8 +36,14 @@ from epitrace.app.evidence import (
 from epitrace.app.photos import decode_photo
 from epitrace.app.services import Services
 from epitrace.app.subject_search import SubjectCandidates, decide, enrol_by_photo, enrol_by_sighting, route, search
+from epitrace.app.text_rules import check_text
 
 __all__ = [
+    "ALL_CAMERAS",
+    "APPROVERS",
+    "approve_case",
+    "check_text",
+    "close_case",
     "ADMIN",
     "AUDIT_READERS",
     "STAFF",

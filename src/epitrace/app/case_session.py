@@ -69,6 +69,23 @@ class CaseSession:
                 return s
         return None
 
+    def require_open(self, doing: str) -> None:
+        """Refuse `doing` unless the case is open: nothing is searched or shown from footage
+        before a supervisor approves the case, nor after it is closed (CaseRuleError)."""
+        from epitrace.tracing import CaseRuleError
+
+        status = self.case.status
+        if status == "pending":
+            raise CaseRuleError(f"case {self.id} is waiting for a supervisor's approval: {doing} is possible "
+                                "once it is approved (`epitrace case approve`, by someone other than its creator)")
+        if status != "open":
+            raise CaseRuleError(f"case {self.id} is {status}: {doing} is no longer possible")
+
+    def require_not_pending(self, doing: str) -> None:
+        """Refuse `doing` on a case not yet approved (reading a closed case's results is allowed)."""
+        if self.case.status == "pending":
+            self.require_open(doing)
+
     @property
     def confirmed_tracks(self) -> set[int]:
         """Every confirmed sighting of every subject: the people whose faces this case may show."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from epitrace.app.case_session import CaseSession
 from epitrace.app.errors import OutOfScope
+from epitrace.app.text_rules import check_text
 from epitrace.config import ContactPolicy
 from epitrace.contacts.engine import Contact
 from epitrace.store.case_scope import PickerFrame
@@ -33,6 +34,7 @@ def sightings(session: CaseSession, *, camera_id: str | None = None, start_ts: f
     """In-scope sightings to pick a subject from (optionally one camera and a time range). Audited."""
     from epitrace.store.case_scope import sightings as query
 
+    session.require_open("looking at footage")
     if camera_id is not None and not session.scope.covers_camera(camera_id):
         raise OutOfScope(f"camera {camera_id!r} is not in case {session.id}'s scope")
     rows, total = query(session.services.store, scope=session.scope, camera_id=camera_id, start_ts=start_ts,
@@ -48,6 +50,7 @@ def picker_frame(session: CaseSession, *, camera_id: str, ts: float | None) -> t
     from epitrace.app.frames import frame_size
     from epitrace.store.case_scope import picker_frame as pick
 
+    session.require_open("looking at footage")
     if not session.scope.covers_camera(camera_id):
         raise OutOfScope(f"camera {camera_id!r} is not in case {session.id}'s scope")
     found = pick(session.services.store, scope=session.scope, camera_id=camera_id, ts=ts)
@@ -61,6 +64,7 @@ def frame_image(session: CaseSession, *, video_id: int, frame: int) -> bytes:
     from epitrace.app.frames import redacted_frame_jpeg
     from epitrace.store.case_scope import video_of
 
+    session.require_open("looking at footage")
     video = video_of(session.services.store, video_id=video_id)
     if video is None or not session.scope.covers_camera(video.camera_id):
         raise OutOfScope(f"no video {video_id} in case {session.id}'s cameras")
@@ -78,6 +82,7 @@ def thumbnail(session: CaseSession, *, track_id: int) -> bytes:
     from epitrace.reports.data import thumbnail_jpeg
     from epitrace.store.cases import first_thumbnails
 
+    session.require_not_pending("seeing thumbnails")
     session.require_sighting(track_id)
     rel = first_thumbnails(session.services.store, track_ids=[track_id]).get(track_id)
     if rel is None:
@@ -94,6 +99,7 @@ def contacts(session: CaseSession, *, policy: ContactPolicy, second_order: bool 
     from epitrace.contacts.cases import case_contacts
     from epitrace.privacy.unmask import unmasked_tracks
 
+    session.require_not_pending("listing contacts")
     store = session.services.store
     opened = unmasked_tracks(store, user=session.user, case_id=session.id)
     rows = [ContactRow(subject, order, c, c.contact_track_id in opened)
@@ -104,10 +110,12 @@ def contacts(session: CaseSession, *, policy: ContactPolicy, second_order: bool 
 
 def unmask(session: CaseSession, *, track_id: int, reason: str) -> None:
     """Let this user see one in-scope contact sighting unmasked; the reason is audited."""
-    from epitrace.privacy.unmask import unmask_contact
+    from epitrace.privacy.unmask import MIN_REASON_CHARS, unmask_contact
 
+    session.require_open("unmasking a contact")
     session.require_sighting(track_id)
-    unmask_contact(session.services.store, user=session.user, case_id=session.id, track_id=track_id, reason=reason)
+    text = check_text(reason, what="the reason", min_visible=MIN_REASON_CHARS)
+    unmask_contact(session.services.store, user=session.user, case_id=session.id, track_id=track_id, reason=text)
 
 
 def write_report(session: CaseSession, *, policy: ContactPolicy, out_dir: Path) -> tuple[Path, Path]:
@@ -115,6 +123,7 @@ def write_report(session: CaseSession, *, policy: ContactPolicy, out_dir: Path) 
     from epitrace.reports import gather
     from epitrace.reports import write_report as write
 
+    session.require_not_pending("a report")
     html, pdf = write(gather(session.services.store, case_id=session.id, policy=policy), out_dir)
     session.audit("export", what="report", policy=policy.name, files=[html.name, pdf.name])
     return html, pdf
@@ -130,6 +139,7 @@ def export_clip(session: CaseSession, *, track_id: int, out: Path | None = None,
     from epitrace.privacy.clips import export_detector
     from epitrace.privacy.export_redaction import DEFAULT_CONFIG
 
+    session.require_not_pending("exporting a clip")
     session.require_sighting(track_id)
     settings = session.services.settings
     net = safety_net or session.user.role != "admin"

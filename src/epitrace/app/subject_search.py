@@ -41,6 +41,8 @@ def enrol_by_photo(session: CaseSession, *, subject_id: int, images_bgr: list[np
     from epitrace.tracing.enrol import FacePhotoEmbedder
 
     session.subject(subject_id)
+    if session.case.status == "closed":
+        session.require_open("enrolling a subject")
     store = session.services.store
     require_face_consent(store, case_id=session.id, subject_id=subject_id)
     embed = cast("FacePhotoEmbedder", photo_embedder(session.services.settings.models_dir, face_index))
@@ -56,6 +58,7 @@ def enrol_by_sighting(session: CaseSession, *, subject_id: int, track_id: int) -
     from epitrace.tracing import confirm, enrol_track
 
     session.subject(subject_id)
+    session.require_open("enrolling by a sighting")
     session.require_sighting(track_id)
     store = session.services.store
     enrol_track(store, case_id=session.id, subject_id=subject_id, track_id=track_id)
@@ -70,6 +73,7 @@ def search(session: CaseSession, *, subject_ids: list[int] | None = None) -> lis
     from epitrace.tracing.case_faces import lazy_face_embed
     from epitrace.tracing.search import search_subjects
 
+    session.require_open("searching")
     wanted = [session.subject(sid) for sid in (subject_ids or [s.id for s in session.subjects])]
     enrolled = [s.id for s in wanted if s.enrolled]
     settings = session.services.settings
@@ -90,6 +94,7 @@ def decide(session: CaseSession, *, subject_id: int, track_ids: list[int], decis
     from epitrace.tracing import confirm, reject
 
     session.subject(subject_id)
+    session.require_open("confirming or rejecting sightings")
     ids = session.require_sightings(track_ids)
     act = confirm if decision == "confirmed" else reject
     for track_id in ids:
@@ -104,6 +109,7 @@ def route(session: CaseSession, *, subject_id: int) -> list[Visit]:
     from epitrace.tracing import trajectory
 
     session.subject(subject_id)
+    session.require_not_pending("the route")
     visits = trajectory(session.services.store, subject_id=subject_id)
     session.audit("view", what="route", subject=subject_id)
     return visits

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from epitrace import app as core
 from epitrace.app.subject_search import Decision
@@ -29,30 +29,55 @@ def new(
     legal_basis: str = typer.Option(..., "--legal-basis", help="Legal basis of the investigation."),
     onset: str = typer.Option(..., "--onset", help="Symptom onset or test time, ISO 8601 with zone."),
     isolation: str = typer.Option(None, "--isolation", help="Isolation time (default: now)."),
-    cameras: str = typer.Option(None, "--cameras", help="Comma-separated camera scope (default: all)."),
+    cameras: str = typer.Option(..., "--cameras", help="Comma-separated camera ids the case may search, or "
+                                "'all' (said explicitly: the approver sees it)."),
     title: str = typer.Option("", "--title", help="Short title."),
 ) -> None:
-    """Open a case; its window runs from 2 days before onset to isolation."""
+    """Open a case; its window runs from 2 days before onset to isolation. It waits for a
+    supervisor's approval before anything can be searched."""
     with friendly_errors():
         svc = services()
+        scope = core.ALL_CAMERAS if cameras.strip() == core.ALL_CAMERAS else [
+            c.strip() for c in cameras.split(",") if c.strip()]
         request = core.CaseRequest(legal_basis=legal_basis, onset=parse_start(onset),
-                                   isolation=parse_start(isolation) if isolation else None,
-                                   cameras=[c.strip() for c in cameras.split(",")] if cameras else None, title=title)
+                                   isolation=parse_start(isolation) if isolation else None, cameras=scope, title=title)
         session = core.create_case(svc, acting(svc), request)
     console.print(f"case [bold]{session.id}[/] opened: window {local(session.scope.start_ts)} -> "
-                  f"{local(session.scope.end_ts)}")
+                  f"{local(session.scope.end_ts)}; pending: a supervisor must approve it "
+                  f"(epitrace case approve {session.id})")
+
+
+@app.command("approve")
+def approve(case_id: str = typer.Argument(..., help="Case id.")) -> None:
+    """Approve a pending case (supervisors and admins, not its creator): it becomes searchable."""
+    with friendly_errors():
+        svc = services()
+        case = core.approve_case(svc, acting(svc), case_id)
+    scope = ", ".join(case.camera_scope) if case.camera_scope else "ALL cameras"
+    console.print(f"case [bold]{case.id}[/] approved: {case.legal_basis}; window {local(case.window_start_ts)} -> "
+                  f"{local(case.window_end_ts)}; cameras: {scope}")
+
+
+@app.command("close")
+def close(case_id: str = typer.Argument(..., help="Case id."),
+          outcome: str = typer.Option(..., "--outcome", help="Why it is closed, e.g. 'traced; contacts notified'.")
+          ) -> None:
+    """Close a case: nothing more is searched; its data go when its retention passes."""
+    with friendly_errors():
+        core.close_case(case_session(case_id), outcome=outcome)
+    console.print(f"case [bold]{case_id}[/] closed")
 
 
 @app.command("list")
 def list_cases() -> None:
-    """The cases you may open (an administrator sees all), with their windows."""
+    """The cases you may see (administrators and supervisors all), with status, window and scope."""
     with friendly_errors():
         svc = services()
-        cases = core.visible_cases(svc, acting(svc, *core.STAFF))
-    table = Table("case", "title", "status", "window", "legal basis")
+        cases = core.visible_cases(svc, acting(svc, *core.STAFF, *core.APPROVERS))
+    table = Table(Column("case", no_wrap=True), "title", "status", "window", "cameras", "legal basis", "opened by")
     for c in cases:
         table.add_row(c.id, c.title, c.status, f"{local(c.window_start_ts)} -> {local(c.window_end_ts)}",
-                      c.legal_basis)
+                      ", ".join(c.camera_scope) if c.camera_scope else "ALL cameras", c.legal_basis, c.created_by)
     console.print(table)
 
 

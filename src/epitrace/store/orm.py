@@ -156,10 +156,15 @@ class Case(Base):
     window_start_ts: Mapped[float] = mapped_column(Float)
     window_end_ts: Mapped[float] = mapped_column(Float)
     camera_scope: Mapped[list | None] = mapped_column(JSON, nullable=True)  # None: every camera
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    # pending (opened, waiting for a supervisor) -> open (approved: searchable) -> closed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
     subjects: Mapped[list[Subject]] = relationship(cascade="all, delete-orphan", order_by="Subject.id")
 

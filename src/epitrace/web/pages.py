@@ -69,7 +69,7 @@ def cases_page(request: Request) -> Response:
     user = _user(request)
     if user is not None and user.role == "auditor":
         return RedirectResponse("/audit", status_code=303)
-    return _page(request, "cases.html.j2", "admin", "investigator")
+    return _page(request, "cases.html.j2", "admin", "investigator", "supervisor")
 
 
 @router.get("/cases/{case_id}")

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from epitrace import app as core
 from epitrace.api import schemas as S
-from epitrace.api.deps import CaseDep, CurrentUser, ServicesDep, StaffUser
+from epitrace.api.deps import CASE_ID_PATTERN, CaseDep, CurrentUser, ServicesDep, StaffUser
 from epitrace.api.errors import errors
 from epitrace.api.schemas import MAX_ID
 from epitrace.api.views import case_out, case_summary, sighting_out
@@ -37,6 +37,19 @@ def create_case(body: S.CaseCreate, user: StaffUser, services: ServicesDep) -> S
         legal_basis=body.legal_basis, onset=body.onset, isolation=body.isolation, cameras=body.cameras,
         title=body.title))
     return case_out(session, core.case_cameras(session))
+
+
+@router.post("/{case_id}/approval", responses=errors(404, 409))
+def approve_case(user: CurrentUser, services: ServicesDep,
+                 case_id: Annotated[str, Path(pattern=CASE_ID_PATTERN)]) -> S.CaseSummary:
+    """Approve a pending case (a supervisor or admin other than its creator): it becomes searchable."""
+    return case_summary(core.approve_case(services, user, case_id))
+
+
+@router.post("/{case_id}/close", responses=errors(404, 409))
+def close_case(body: S.CaseCloseIn, case: CaseDep) -> S.CaseSummary:
+    """Close the case with its outcome: nothing more is searched; retention counts from now."""
+    return case_summary(core.close_case(case, outcome=body.outcome).case)
 
 
 @router.get("/{case_id}", responses=errors(404))

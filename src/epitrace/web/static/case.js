@@ -16,6 +16,10 @@ document.addEventListener("DOMContentLoaded", () => {
     const facts = [["Legal basis", c.legal_basis], ["Window (UTC)", `${fmtTime(c.window_start)} → ${fmtTime(c.window_end)}`],
       ["Cameras", c.camera_scope ? c.camera_scope.join(", ") : "all"], ["Status", c.status], ["Opened by", c.created_by]];
     document.getElementById("case-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
+    const pending = c.status === "pending";
+    document.getElementById("case-pending").hidden = !pending;
+    for (const id of ["search", "picker-camera"]) { const b = document.getElementById(id); if (b) b.disabled = pending || c.status === "closed"; }
+    if (pending) { renderSubjects(); return; }
     if (!state.subject || !c.subjects.some((s) => s.id === state.subject)) state.subject = c.subjects[0]?.id ?? null;
     renderSubjects();
     const select = document.getElementById("picker-camera");
@@ -211,5 +215,5 @@ document.addEventListener("DOMContentLoaded", () => {
 
   document.getElementById("contacts-load").addEventListener("click", (e) => guarded(e.target, contacts));
 
-  loadCase().then(trajectory).catch((x) => toast(x.message, true));
+  loadCase().then(() => (state.case.status === "pending" ? null : trajectory())).catch((x) => toast(x.message, true));
 });

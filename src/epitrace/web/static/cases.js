@@ -3,13 +3,31 @@ document.addEventListener("DOMContentLoaded", async () => {
   const { api, el, toast, fmtTime, utcValue, guarded } = ET;
   const body = document.querySelector("#cases-table tbody");
 
+  const me = document.querySelector('meta[name="user"]');
+  const myName = me ? me.content : "";
+  const myRole = me ? me.dataset.role : "";
+  const approver = myRole === "supervisor" || myRole === "admin";
+
+  function approveButton(c) {
+    if (!approver || c.status !== "pending" || c.created_by === myName) return el("td", {});
+    const button = el("button", { type: "button", class: "approve", "data-case": c.id, text: "Approve" });
+    button.addEventListener("click", () => guarded(button, async () => {
+      await api("POST", `/api/cases/${c.id}/approval`);
+      toast(`case ${c.id} approved: it can now be searched`);
+      await load();
+    }));
+    return el("td", {}, button);
+  }
+
   async function load() {
     const cases = await api("GET", "/api/cases");
-    body.replaceChildren(...cases.data.map((c) => el("tr", {},
-      el("td", {}, el("a", { href: `/cases/${c.id}`, class: "case-link", text: c.id })),
-      el("td", { text: c.title }), el("td", { text: c.status }),
+    body.replaceChildren(...cases.data.map((c) => el("tr", { "data-case": c.id, "data-status": c.status },
+      el("td", {}, myRole === "supervisor" ? el("span", { text: c.id })
+        : el("a", { href: `/cases/${c.id}`, class: "case-link", text: c.id })),
+      el("td", { text: c.title }), el("td", { class: `status ${c.status}`, text: c.status }),
       el("td", { text: `${fmtTime(c.window_start)} → ${fmtTime(c.window_end)}` }),
-      el("td", { text: c.legal_basis }))));
+      el("td", { text: c.camera_scope ? c.camera_scope.join(", ") : "ALL cameras" }),
+      el("td", { text: c.legal_basis }), el("td", { text: c.created_by }), approveButton(c))));
     document.getElementById("cases-empty").hidden = cases.count > 0;
   }
 
@@ -20,21 +38,23 @@ document.addEventListener("DOMContentLoaded", async () => {
       el("input", { type: "checkbox", value: c.id, name: "camera" }), ` ${c.name} (${c.id})`)));
   }
 
-  document.getElementById("new-case").addEventListener("submit", (e) => {
+  document.getElementById("new-case")?.addEventListener("submit", (e) => {
     e.preventDefault();
     guarded(document.getElementById("case-create"), async () => {
       const ticked = [...document.querySelectorAll('#case-cameras input:checked')].map((i) => i.value);
+      const all = document.getElementById("case-all-cameras").checked;
       const made = await api("POST", "/api/cases", {
         title: document.getElementById("case-title").value,
         legal_basis: document.getElementById("case-basis").value,
         onset: utcValue(document.getElementById("case-onset").value),
         isolation: utcValue(document.getElementById("case-isolation").value),
-        cameras: ticked.length ? ticked : null,
+        cameras: all ? "all" : ticked,
       });
       toast(`case ${made.id} opened`);
       location.href = `/cases/${made.id}`;
     });
   });
 
-  try { await Promise.all([load(), cameras()]); } catch (x) { toast(x.message, true); }
+  try { await Promise.all([load(), document.getElementById("new-case") ? cameras() : null]); }
+  catch (x) { toast(x.message, true); }
 });
