@@ -37,8 +37,9 @@ def add(
             spec = {"type": "homography", "matrix": rows}
         if tsai_xml is not None:
             spec = {"type": "tsai_xml", "path": str(tsai_xml.resolve())}
-        cfg = CameraConfig(id=camera_id, name=name, place=place, latitude=lat, longitude=lon,
-                           timezone=timezone, fps=fps, calibration=spec)
+        cfg = CameraConfig.model_validate({"id": camera_id, "name": name, "place": place, "latitude": lat,
+                                           "longitude": lon, "timezone": timezone, "fps": fps,
+                                           "calibration": spec})  # the spec's own type is validated
         register_camera(services().store, cfg)
     console.print(f"[green]camera {camera_id} registered[/]" + ("" if spec else " (uncalibrated: co-presence only)"))
 

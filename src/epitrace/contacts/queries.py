@@ -70,10 +70,10 @@ def track_series(*, store: Store, track_ids: list[int], session: Unit | None = N
         grouped.setdefault(int(tid), []).append((ts, gx, gy))
     out = {}
     for tid, pts in grouped.items():
-        ts = np.array([p[0] for p in pts], np.float64)
+        times = np.array([p[0] for p in pts], np.float64)
         xy = np.array([[np.nan if p[1] is None else p[1], np.nan if p[2] is None else p[2]]
                        for p in pts], np.float64)
-        out[tid] = TrackSeries(ts, xy if np.isfinite(xy).any() else None)
+        out[tid] = TrackSeries(times, xy if np.isfinite(xy).any() else None)
     return out
 
 

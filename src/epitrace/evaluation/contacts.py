@@ -147,7 +147,7 @@ def predicted_episodes(tracks: dict[int | Label, FrameTrack], labels: dict[int |
                        max_gap_frames: int = 2) -> dict[PairKey, list[Interval]]:
     """Episodes between labelled tracks via the engine's core, united per label pair."""
     period = 1.0 / fps
-    series = {k: TrackSeries(t.frames * period, t.xy) for k, t in tracks.items()}
+    series = {k: TrackSeries(np.asarray(t.frames * period, np.float64), t.xy) for k, t in tracks.items()}
     keys = list(tracks)
     found: dict[PairKey, list[Interval]] = {}
     for i, a in enumerate(keys):

@@ -99,8 +99,8 @@ def build_synthetic_index(store: Store, spec: SyntheticSpec,
                     for i, v in zip(ids[keep], vectors[keep], strict=True)])
         body_index.add(ids, body)
         face_index.add(ids[has_face], face[has_face])
-        for row in np.flatnonzero(owners >= 0):
-            planted[int(owners[row])].append(int(ids[row]))
+        for planted_row in np.flatnonzero(owners >= 0):
+            planted[int(owners[planted_row])].append(int(ids[planted_row]))
         if progress is not None:
             progress(c + 1, spec.cameras)
     body_index.save()

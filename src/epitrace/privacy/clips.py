@@ -103,7 +103,7 @@ def _load(store: Store, track_id: int) -> tuple[Track, Video]:
     return found
 
 
-def _open_stream(container: av.container.OutputContainer, fps: float, width: int, height: int):  # type: ignore[no-untyped-def]
+def _open_stream(container: av.container.OutputContainer, fps: float, width: int, height: int) -> av.VideoStream:
     rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(25)
     for codec, options in (("libx264", {"crf": "20", "preset": "veryfast"}), ("mpeg4", {"qscale": "3"})):
         if codec not in av.codecs_available:
@@ -113,6 +113,7 @@ def _open_stream(container: av.container.OutputContainer, fps: float, width: int
         except (av.FFmpegError, ValueError) as exc:  # codec listed but unusable
             logger.warning("cannot use %s: %s", codec, exc)
             continue
+        assert isinstance(stream, av.VideoStream)  # a video codec's stream
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         if codec == "mpeg4":
             stream.bit_rate = 4_000_000
@@ -121,7 +122,7 @@ def _open_stream(container: av.container.OutputContainer, fps: float, width: int
 
 
 def export_clip(store: Store, *, track_id: int, out: Path, subject_track_ids: set[int],
-                margin_s: float = 2.0, detector=None,  # type: ignore[no-untyped-def]
+                margin_s: float = 2.0, detector: PersonDetector | None = None,
                 config: ExportRedactionConfig = DEFAULT_CONFIG,
                 on_frame: FrameHook | None = None) -> Path:
     """Write the redacted clip of sighting `track_id` to `out` (MP4) and return its path.

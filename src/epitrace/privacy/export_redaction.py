@@ -78,7 +78,7 @@ def export_head_boxes(person_boxes: npt.ArrayLike, config: ExportRedactionConfig
                     axis=1).astype(np.float32)
 
 
-def box_iou(a: BoxArray, b: BoxArray) -> npt.NDArray[np.float64]:
+def box_iou(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
     a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
     iw = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
     ih = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
@@ -89,7 +89,7 @@ def box_iou(a: BoxArray, b: BoxArray) -> npt.NDArray[np.float64]:
     return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
 
 
-def _inside(a: BoxArray, b: BoxArray) -> npt.NDArray[np.float64]:
+def _inside(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Share of each box of `a` lying inside each box of `b`: (n, m)."""
     a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
     iw = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])

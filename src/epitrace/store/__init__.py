@@ -1,5 +1,9 @@
 """Storage: SQL rows (SQLAlchemy + Alembic), vector indices and evidence files."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from epitrace.store.codec import SEALED_KINDS, VectorCodec
 from epitrace.store.db import Database, DatabaseUnavailableError
 from epitrace.store.milvus_index import MilvusUnavailableError
@@ -15,6 +19,9 @@ from epitrace.store.orm_access import (
 from epitrace.store.records import ThumbnailRecord, TrackRecord
 from epitrace.store.repo import Store, Unit, UnknownCameraError, VideoState
 from epitrace.store.vectors import FaissIndex, VectorIndex, l2_normalise
+
+if TYPE_CHECKING:
+    from epitrace.config import Settings
 
 __all__ = [
     "SEALED_KINDS",
@@ -47,7 +54,7 @@ __all__ = [
 ]
 
 
-def open_store(settings: "Settings | None" = None) -> Store:  # noqa: F821
+def open_store(settings: Settings | None = None) -> Store:
     """The store of `settings` (default: this process's settings)."""
     from epitrace.config import get_settings
     from epitrace.store.index_backends import VectorConfig

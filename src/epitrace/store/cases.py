@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from epitrace.store.codec import query_context, track_context
@@ -136,7 +136,7 @@ def set_decision(store: Store, *, subject_id: int, track_id: int, decision: str,
                                  score=score, decided_by=user))
 
 
-def _scope_clause(start_ts: float, end_ts: float, cameras: list[str] | None):  # type: ignore[no-untyped-def]
+def _scope_clause(start_ts: float, end_ts: float, cameras: list[str] | None) -> ColumnElement[bool]:
     clause = and_(Track.start_ts <= end_ts, Track.end_ts >= start_ts)
     return clause if cameras is None else and_(clause, Track.camera_id.in_(cameras))
 

@@ -222,7 +222,8 @@ class Store:
             index.save()
         return ids
 
-    def _add_track(self, s, video: Video, rec: TrackRecord, new_vectors, written) -> int:  # type: ignore[no-untyped-def]
+    def _add_track(self, s: Session, video: Video, rec: TrackRecord,
+                   new_vectors: dict[str, list[tuple[int, np.ndarray]]], written: list[Path]) -> int:
         track = Track(
             video_id=video.id, camera_id=video.camera_id, local_id=rec.local_id,
             start_frame=int(rec.frames[0]), end_frame=int(rec.frames[-1]),
@@ -264,7 +265,7 @@ class Store:
             self._delete_track_ids(s, ids)
         return len(ids)
 
-    def _delete_track_ids(self, s, ids: list[int]) -> None:  # type: ignore[no-untyped-def]
+    def _delete_track_ids(self, s: Session, ids: list[int]) -> None:
         if not ids:
             return
         for path in s.scalars(select(Thumbnail.path).where(Thumbnail.track_id.in_(ids))):

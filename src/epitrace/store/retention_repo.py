@@ -60,8 +60,9 @@ def delete_track_rows(s: Session, *, track_ids: list[int]) -> None:
     s.execute(delete(SubjectQuery).where(SubjectQuery.track_id.in_(track_ids)))
     s.execute(delete(SightingDecision).where(SightingDecision.track_id.in_(track_ids)))
     s.execute(delete(UnmaskGrant).where(UnmaskGrant.track_id.in_(track_ids)))
-    for model in (TrackPoint, TrackVector, Thumbnail):
-        s.execute(delete(model).where(model.track_id.in_(track_ids)))  # type: ignore[attr-defined]
+    s.execute(delete(TrackPoint).where(TrackPoint.track_id.in_(track_ids)))
+    s.execute(delete(TrackVector).where(TrackVector.track_id.in_(track_ids)))
+    s.execute(delete(Thumbnail).where(Thumbnail.track_id.in_(track_ids)))
     s.execute(delete(Track).where(Track.id.in_(track_ids)))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -66,9 +67,12 @@ class FaissIndex(VectorIndex):
     def __init__(self, path: Path | None, dim: int) -> None:
         import faiss
 
-        self._faiss = faiss
+        # Any: faiss's stubs describe the SWIG layer (IDSelector, raw pointers), not the numpy
+        # wrappers the Python package installs over it, which is what is called here.
+        self._faiss: Any = faiss
         self.path = path
         self.dim = dim
+        self._index: Any
         if path is not None and path.exists():
             index = faiss.read_index(str(path))
             if index.d != dim:

@@ -52,9 +52,10 @@ def case_face_scores(store: Store, queries: list[npt.NDArray[np.float32] | None]
         return out
     ids, vectors = [], []
     for track_id, path in chips.items():
-        image = cv2.imdecode(np.frombuffer(store.read_evidence(path), np.uint8), cv2.IMREAD_COLOR)
-        if image is None:
+        decoded = cv2.imdecode(np.frombuffer(store.read_evidence(path), np.uint8), cv2.IMREAD_COLOR)
+        if decoded is None:
             continue
+        image = np.asarray(decoded, np.uint8)  # already uint8: typed, not copied
         ids.append(track_id)
         vectors.append(embed(image, chip_face_box(image)))
     if not ids:
