@@ -10,8 +10,6 @@ from datetime import datetime, timedelta
 import cv2
 import numpy as np
 
-from epitrace.privacy import redact_person_crop
-
 from .world import LEGAL_BASIS, World
 
 
@@ -107,30 +105,57 @@ def test_cli_case_contacts_json_prints_the_contact_fields(world: World, monkeypa
     assert labels == {r["contact_track_id"]: r["person_label"] for r in rows}  # same people, same labels
 
 
-def test_only_confirmed_subjects_and_unmasked_contacts_are_clear(client, world: World, tokens) -> None:  # type: ignore[no-untyped-def]
+def test_every_thumbnail_is_redacted_for_its_one_person(client, world: World, tokens) -> None:  # type: ignore[no-untyped-def]
+    """F2 (confirm is not unmask) and F3 (a clear crop shows its own person only).
+
+    In the world, sighting `track_a` (x 120-150 px) and the contact beside it (x 140-170 px) stand
+    shoulder to shoulder: each one's crop holds part of the other's head. Columns given below are
+    in crop pixels (crops are 30 px wide, the checkerboard "head" is the top 20 rows).
+    """
     h, base = tokens["ana"], f"/api/cases/{world.case_a}"
     contacts = client.get(f"{base}/contacts", headers=h).json()["data"]
     other = next(c["contact_track_id"] for c in contacts if c["contact_track_id"] != world.track_a)
-    stored = world.store.read_evidence(_thumb(world, other))
-    redacted = _image(client.get(f"{base}/sightings/{other}/thumbnail", headers=h).content).astype(int)
-    clear = _image(stored).astype(int)
-    assert np.abs(redacted - redact_person_crop(_image(stored)).astype(int)).mean() < 3  # mosaicked head
-    assert np.abs(redacted[:20] - clear[:20]).mean() > 20  # the head really differs from the original
 
-    subject_thumb = _image(client.get(f"{base}/sightings/{world.track_a}/thumbnail", headers=h).content).astype(int)
-    assert np.abs(subject_thumb - _image(world.store.read_evidence(_thumb(world, world.track_a)))
-                  .astype(int)).mean() < 3  # the confirmed subject: clear
+    def served(track_id: int, who: str = "ana") -> np.ndarray:
+        r = client.get(f"{base}/sightings/{track_id}/thumbnail", headers=tokens[who])
+        assert r.status_code == 200, r.text
+        return _image(r.content).astype(int)
+
+    def stored(track_id: int) -> np.ndarray:
+        return _image(world.store.read_evidence(_thumb(world, track_id))).astype(int)
+
+    def differs(a: np.ndarray, b: np.ndarray) -> bool:
+        return bool(np.abs(a - b).mean() > 20)
+
+    subject_original, other_original = stored(world.track_a), stored(other)
+    for track_id, original in ((other, other_original), (world.track_a, subject_original)):
+        shown = served(track_id)
+        assert differs(shown[:20], original[:20])  # contact and confirmed subject alike: mosaicked
+        assert not differs(shown[30:], original[30:])  # only heads are touched
+    log = client.get("/api/audit", headers=tokens["aud"], params={"case_id": world.case_a}).json()["data"]
+    assert not any(e["action"] == "unmask" for e in log)  # the confirmation unmasked nobody
 
     short = client.post(f"{base}/contacts/{other}/unmask", headers=h, json={"reason": "because"})
     assert short.status_code == 422  # a reason must say why
+    hidden = client.post(f"{base}/contacts/{other}/unmask", headers=h, json={"reason": "\u200b" * 20})
+    assert hidden.status_code == 422  # invisible characters are not a reason (F13)
+    r = client.post(f"{base}/subjects/{world.subject_a}/unmask", headers=h,
+                    json={"reason": "to compare with the patient's own photo"})
+    assert r.status_code == 200
+    subject = served(world.track_a)
+    assert not differs(subject[:20, :10], subject_original[:20, :10])  # the subject's own head: clear
+    assert differs(subject[:20, 16:], subject_original[:20, 16:])  # the neighbour's head in the crop: not
+    assert differs(served(other)[:20], other_original[:20])  # unmasking the subject showed nobody else
+
     r = client.post(f"{base}/contacts/{other}/unmask", headers=h, json={"reason": "to call them for a test today"})
     assert r.status_code == 200
-    now = _image(client.get(f"{base}/sightings/{other}/thumbnail", headers=h).content).astype(int)
-    assert np.abs(now - clear).mean() < 3
-    root_view = _image(client.get(f"{base}/sightings/{other}/thumbnail", headers=tokens["root"]).content).astype(int)
-    assert np.abs(root_view[:20] - clear[:20]).mean() > 20  # the grant is ana's alone
+    now = served(other)
+    assert not differs(now[:20, 22:], other_original[:20, 22:])  # the contact's own head: clear
+    assert differs(now[:20, :14], other_original[:20, :14])  # the subject's head beside it: still hidden
+    assert differs(served(other, "root")[:20], other_original[:20])  # the grant is ana's alone
     log = client.get("/api/audit", headers=tokens["aud"], params={"case_id": world.case_a}).json()["data"]
     assert any(e["action"] == "unmask" and e["detail"]["track_id"] == other for e in log)
+    assert any(e["action"] == "unmask" and e["detail"]["track_id"] == world.track_a for e in log)
 
 
 def _thumb(world: World, track_id: int) -> str:

@@ -31,6 +31,7 @@ from epitrace.app.evidence import (
     sightings,
     thumbnail,
     unmask,
+    unmask_subject,
     write_report,
 )
 from epitrace.app.photos import decode_photo
@@ -83,6 +84,7 @@ __all__ = [
     "subject_for",
     "thumbnail",
     "unmask",
+    "unmask_subject",
     "view_case",
     "visible_cases",
     "write_report",

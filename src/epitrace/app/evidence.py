@@ -76,22 +76,36 @@ def frame_image(session: CaseSession, *, video_id: int, frame: int) -> bytes:
 
 
 def thumbnail(session: CaseSession, *, track_id: int) -> bytes:
-    """A sighting's thumbnail: clear only for a confirmed subject sighting or a contact this user
-    unmasked (audited as such); every other head is mosaicked."""
+    """A sighting's thumbnail, redacted for the one person it is about: their head is clear only
+    when this user unmasked that sighting with a reason (a contact, or the subject's sightings);
+    confirming a sighting unmasks nobody. Everyone else's head in the crop is always mosaicked."""
+    from epitrace.privacy.crops import person_crop_jpeg
     from epitrace.privacy.unmask import is_unmasked
-    from epitrace.reports.data import thumbnail_jpeg
-    from epitrace.store.cases import first_thumbnails
 
     session.require_not_pending("seeing thumbnails")
     session.require_sighting(track_id)
-    rel = first_thumbnails(session.services.store, track_ids=[track_id]).get(track_id)
-    if rel is None:
-        raise LookupError(f"sighting {track_id} has no thumbnail")
-    unmasked = is_unmasked(session.services.store, user=session.user, case_id=session.id, track_id=track_id)
-    clear = unmasked or track_id in session.confirmed_tracks
-    if unmasked:
+    clear = is_unmasked(session.services.store, user=session.user, case_id=session.id, track_id=track_id)
+    data = person_crop_jpeg(session.services.store, track_id=track_id, clear=clear)
+    if clear:
         session.audit("view", what="unmasked_thumbnail", track_id=track_id)
-    return thumbnail_jpeg(session.services.store, rel, redact=not clear)
+    return data
+
+
+def unmask_subject(session: CaseSession, *, subject_id: int, reason: str) -> list[int]:
+    """Let this user see a subject's confirmed sightings with the subject's face clear (and only
+    the subject's): the same reasoned, audited act as unmasking a contact, never a side effect of
+    confirming. Returns the sightings unmasked; sightings confirmed later need it again."""
+    from epitrace.privacy.unmask import MIN_REASON_CHARS, unmask_contact
+
+    session.require_open("unmasking a subject")
+    subject = session.subject(subject_id)
+    if not subject.confirmed:
+        raise LookupError(f"subject {subject_id} has no confirmed sighting to unmask yet")
+    text = check_text(reason, what="the reason", min_visible=MIN_REASON_CHARS)
+    for track_id in subject.confirmed:
+        unmask_contact(session.services.store, user=session.user, case_id=session.id, track_id=track_id,
+                       reason=text)
+    return list(subject.confirmed)
 
 
 def contacts(session: CaseSession, *, policy: ContactPolicy, second_order: bool = False) -> list[ContactRow]:
@@ -131,13 +145,15 @@ def write_report(session: CaseSession, *, policy: ContactPolicy, out_dir: Path) 
 
 def export_clip(session: CaseSession, *, track_id: int, out: Path | None = None, margin_s: float = 2.0,
                 safety_net: bool = True) -> Path:
-    """Cut an in-scope sighting's clip, every head mosaicked except the case's confirmed subjects. Audited.
+    """Cut an in-scope sighting's clip, every head mosaicked except the sightings this user
+    unmasked with a reason (a contact, a subject's confirmed sightings). Audited.
 
     The detector safety net (people no stored track covers) may be turned off by admins only.
     """
     from epitrace.privacy.clips import export_clip as cut
     from epitrace.privacy.clips import export_detector
     from epitrace.privacy.export_redaction import DEFAULT_CONFIG
+    from epitrace.privacy.unmask import unmasked_tracks
 
     session.require_not_pending("exporting a clip")
     session.require_sighting(track_id)
@@ -146,7 +162,8 @@ def export_clip(session: CaseSession, *, track_id: int, out: Path | None = None,
     if out is None:
         out = settings.evidence_dir / "exports" / session.id / f"sighting_{track_id}.mp4"
     detector = export_detector(settings.models_dir, DEFAULT_CONFIG.score_threshold) if net else None
-    path = cut(session.services.store, track_id=track_id, out=out, subject_track_ids=session.confirmed_tracks,
+    clear = unmasked_tracks(session.services.store, user=session.user, case_id=session.id)
+    path = cut(session.services.store, track_id=track_id, out=out, subject_track_ids=clear,
                margin_s=margin_s, detector=detector)
-    session.audit("export", what="clip", sighting=track_id, safety_net=net)
+    session.audit("export", what="clip", sighting=track_id, safety_net=net, clear=sorted(clear))
     return path

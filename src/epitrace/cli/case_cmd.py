@@ -170,9 +170,18 @@ def route(case_id: str, subject: int = typer.Option(..., "--subject")) -> None:
 
 @app.command("unmask")
 def unmask(case_id: str = typer.Argument(..., help="Case id."),
-           sighting: int = typer.Argument(..., help="The contact's sighting (track) id."),
-           reason: str = typer.Option(..., "--reason", help="Why this contact must be identified (audited).")) -> None:
-    """See one contact's sighting unredacted (thumbnails and clips you export); the reason is audited."""
+           sighting: int = typer.Argument(None, help="A contact's sighting (track) id."),
+           subject: int = typer.Option(None, "--subject", help="Instead: every confirmed sighting of this subject."),
+           reason: str = typer.Option(..., "--reason", help="Why this person must be seen (audited).")) -> None:
+    """See one person unredacted, for you alone, in thumbnails and the clips you export: a contact's
+    sighting, or a subject's confirmed sightings. Confirming a sighting never does this."""
     with friendly_errors():
-        core.unmask(case_session(case_id), track_id=sighting, reason=reason)
+        if (sighting is None) == (subject is None):
+            raise ValueError("give a contact's SIGHTING or --subject N (one of them)")
+        session = case_session(case_id)
+        if subject is not None:
+            ids = core.unmask_subject(session, subject_id=subject, reason=reason)
+            console.print(f"{len(ids)} confirmed sighting(s) of subject {subject} unmasked for you in {case_id}")
+            return
+        core.unmask(session, track_id=sighting, reason=reason)
     console.print(f"sighting {sighting} unmasked for you in {case_id}")

@@ -22,12 +22,10 @@ def clip(
     safety_net: bool = typer.Option(True, "--safety-net/--no-safety-net",
                                     help="Also run the person detector on every frame (admins may turn it off)."),
 ) -> None:
-    """Cut a sighting's clip with every face mosaicked except the case's confirmed subjects."""
+    """Cut a sighting's clip, every head mosaicked except the people you unmasked with a reason
+    (`epitrace case unmask`)."""
     with friendly_errors():
         session = case_session(case)
-        if sighting not in session.confirmed_tracks:
-            err_console.print(f"sighting {sighting} is not a confirmed subject sighting of {case}: "
-                              "everyone in it is mosaicked")
         with err_console.status(f"cutting the redacted clip of sighting {sighting}..."):
             path = core.export_clip(session, track_id=sighting, out=out, margin_s=margin, safety_net=safety_net)
     console.print(f"wrote {path}")

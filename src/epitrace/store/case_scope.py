@@ -136,3 +136,50 @@ def video_of(store: Store, *, video_id: int) -> Video | None:
     """A video row by id (the caller checks it against the scope)."""
     with store.db.session() as s:
         return s.get(Video, video_id)
+
+
+@dataclass(frozen=True)
+class ThumbnailSource:
+    """Where a sighting's body thumbnail came from: its file, frame, video and crop box."""
+
+    path: str  # relative to the evidence folder
+    frame: int
+    video_id: int
+    box: tuple[float, float, float, float]  # the track's box at `frame`: the crop's place in the frame
+
+
+def thumbnail_source(store: Store, *, track_id: int) -> ThumbnailSource | None:
+    """The first body thumbnail of a track and the box it was cut from (None without one)."""
+    from epitrace.store.orm import Thumbnail
+
+    with store.db.session() as s:
+        row = s.execute(select(Thumbnail.path, Thumbnail.frame, Track.video_id)
+                        .join(Track, Track.id == Thumbnail.track_id)
+                        .where(Thumbnail.track_id == track_id, Thumbnail.kind == "body")
+                        .order_by(Thumbnail.id).limit(1)).first()
+        if row is None:
+            return None
+        path, frame, video_id = str(row[0]), int(row[1]), int(row[2])
+        point = s.execute(select(TrackPoint.x1, TrackPoint.y1, TrackPoint.x2, TrackPoint.y2)
+                          .where(TrackPoint.track_id == track_id)
+                          .order_by(func.abs(TrackPoint.frame - frame)).limit(1)).first()
+    if point is None:
+        return None
+    return ThumbnailSource(path, frame, video_id, (float(point[0]), float(point[1]), float(point[2]),
+                                                   float(point[3])))
+
+
+def points_near(store: Store, *, video_id: int, frame: int, frames: int
+                ) -> list[tuple[int, int, float, float, float, float, float]]:
+    """(track id, frame, x1, y1, x2, y2, confidence) of every track point of a video within
+    `frames` of `frame` (to find who else stood in a picture)."""
+    with store.db.session() as s:
+        rows = s.execute(
+            select(TrackPoint.track_id, TrackPoint.frame, TrackPoint.x1, TrackPoint.y1, TrackPoint.x2,
+                   TrackPoint.y2, TrackPoint.confidence)
+            .join(Track, Track.id == TrackPoint.track_id)
+            .where(Track.video_id == video_id, TrackPoint.frame >= frame - frames,
+                   TrackPoint.frame <= frame + frames)
+            .order_by(TrackPoint.frame, TrackPoint.track_id))
+        return [(int(r[0]), int(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5]), float(r[6]))
+                for r in rows]

@@ -55,6 +55,15 @@ def contacts(case: CaseDep, policy: Annotated[Literal["cdc", "who", "custom"], Q
     return S.ContactList(policy=S.PolicyOut(**rule.model_dump()), data=rows, count=len(rows))
 
 
+@router.post("/subjects/{subject_id}/unmask", responses=errors(404))
+def unmask_subject(body: S.UnmaskIn, case: CaseDep,
+                   subject_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> S.OkOut:
+    """See a subject's confirmed sightings with their face clear (yours alone): a written reason
+    is required and audited; confirming a sighting never unmasks anyone."""
+    ids = core.unmask_subject(case, subject_id=subject_id, reason=body.reason)
+    return S.OkOut(detail=f"{len(ids)} sighting(s) of subject {subject_id} unmasked for {case.user.name}")
+
+
 @router.post("/contacts/{track_id}/unmask", responses=errors(404))
 def unmask(body: S.UnmaskIn, case: CaseDep, track_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> S.OkOut:
     """See one contact's sighting unredacted: a written reason is required and audited."""

@@ -170,7 +170,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const rows = routes.flatMap((t) => t.visits.map((v, i) => el("tr", {},
       el("td", { text: t.label }), el("td", { text: i + 1 }), el("td", { text: v.camera_name }), el("td", { text: v.place }),
       el("td", { text: fmtTime(v.entry) }), el("td", { text: fmtTime(v.exit).slice(11) }),
-      el("td", {}, ...v.thumbnail_urls.slice(0, 3).map((u) => el("img", { src: u, class: "thumb", alt: "subject sighting" }))))));
+      el("td", {}, ...v.thumbnail_urls.slice(0, 3).map((u) => el("img", { src: `${u}?v=${state.imageVersion || 0}`, class: "thumb", alt: "subject sighting" }))))));
     box.replaceChildren(
       el("div", { class: "cols" },
         el("div", { class: "grow" }, el("h3", { text: "Timeline" }), ETSvg.timeline(routes)),
@@ -214,6 +214,18 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   document.getElementById("contacts-load").addEventListener("click", (e) => guarded(e.target, contacts));
+
+  document.getElementById("subject-unmask").addEventListener("click", async (e) => {
+    if (!state.subject) return;
+    const reason = window.prompt("Why must you see this subject's face? (recorded in the audit log; only the subject is shown)");
+    if (!reason) return;
+    await guarded(e.target, async () => {
+      const out = await api("POST", `${base}/subjects/${state.subject}/unmask`, { reason });
+      toast(out.detail);
+      state.imageVersion = Date.now();
+      await trajectory();
+    });
+  });
 
   loadCase().then(() => (state.case.status === "pending" ? null : trajectory())).catch((x) => toast(x.message, true));
 });
