@@ -70,6 +70,7 @@ class ChunkResult:
     frames_analysed: int
     wall_seconds: float
     pid: int
+    scene_cuts: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class ChunkWorker:
         pipeline = IngestPipeline(store, self.models, self.settings)  # type: ignore[arg-type]
         result = pipeline.run(task.job())
         return ChunkResult(store.tracks, result.frames_decoded, result.frames_analysed,
-                           result.wall_seconds, os.getpid())
+                           result.wall_seconds, os.getpid(), result.scene_cuts)
 
 
 @dataclass
@@ -135,6 +136,7 @@ class _VideoRun:
     frames_decoded: int = 0
     frames_analysed: int = 0
     tracks_added: int = 0
+    scene_cuts: list[int] = field(default_factory=list)
     error: BaseException | None = None
     wall: float = field(default_factory=time.perf_counter)
 
@@ -377,6 +379,7 @@ class _Driver:
         job.frames_decoded += result.frames_decoded
         job.frames_analysed += result.frames_analysed
         job.tracks_added += len(result.tracks)
+        job.scene_cuts.extend(result.scene_cuts)
 
     def _result(self, job: _VideoRun) -> IngestResult:
         if job.error is not None:
@@ -390,7 +393,7 @@ class _Driver:
         return IngestResult(job.video_id, job.camera_id, skipped=False, resumed_from=job.resumed_from,
                             frames_decoded=job.frames_decoded, frames_analysed=job.frames_analysed,
                             tracks_added=job.tracks_added, video_seconds=job.frames_decoded / job.fps,
-                            wall_seconds=wall)
+                            wall_seconds=wall, scene_cuts=sorted(job.scene_cuts))
 
     def _event(self, kind: str, task: ChunkTask, pid: int | None, detail: str = "") -> None:
         if self.on_event is not None:
