@@ -1,5 +1,6 @@
 """Scale-out pieces without models: chunk plans, stitching across cuts, the live-stream clock,
-URL handling, and the CLI's `--ray [ADDRESS]` parsing and set-up errors."""
+URL handling, the CLI's `--ray [ADDRESS]` parsing and set-up errors, and how an ingest request
+picks its runner or is refused."""
 
 from __future__ import annotations
 
@@ -133,3 +134,46 @@ def test_unknown_camera_fails_before_anything_starts(home: Path) -> None:
     assert result.exit_code == 2 and "unknown camera 'nope'" in result.output
     result = runner.invoke(app, ["ingest", "rtsp://127.0.0.1:1/x", "--camera", "cam1", "--ray"])
     assert result.exit_code == 2 and "drop --ray" in result.output.replace("\n", " ")
+
+
+@pytest.mark.parametrize(
+    ("source", "ray", "stop", "runner"),
+    [
+        ("a.avi", None, None, "file"),  # a file in-process
+        ("a.avi", "local", None, "ray"),  # a file on a local Ray
+        ("a.avi", "head:6379", 120, "file"),  # stopping early runs in-process, as the API's previews do
+        ("rtsp://cam/1", None, None, "stream"),  # a live URL
+    ],
+)
+def test_ingest_request_picks_the_runner(source: str, ray: str | None, stop: int | None, runner: str) -> None:
+    from datetime import UTC, datetime
+
+    from epitrace.app.ingest import IngestRequest
+
+    request = IngestRequest(source, "cam1", datetime(2026, 1, 1, tzinfo=UTC), ray=ray, stop_after_frames=stop)
+    assert request.runner == runner
+
+
+@pytest.mark.parametrize(
+    ("request_args", "message"),
+    [
+        ({"source": "a.avi"}, "start time"),  # a file without a start time
+        ({"source": "a.avi", "start": "naive"}, "time zone"),  # a start time without a zone
+        ({"source": "rtsp://cam/1", "ray": "local"}, "drop --ray"),  # Ray cannot read a live stream
+        ({"source": ""}, "give a video file"),  # nothing to ingest
+    ],
+)
+def test_bad_ingest_requests_are_refused_before_anything_loads(settings: Settings, request_args: dict[str, str],
+                                                               message: str) -> None:
+    from datetime import datetime
+
+    from epitrace.app import kind_of
+    from epitrace.app.ingest import BadIngestRequest, Ingestor, IngestRequest
+
+    args: dict[str, object] = dict(request_args)
+    if args.get("start") == "naive":
+        args["start"] = datetime(2026, 1, 1)
+    ingestor = Ingestor(settings)
+    with pytest.raises(BadIngestRequest, match=message) as caught:
+        ingestor.run(IngestRequest(camera_id="cam1", **args))  # type: ignore[arg-type]
+    assert kind_of(caught.value) == "invalid" and ingestor._models is None  # no model was loaded
