@@ -76,7 +76,7 @@ class TrackBoxes:
             self.tracks[tid] = (arr[:, 0].astype(np.int64), arr[:, 1:].astype(np.float32))
 
     def at(self, frame: int) -> dict[int, npt.NDArray[np.float32]]:
-        """track id -> box (x1, y1, x2, y2) of every track present at `frame`."""
+        """Track id -> box (x1, y1, x2, y2) of every track present at `frame`."""
         out: dict[int, npt.NDArray[np.float32]] = {}
         for tid, (frames, boxes) in self.tracks.items():
             if frame < frames[0] - self.hold or frame > frames[-1] + self.hold:

@@ -79,6 +79,7 @@ def export_head_boxes(person_boxes: npt.ArrayLike, config: ExportRedactionConfig
 
 
 def box_iou(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Intersection over union of every box of `a` with every box of `b`: (n, m)."""
     a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
     iw = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
     ih = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
@@ -207,6 +208,7 @@ class ExportRedactor:
     def __call__(self, frame: npt.NDArray[np.uint8], detections: Detections | npt.ArrayLike,
                  keep_box: npt.ArrayLike | None = None,
                  always: npt.ArrayLike | None = None) -> npt.NDArray[np.uint8]:
+        """Redact `frame` given the person detections of that frame."""
         return apply_regions(frame, self.regions(detections, keep_box, always), block=self.config.block)
 
 

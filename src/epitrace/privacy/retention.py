@@ -224,9 +224,11 @@ def _video_expired(v: Video, cutoff: float) -> bool:
 
 
 def _purge_videos(store: Store, cutoffs: dict[str, float], default_cut: float) -> tuple[int, int]:
-    """Expired videos' rows (those with no tracks left); and their source files where the system
-    itself holds them (uploads through the API, under `home/uploads`): footage kept by the system
-    expires with it."""
+    """Delete expired videos' rows (those with no tracks left) and the files the system holds.
+
+    Source files uploaded through the API (under `home/uploads`) are footage kept by the system,
+    so they expire with their video.
+    """
     with store.unit() as s:
         retention_repo.secure_delete(s)
         videos = [v for v in retention_repo.videos_without_tracks(s)

@@ -16,6 +16,7 @@ from epitrace.store.repo import Store
 
 
 def unlink(paths: Iterable[Path]) -> int:
+    """Remove each path that still exists; returns how many were removed."""
     removed = 0
     for path in paths:
         try:

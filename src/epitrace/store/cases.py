@@ -89,7 +89,7 @@ def track_vector(store: Store, *, track_id: int, kind: str,
 
 
 def decisions(store: Store, *, subject_id: int, session: Session | None = None) -> dict[int, str]:
-    """track id -> 'confirmed' / 'rejected'."""
+    """Track id -> 'confirmed' / 'rejected'."""
     with store.unit(session) as s:
         rows = s.execute(select(SightingDecision.track_id, SightingDecision.decision).where(
             SightingDecision.subject_id == subject_id))

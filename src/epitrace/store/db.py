@@ -61,6 +61,7 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config(url: str) -> Config:
+    """An Alembic configuration for `url` with EpiTrace's migrations."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -109,4 +110,5 @@ class Database:
                 raise
 
     def dispose(self) -> None:
+        """Close every pooled connection."""
         self.engine.dispose()

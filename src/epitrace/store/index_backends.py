@@ -44,6 +44,7 @@ class VectorConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> VectorConfig:
+        """The vector settings of `settings`."""
         return cls(backend=settings.vector_backend, vectors_dir=settings.vectors_dir,
                    milvus_uri=settings.milvus_uri)
 

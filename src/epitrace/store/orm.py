@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def utcnow() -> datetime:
+    """Now, timezone-aware in UTC (column defaults)."""
     return datetime.now(UTC)
 
 
@@ -33,6 +34,7 @@ class Base(DeclarativeBase):
 
 
 class Camera(Base):
+    """A registered camera: where it is, its clock zone, calibration and retention."""
     __tablename__ = "cameras"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

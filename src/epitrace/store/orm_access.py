@@ -1,8 +1,8 @@
-"""ORM tables of people and accountability: users, case assignments, login sessions, unmask
-grants, the audit log and purge statistics.
+"""ORM tables of people and accountability.
 
-They live in the store (not in `privacy`) so that the schema, the Alembic environment and every
-SQL statement have one owner, and the store imports nothing above it. The rules about these rows
+Users, case assignments, login sessions, unmask grants, the audit log and purge statistics
+live in the store (not in `privacy`) so that the schema, the Alembic environment and every SQL
+statement have one owner, and the store imports nothing above it. The rules about these rows
 (password hashing, access checks, hash chaining, retention) stay in `epitrace.privacy`.
 """
 

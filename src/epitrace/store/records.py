@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 @dataclass(frozen=True)
 class ThumbnailRecord:
+    """One evidence image of a track, as JPEG bytes (sealed when stored)."""
     frame: int
     kind: str  # "body" or "face"
     jpeg: bytes

@@ -76,12 +76,12 @@ class Store:
     # ----- unit of work --------------------------------------------------------------------
     @contextmanager
     def unit(self, session: Session | None = None) -> Iterator[Session]:
-        """One SQL session in one transaction: committed when the body ends, rolled back (with
-        everything written in it, audit entries included) when it raises.
+        """One SQL session in one transaction, committed at the end, rolled back on any error.
 
-        Pass the session of an enclosing unit to join it instead: nothing is committed here
-        then, the outer unit decides. Repository functions take that session as `session=`.
-        Writes registered under `AFTER_ROLLBACK` run after a rollback, each on its own.
+        A rollback undoes everything written in the unit, audit entries included. Pass the
+        session of an enclosing unit to join it instead: nothing is committed here then, the
+        outer unit decides. Repository functions take that session as `session=`. Writes
+        registered under `AFTER_ROLLBACK` run after a rollback, each on its own.
         """
         if session is not None:
             yield session
@@ -130,8 +130,14 @@ class Store:
         return path
 
     def read_evidence(self, rel_path: str | Path) -> bytes:
-        """The clear bytes of an evidence file (thumbnails); files of older versions in clear are
-        returned as they are. Raises FileNotFoundError or SealError."""
+        """The clear bytes of an evidence file (thumbnails).
+
+        Files written in clear by older versions are returned as they are.
+
+        Raises:
+            FileNotFoundError: No such file.
+            SealError: The file does not open with this key.
+        """
         blob = (self.evidence_dir / rel_path).read_bytes()
         if not is_sealed(blob):
             return blob
@@ -139,10 +145,12 @@ class Store:
 
     # ----- cameras -------------------------------------------------------------------------
     def upsert_camera(self, camera: Camera) -> None:
+        """Add the camera, or replace the one with its id."""
         with self.db.session() as s:
             s.merge(camera)
 
     def get_camera(self, camera_id: str) -> Camera:
+        """The camera `camera_id` (UnknownCameraError names the known ones)."""
         with self.db.session() as s:
             camera = s.get(Camera, camera_id)
             if camera is None:
@@ -156,11 +164,13 @@ class Store:
 
     # ----- videos --------------------------------------------------------------------------
     def find_video(self, camera_id: str, sha256: str) -> VideoState | None:
+        """The state of the camera's video with this content hash, if already seen."""
         with self.db.session() as s:
             v = s.scalar(select(Video).where(Video.camera_id == camera_id, Video.sha256 == sha256))
             return None if v is None else VideoState(v.id, v.status, v.resume_frame, v.frames_analysed)
 
     def video_state(self, video_id: int) -> VideoState:
+        """The state of a stored video."""
         with self.db.session() as s:
             v = s.get_one(Video, video_id)
             return VideoState(v.id, v.status, v.resume_frame, v.frames_analysed)
@@ -172,18 +182,21 @@ class Store:
             return -1 if value is None else int(value)
 
     def create_video(self, video: Video) -> int:
+        """Store a new video row; returns its id."""
         with self.db.session() as s:
             s.add(video)
             s.flush()
             return video.id
 
     def finish_video(self, video_id: int, frames_total: int, frames_analysed: int) -> None:
+        """Mark a video fully analysed."""
         with self.db.session() as s:
             v = s.get_one(Video, video_id)
             v.status, v.frames_total, v.frames_analysed = "done", frames_total, frames_analysed
             v.resume_frame, v.finished_at = frames_total, utcnow()
 
     def fail_video(self, video_id: int) -> None:
+        """Mark a video's ingest as failed (it can be resumed)."""
         with self.db.session() as s:
             s.get_one(Video, video_id).status = "failed"
 
@@ -317,8 +330,10 @@ class Store:
 
     # ----- vector indices ------------------------------------------------------------------
     def reload_indices(self) -> None:
-        """Forget the opened indices: the next use re-reads (and re-checks) them. For a process
-        whose store another writer (an ingest job, a Ray worker) has added vectors to."""
+        """Forget the opened indices: the next use re-reads (and re-checks) them.
+
+        For a process whose store another writer (an ingest job, a Ray worker) has added vectors to.
+        """
         self._indices.clear()
 
     def index(self, kind: str, dim: int | None = None) -> VectorIndex:
@@ -337,9 +352,12 @@ class Store:
         return self._indices[kind]
 
     def updates_index(self, kind: str) -> bool:
-        """Whether writes must update the `kind` index now. A sealed kind's index lives only in
-        memory and is rebuilt from SQL when first used, so while unopened it needs no update
-        (and opening it would decrypt every stored vector of that kind for nothing)."""
+        """Whether writes must update the `kind` index now.
+
+        A sealed kind's index lives only in memory and is rebuilt from SQL when first used, so
+        while unopened it needs no update (and opening it would decrypt every stored vector of
+        that kind for nothing).
+        """
         return kind not in SEALED_KINDS or kind in self._indices
 
     def _all_indices(self) -> list[VectorIndex]:

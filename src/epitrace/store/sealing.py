@@ -109,10 +109,12 @@ class Sealer:
         self._aead = AESGCM(key)
 
     def seal(self, data: bytes, context: str) -> bytes:
+        """Encrypt `data`, bound to `context`."""
         nonce = secrets.token_bytes(NONCE_BYTES)
         return MAGIC + nonce + self._aead.encrypt(nonce, data, context.encode())
 
     def open(self, blob: bytes, context: str) -> bytes:
+        """Decrypt a value sealed under `context` (SealError if it does not open)."""
         from cryptography.exceptions import InvalidTag
 
         if not is_sealed(blob):
@@ -126,4 +128,5 @@ class Sealer:
 
 
 def is_sealed(blob: bytes) -> bool:
+    """Whether `blob` has the layout of a sealed value."""
     return len(blob) >= len(MAGIC) + NONCE_BYTES + 16 and blob[:len(MAGIC)] == MAGIC

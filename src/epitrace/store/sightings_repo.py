@@ -1,8 +1,8 @@
-"""Reads (and bulk writes) of stored sightings: tracks with their videos, points, vectors and
-thumbnails (keyword-only; the first argument is the unit's session).
+"""Reads (and bulk writes) of stored sightings: tracks, videos, points, vectors, thumbnails.
 
-Tracing, contacts and the evaluations ask these questions; the answers are rows or plain
-tuples, and vectors come back as stored bytes for `epitrace.store.codec` to open.
+Keyword-only functions whose first argument is the unit's session. Tracing, contacts and the
+evaluations ask these questions; the answers are rows or plain tuples, and vectors come back as
+stored bytes for `epitrace.store.codec` to open.
 """
 
 from __future__ import annotations

@@ -30,10 +30,12 @@ class VectorIndex(ABC):
     dim: int
 
     @abstractmethod
-    def add(self, ids: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> None: ...
+    def add(self, ids: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> None:
+        """Add `vectors` under `ids` (stored at unit length)."""
 
     @abstractmethod
-    def remove(self, ids: npt.NDArray[np.int64]) -> None: ...
+    def remove(self, ids: npt.NDArray[np.int64]) -> None:
+        """Remove `ids` (unknown ids are ignored)."""
 
     @abstractmethod
     def search(
@@ -45,10 +47,12 @@ class VectorIndex(ABC):
         """Top-k (scores, ids) per query row; ids are -1 where fewer than k exist."""
 
     @abstractmethod
-    def ids(self) -> npt.NDArray[np.int64]: ...
+    def ids(self) -> npt.NDArray[np.int64]:
+        """The ids held."""
 
     @abstractmethod
-    def save(self) -> None: ...
+    def save(self) -> None:
+        """Persist the index (a no-op for in-memory indices)."""
 
     def __len__(self) -> int:
         return len(self.ids())
@@ -82,12 +86,14 @@ class FaissIndex(VectorIndex):
             self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
     def add(self, ids: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> None:
+        """Add `vectors` under `ids` (stored at unit length)."""
         if len(ids) == 0:
             return
         vectors = self._unit_rows(ids, vectors)
         self._index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
 
     def remove(self, ids: npt.NDArray[np.int64]) -> None:
+        """Remove `ids` (unknown ids are ignored)."""
         if len(ids):
             self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64))
 
@@ -97,6 +103,7 @@ class FaissIndex(VectorIndex):
         k: int,
         allowed_ids: npt.NDArray[np.int64] | None = None,
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """Top-k (scores, ids) per query row, optionally only among `allowed_ids`."""
         queries = l2_normalise(np.atleast_2d(queries))
         params = None
         if allowed_ids is not None:
@@ -109,9 +116,11 @@ class FaissIndex(VectorIndex):
         return scores, ids
 
     def ids(self) -> npt.NDArray[np.int64]:
+        """The ids held."""
         return self._faiss.vector_to_array(self._index.id_map).astype(np.int64)
 
     def save(self) -> None:
+        """Write the index file atomically (nothing without a path)."""
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -87,9 +87,11 @@ def _face_detector(models_dir: Path) -> FaceDetector:
 
 
 def lazy_face_embed(models_dir: Path) -> FaceEmbedFn:
-    """A `FaceEmbedFn` that loads dlib's face model on its first call only (most searches need
-    none: chips exist only where ingest ran with `face_embeddings = "case"`); once loaded, the
-    model is kept for later searches over the same models folder."""
+    """A `FaceEmbedFn` that loads dlib's face model on its first call only.
+
+    Most searches need none: chips exist only where ingest ran with `face_embeddings = "case"`.
+    Once loaded, the model is kept for later searches over the same models folder.
+    """
 
     def embed(image: npt.NDArray[np.uint8], box: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         with _face_lock:
@@ -100,8 +102,11 @@ def lazy_face_embed(models_dir: Path) -> FaceEmbedFn:
 
 def photo_embedder(models_dir: Path, face_index: int | None) -> Callable[[npt.NDArray[np.uint8]],
                                                                         npt.NDArray[np.float32]]:
-    """photo -> 128-d face vector for enrolment; `face_index` picks one face (0 = leftmost) of
-    several. The models (~100 MB) are loaded once per models folder."""
+    """Photo -> 128-d face vector for enrolment.
+
+    `face_index` picks one face (0 = leftmost) of several. The models (~100 MB) are loaded once
+    per models folder.
+    """
     with _face_lock:
         inner = photo_face_embedder(_face_embedder(models_dir), _face_detector(models_dir), face_index)
 

@@ -38,7 +38,8 @@ def trace_case(store: Store, *, case_id: str, config: TracingConfig,
 
     One unit reads the case once; which subjects are enrolled is counted in SQL, so each
     subject's sealed query vectors are opened once, by the search. `face_embed` is needed only
-    where ingest kept face chips instead of embeddings."""
+    where ingest kept face chips instead of embeddings.
+    """
     with store.unit(session) as s:
         case = get_case(store, case_id=case_id, session=s)
         ids = [subject.id for subject in case.subjects]

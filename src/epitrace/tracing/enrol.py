@@ -16,6 +16,7 @@ class ConsentError(PermissionError):
 
 
 class FacePhotoEmbedder(Protocol):
+    """Embeds the one face of an enrolment photo."""
     def __call__(self, image_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         """128-d embedding of the single face in the photo (raises on none / several)."""
 

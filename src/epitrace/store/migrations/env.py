@@ -11,6 +11,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
+    """Migrate on the connection EpiTrace passed in, else on a new engine for the URL."""
     connection = config.attributes.get("connection")
     if connection is not None:
         context.configure(connection=connection, target_metadata=target_metadata,
@@ -29,6 +30,7 @@ def run_migrations_online() -> None:
 
 
 def run_migrations_offline() -> None:
+    """Emit the migration SQL for the URL without connecting."""
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
                       literal_binds=True)
     with context.begin_transaction():
