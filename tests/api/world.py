@@ -76,7 +76,9 @@ def build_world(home: Path) -> World:
     from epitrace.store.case_states import set_approved
     from epitrace.tracing import add_subject, confirm, enrol_track, new_case
 
-    settings = Settings(home=home)
+    from conftest import installed_models_dir
+
+    settings = Settings(home=home, models_path=installed_models_dir())  # picker frames run the safety net
     store = open_store(settings)
     rng = np.random.default_rng(7)
     person = rng.normal(size=64).astype(np.float32)

@@ -70,7 +70,7 @@ def frame_image(session: CaseSession, *, video_id: int, frame: int) -> bytes:
         raise OutOfScope(f"no video {video_id} in case {session.id}'s cameras")
     if not session.scope.covers_time(video.start_ts + frame / (video.fps or 25.0)):
         raise OutOfScope(f"frame {frame} of video {video_id} lies outside case {session.id}'s window")
-    data = redacted_frame_jpeg(session.services.store, video, frame)
+    data = redacted_frame_jpeg(session.services.store, video, frame, session.services.settings.models_dir)
     session.audit("view", what="frame", video=video_id, frame=frame)
     return data
 

@@ -48,14 +48,22 @@ def frame_size(path: Path) -> tuple[int, int]:
     return info.width, info.height
 
 
-def redacted_frame_jpeg(store: Store, video: Video, frame: int, max_width: int = 1280) -> bytes:
-    """Frame `frame` of `video` with the heads of every stored track on it mosaicked."""
-    from epitrace.privacy.clips import TrackBoxes
+def redacted_frame_jpeg(store: Store, video: Video, frame: int, models_dir: Path | None = None,
+                        max_width: int = 1280) -> bytes:
+    """Frame `frame` of `video` with every head mosaicked: those of the stored tracks on it and,
+    with `models_dir`, those the person detector finds (the safety net for people the tracker
+    missed; always on for picker frames)."""
+    from epitrace.privacy.clips import TrackBoxes, export_detector
+    from epitrace.privacy.export_redaction import DEFAULT_CONFIG
+    from epitrace.store.case_scope import points_near
 
     image = decode_frame(Path(video.path), frame)
     step = int(np.ceil((video.fps or 25.0) / video.analysed_fps)) if video.analysed_fps else 1
-    boxes = TrackBoxes([p for p in store.video_points(video.id) if abs(p[1] - frame) <= 4 * step], hold=step)
+    boxes = TrackBoxes(points_near(store, video_id=video.id, frame=frame, frames=4 * step), hold=step)
     present = list(boxes.at(frame).values())
+    if models_dir is not None:
+        found = export_detector(models_dir, DEFAULT_CONFIG.score_threshold).detect(image)
+        present += [b for b in np.asarray(found.xyxy, np.float32).reshape(-1, 4)]
     out = redact_frame(image, np.array(present, np.float32).reshape(-1, 4)) if present else image
     if out.shape[1] > max_width:
         scale = max_width / out.shape[1]
