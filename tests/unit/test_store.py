@@ -200,3 +200,35 @@ def test_an_entry_outside_a_unit_that_holds_the_log_is_refused_not_deadlocked(st
             record(store, user="ana", action="view")  # would wait for `s` forever
     record(store, user="ana", action="view")  # the unit ended: the log is free again
     assert [e.action for e in entries(store)] == ["search", "view"]
+
+
+def test_a_whole_trace_runs_in_one_unit_on_one_connection(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import event
+
+    from epitrace.config import TracingConfig
+    from epitrace.privacy.audit import entries, record
+    from epitrace.tracing import add_subject, confirm, enrol_track, new_case, trace_case, trajectory
+
+    ids = store.save_tracks(_video(store), [_record(i, 10 * i, seed=i) for i in range(6)], 60, 60)
+    store.index("body")
+    store.index("face")  # opened (and built from SQL) once per process, as in a server
+    connections: list[object] = []
+    event.listen(store.db.engine, "checkout", lambda *args: connections.append(args[0]))
+    with store.unit() as s:
+        case = new_case(store, legal_basis="Act art. 1", onset=datetime.fromtimestamp(2 * 86400, UTC),
+                        session=s)
+        subject = add_subject(store, case_id=case.id, label="P1", face_consent=True, session=s)
+        enrol_track(store, case_id=case.id, subject_id=subject.id, track_id=ids[1], session=s)
+        confirm(store, case_id=case.id, subject_id=subject.id, track_id=ids[1], user="ana", session=s)
+        found = trace_case(store, case_id=case.id, config=TracingConfig(), session=s)[subject.id]
+        route = trajectory(store, subject_id=subject.id, session=s)
+        record(store, user="ana", action="search", case_id=case.id, session=s)
+    assert len(connections) == 1
+    assert found[0].track_id == ids[1] and found[0].decision == "confirmed"
+    assert {c.track_id for c in found} == set(ids)  # every sighting is a candidate, the confirmed first
+    assert [v.track_ids for v in route] == [[ids[1]]]
+    again = trace_case(store, case_id=case.id, config=TracingConfig())[subject.id]  # committed, the same
+    assert [(c.track_id, c.score) for c in again] == [(c.track_id, c.score) for c in found]
+    assert [e.action for e in entries(store, case_id=case.id)] == ["search"]
