@@ -208,8 +208,8 @@ def require_role(user: User, *roles: str, session: Unit | None = None) -> None:
 def require_case_access(store: Store, *, user: User, case_id: str, session: Unit | None = None) -> None:
     """Raise AccessDenied unless `user` may see case `case_id`'s footage; refusals are audited.
 
-    admin: any case; investigator: assigned cases only; auditor: never. A refusal's audit entry
-    is kept even when an enclosing unit rolls back.
+    admin: any case; investigator: assigned cases only; auditor, supervisor, operator: never. A
+    refusal's audit entry is kept even when an enclosing unit rolls back.
     """
     reason = ""
     with store.unit(session) as s:
