@@ -4,6 +4,8 @@ entry (with the case's legal basis) for each step."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import datetime, timedelta
 
@@ -49,6 +51,16 @@ def test_pick_search_confirm_route_contacts_report(client, world: World, tokens)
     for c in contacts["data"]:
         _assert_contact_fields(c)
         assert c["time_zone"] == "UTC" and datetime.fromisoformat(c["first_seen"]).utcoffset() == timedelta(0)
+    exported = client.get(f"{base}/contacts/export", headers=h, params={"policy": "who", "format": "csv"})
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
+    assert "attachment" in exported.headers["content-disposition"]
+    table = list(csv.DictReader(io.StringIO(exported.text)))
+    assert len(table) == contacts["count"] and {r["person_label"] for r in table} == {
+        c["person_label"] for c in contacts["data"]}
+    doc = client.get(f"{base}/contacts/export", headers=h, params={"policy": "who", "format": "json"}).json()
+    assert doc["case_id"] == world.case_a and doc["sightings"] == contacts["count"]
+    for c in doc["contacts"]:
+        _assert_contact_fields(c)
 
     report = client.get(f"{base}/report", headers=h, params={"format": "html"})
     assert report.status_code == 200 and world.case_a in report.text
@@ -59,6 +71,7 @@ def test_pick_search_confirm_route_contacts_report(client, world: World, tokens)
     log = client.get("/api/audit", headers=tokens["root"], params={"case_id": world.case_a, "user": "ana"}).json()
     actions = {e["action"] for e in log["data"]}
     assert {"subject_add", "enrol", "search", "confirm", "view", "export"} <= actions
+    assert any(e["action"] == "export" and (e.get("detail") or {}).get("what") == "contact_list" for e in log["data"])
     assert all(e["legal_basis"] == LEGAL_BASIS for e in log["data"])
 
 

@@ -4,6 +4,8 @@ from epitrace.reports.contact_export import (
     FIELDS,
     contact_record,
     contact_records,
+    contacts_csv,
+    contacts_document,
     write_contacts_csv,
     write_contacts_json,
 )
@@ -17,6 +19,8 @@ __all__ = [
     "ReportData",
     "contact_record",
     "contact_records",
+    "contacts_csv",
+    "contacts_document",
     "figures",
     "gather",
     "people",

@@ -10,6 +10,7 @@ instant is still exact.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -59,25 +60,36 @@ def contact_records(items: Iterable[ContactItem]) -> list[dict[str, object]]:
     return [contact_record(s, o, c) for s, o, c in ordered]
 
 
+def contacts_csv(items: Iterable[ContactItem]) -> str:
+    """The records as CSV text (header row; empty cell for an unknown value)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for record in contact_records(items):
+        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    return buf.getvalue()
+
+
+def contacts_document(items: Iterable[ContactItem], *, case_id: str, policy: ContactPolicy) -> dict[str, object]:
+    """The records in one JSON-ready document with the case, the policy and the counts they came from."""
+    records = contact_records(items)
+    people = {(r["subject"], r["order"], r["person_label"]) for r in records}
+    return {"case_id": case_id, "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+            "policy": policy.model_dump(), "people": len(people), "sightings": len(records),
+            "contacts": records}
+
+
 def write_contacts_csv(items: Iterable[ContactItem], path: Path) -> Path:
-    """The records as CSV (UTF-8, header row; empty cell for an unknown value)."""
+    """`contacts_csv` written to `path` (UTF-8)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=FIELDS)
-        writer.writeheader()
-        for record in contact_records(items):
-            writer.writerow({k: "" if v is None else v for k, v in record.items()})
+    path.write_text(contacts_csv(items), encoding="utf-8")
     return path
 
 
 def write_contacts_json(items: Iterable[ContactItem], path: Path, *, case_id: str,
                         policy: ContactPolicy) -> Path:
-    """The records as one JSON document with the case, the policy and the counts they came from."""
-    records = contact_records(items)
-    people = {(r["subject"], r["order"], r["person_label"]) for r in records}
-    doc = {"case_id": case_id, "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-           "policy": policy.model_dump(), "people": len(people), "sightings": len(records),
-           "contacts": records}
+    """`contacts_document` written to `path` as JSON (UTF-8)."""
+    doc = contacts_document(items, case_id=case_id, policy=policy)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     return path

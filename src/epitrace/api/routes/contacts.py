@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 
 from epitrace import app as core
 from epitrace.api import schemas as S
@@ -53,6 +54,33 @@ def contacts(case: CaseDep, policy: Annotated[Literal["cdc", "who", "custom"], Q
             for subject, order, c, unmasked in _rows(case, rule, second_order)]
     rows.sort(key=lambda r: (r.subject_label, r.order, -r.person_exposure_s, r.person_id, r.first_seen))
     return S.ContactList(policy=S.PolicyOut(**rule.model_dump()), data=rows, count=len(rows))
+
+
+EXPORT_MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+@router.get("/contacts/export", response_class=Response, responses={
+    200: {"content": {"text/csv": {}, "application/json": {}}, "description": "The contact list file."},
+    **errors(404)})
+def export_contacts(case: CaseDep, format: Annotated[Literal["csv", "json"], Query()] = "csv",  # noqa: A002
+                    policy: Annotated[Literal["cdc", "who"], Query()] = "cdc",
+                    second_order: Annotated[bool, Query(description="Also contacts of contacts.")] = False
+                    ) -> Response:
+    """The contact list for a health authority's systems (CSV or JSON; times with the camera's offset)."""
+    import json
+
+    from epitrace.config import get_policy
+    from epitrace.reports import contacts_csv, contacts_document
+
+    rule = get_policy(policy)
+    items = [(subject.label, order, c) for subject, order, c, _ in _rows(case, rule, second_order)]
+    name = f"{case.id}-contacts.{format}"
+    body = contacts_csv(items) if format == "csv" else \
+        json.dumps(contacts_document(items, case_id=case.id, policy=rule), ensure_ascii=False, indent=1)
+    case.audit("export", what="contact_list", format=format, policy=rule.name, second_order=second_order,
+               rows=len(items))
+    return Response(body.encode("utf-8"), media_type=EXPORT_MEDIA[format],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.post("/subjects/{subject_id}/unmask", responses=errors(404))
