@@ -380,7 +380,10 @@ class Store:
                 select(TrackVector.track_id).where(TrackVector.kind == kind))), np.int64)
             if np.array_equal(np.sort(index.ids()), sql_ids):
                 return
-            logger.warning("%s index out of step with the database: rebuilding", kind)
+            if kind in SEALED_KINDS:  # in memory only: always built from SQL when first opened
+                logger.debug("building the %s index from the database", kind)
+            else:
+                logger.warning("%s index out of step with the database: rebuilding", kind)
             index.remove(index.ids())
             rows = s.execute(select(TrackVector.track_id, TrackVector.vector).where(
                 TrackVector.kind == kind)).all()
