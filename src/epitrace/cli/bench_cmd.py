@@ -24,6 +24,7 @@ app.command("footprint")(bench_footprint)
 
 
 BASELINE_DETECTOR = "centernet"  # the default before NanoDet: what `--compare` measures against
+CANDIDATE_DETECTOR = "nanodet-int8"  # what `--compare` measures by default
 
 
 def _with_detector(settings: Settings, detector: str, own_defaults: bool = False) -> Settings:
@@ -75,8 +76,9 @@ def bench_ingest(
     fps: float = typer.Option(7.0, "--fps", help="True frame rate of the video."),
     repeats: int = typer.Option(3, "--repeats", min=1, help="Runs (per detector); the median is reported."),
     detector: str = typer.Option(None, "--detector", help="Person detector backend (default: the configured one)."),
-    compare: bool = typer.Option(False, "--compare", help=f"Run {BASELINE_DETECTOR} and --detector (default: the "
-                                 "configured one) alternately in one process; report both and the speed ratio."),
+    compare: bool = typer.Option(False, "--compare", help=f"Run {BASELINE_DETECTOR} (at its own defaults) and "
+                                 f"--detector (default {CANDIDATE_DETECTOR}) in turns in one process; report both "
+                                 "and the speed ratio."),
     out: Path = typer.Option(None, "--out", help="Also write the figures as JSON here."),
 ) -> None:
     """Ingest throughput: analysed frames/s, times real time and each stage's share.
@@ -86,7 +88,7 @@ def bench_ingest(
     """
     settings = get_settings()
     with friendly_errors():
-        candidate = detector or settings.ingest.person_detector
+        candidate = detector or (CANDIDATE_DETECTOR if compare else settings.ingest.person_detector)
         names = [BASELINE_DETECTOR, candidate] if compare else [candidate]
         if compare and candidate == BASELINE_DETECTOR:
             raise typer.BadParameter(f"--compare measures a detector against {BASELINE_DETECTOR}: pick another")
