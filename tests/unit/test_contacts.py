@@ -202,7 +202,7 @@ BARE = "with at least one without a mask (or mask not seen)"
          f"medium: 10.0 min together on an uncalibrated camera (distance not measured) reaches "
          f"{RULE}; co-presence alone is never high"),
         ([_iv(0, 20), _iv(100, 20, unmasked=False), _iv(300, 5, calibrated=False)],
-         f"low: 40 s within 2 m (20 s unmasked) and 5 s together on an uncalibrated camera "
+         f"low: 40 s within 2 m (20 s unmasked) and 5.0 s together on an uncalibrated camera "
          f"stays under {RULE}"),
         ([], "low: no exposure"),
     ],
@@ -332,7 +332,7 @@ def test_contact_rows_carry_place_local_times_and_distance_uncertainty(store: St
     assert c.distance_uncertainty_m == pytest.approx(rmse.rmse_m)
     assert c.min_distance_m == pytest.approx(1.2)
     assert (c.subject_mask.state, c.contact_mask.state) == ("mask", "no_mask")
-    assert c.risk_reason.startswith("low: 2 s within 1.83 m")  # 14 frames: far under 15 min
+    assert c.risk_reason.startswith("low: 2.0 s within 1.83 m")  # 14 frames: far under 15 min
     assert c.person_label == f"P{a}" and c.via is None
 
 

@@ -66,7 +66,9 @@ class RiskRule(ABC):
 
 
 def duration_words(seconds: float) -> str:
-    """'42 s' under two minutes, else minutes with one decimal ('15.0 min')."""
+    """'0.1 s' under 10 s (one frame must not read '0 s'), '42 s' under two minutes, else '15.0 min'."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
