@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 MAX_ID = 2**31 - 1
@@ -103,7 +103,8 @@ class CaseCloseIn(In):
 
 class SubjectCreate(In):
     label: str = Field(min_length=1, max_length=100, description="e.g. 'patient-1'.")
-    face_consent: bool = Field(False, description="The subject consented to face matching.")
+    face_consent: StrictBool = Field(False, description="The subject consented to face matching (true or false "
+                                     "only: \"yes\" is not consent).")
 
 
 class SubjectOut(BaseModel):
@@ -299,7 +300,8 @@ class UnmaskIn(In):
 class ClipExportIn(In):
     track_id: int = Field(ge=1, le=MAX_ID)
     margin_s: float = Field(2.0, ge=0, le=30)
-    safety_net: bool = Field(True, description="Also run the person detector on every frame (slower, safer).")
+    safety_net: StrictBool = Field(True, description="Also run the person detector on every frame "
+                                   "(admins may turn it off).")
 
 
 # ----- ingest jobs ------------------------------------------------------------------------------

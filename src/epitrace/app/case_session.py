@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from epitrace.app.errors import OutOfScope
 from epitrace.app.services import Services
 from epitrace.privacy.users import User
+from epitrace.store import Unit
 from epitrace.store.case_scope import Scope
 from epitrace.store.orm import Case, Track
 
@@ -48,12 +49,13 @@ class CaseSession:
         """The case id."""
         return self.case.id
 
-    def audit(self, action: str, **detail: object) -> None:
-        """One audit entry for this case, with its legal basis and the acting user."""
+    def audit(self, action: str, *, tx: Unit | None = None, **detail: object) -> None:
+        """One audit entry for this case, with its legal basis and the acting user; inside the
+        use case's unit `tx` when given, so the entry commits (or not) with what it records."""
         from epitrace.privacy.audit import record
 
         record(self.services.store, user=self.user.name, action=action, case_id=self.case.id,
-               legal_basis=self.case.legal_basis, detail=detail or None)
+               legal_basis=self.case.legal_basis, detail=detail or None, session=tx)
 
     def subject(self, subject_id: int) -> SubjectView:
         """A subject of this case (LookupError for another case's subject: the same as none)."""
@@ -91,21 +93,21 @@ class CaseSession:
         """Every confirmed sighting of every subject: the people whose faces this case may show."""
         return {t for s in self.subjects for t in s.confirmed}
 
-    def require_sighting(self, track_id: int) -> Track:
+    def require_sighting(self, track_id: int, tx: Unit | None = None) -> Track:
         """The sighting if it lies in the case's window and cameras; OutOfScope otherwise."""
         from epitrace.store.case_scope import track_in_scope
 
-        track = track_in_scope(self.services.store, scope=self.scope, track_id=track_id)
+        track = track_in_scope(self.services.store, scope=self.scope, track_id=track_id, session=tx)
         if track is None:
             raise OutOfScope(f"no sighting {track_id} in case {self.id}'s cameras and window")
         return track
 
-    def require_sightings(self, track_ids: list[int]) -> list[int]:
+    def require_sightings(self, track_ids: list[int], tx: Unit | None = None) -> list[int]:
         """The ids, without duplicates, if every one lies in scope; OutOfScope names the first that does not."""
         from epitrace.store.case_scope import tracks_in_scope
 
         ids = list(dict.fromkeys(track_ids))
-        inside = tracks_in_scope(self.services.store, scope=self.scope, track_ids=ids)
+        inside = tracks_in_scope(self.services.store, scope=self.scope, track_ids=ids, session=tx)
         for track_id in ids:
             if track_id not in inside:
                 raise OutOfScope(f"no sighting {track_id} in case {self.id}'s cameras and window")
@@ -132,10 +134,12 @@ def open_case(services: Services, user: User, case_id: str) -> CaseSession:
     from epitrace.store.case_scope import query_counts
     from epitrace.store.cases import confirmed_by_subject, get_case
 
-    require_case_access(services.store, user=user, case_id=case_id)
-    case = get_case(services.store, case_id=case_id)
-    confirmed = confirmed_by_subject(services.store, case_id=case_id)
-    counts = query_counts(services.store, subject_ids=[s.id for s in case.subjects])
+    store = services.store
+    with store.unit() as tx:  # one read transaction: the case, its subjects, decisions and query counts
+        require_case_access(store, user=user, case_id=case_id, session=tx)
+        case = get_case(store, case_id=case_id, session=tx)
+        confirmed = confirmed_by_subject(store, case_id=case_id, session=tx)
+        counts = query_counts(store, subject_ids=[s.id for s in case.subjects], session=tx)
     subjects = tuple(SubjectView(s.id, s.label, s.face_consent, tuple(confirmed.get(s.id, [])), counts[s.id])
                      for s in case.subjects)
     return CaseSession(services, user, case, scope_of(case), subjects)

@@ -67,13 +67,16 @@ def create_case(services: Services, user: User, request: CaseRequest) -> CaseSes
     require_role(user, *STAFF)
     request = _checked(services, request)
     cameras = None if request.cameras == ALL_CAMERAS else list(request.cameras or [])
-    case = new_case(services.store, legal_basis=request.legal_basis, onset=request.onset,
-                    isolation=request.isolation, cameras=cameras, title=request.title, user=user.name)
-    if user.role == "investigator":  # whoever opens a case works on it
-        assign(services.store, user=user.name, case_id=case.id, by=user.name)
-    record(services.store, user=user.name, action="case_new", case_id=case.id, legal_basis=case.legal_basis,
-           detail={"cameras": case.camera_scope or ALL_CAMERAS, "status": "pending"})
-    return open_case(services, user, case.id)
+    store = services.store
+    with store.unit() as tx:  # the case, its assignment and its audit entry together
+        case = new_case(store, legal_basis=request.legal_basis, onset=request.onset, isolation=request.isolation,
+                        cameras=cameras, title=request.title, user=user.name, session=tx)
+        if user.role == "investigator":  # whoever opens a case works on it
+            assign(store, user=user.name, case_id=case.id, by=user.name, session=tx)
+        record(store, user=user.name, action="case_new", case_id=case.id, legal_basis=case.legal_basis,
+               detail={"cameras": case.camera_scope or ALL_CAMERAS, "status": "pending"}, session=tx)
+        case_id = case.id
+    return open_case(services, user, case_id)
 
 
 def approve_case(services: Services, user: User, case_id: str) -> Case:
@@ -93,10 +96,11 @@ def approve_case(services: Services, user: User, case_id: str) -> Case:
         raise AccessDenied(f"{user.name!r} opened case {case_id}: someone else must approve it")
     if case.status != "pending":
         raise CaseRuleError(f"case {case_id} is {case.status}, not waiting for approval")
-    set_approved(services.store, case_id=case_id, by=user.name)
-    record(services.store, user=user.name, action="case_approve", case_id=case_id, legal_basis=case.legal_basis,
-           detail={"window": [case.window_start_ts, case.window_end_ts],
-                   "cameras": case.camera_scope or ALL_CAMERAS, "created_by": case.created_by})
+    with services.store.unit() as tx:
+        set_approved(services.store, case_id=case_id, by=user.name, session=tx)
+        record(services.store, user=user.name, action="case_approve", case_id=case_id, legal_basis=case.legal_basis,
+               detail={"window": [case.window_start_ts, case.window_end_ts],
+                       "cameras": case.camera_scope or ALL_CAMERAS, "created_by": case.created_by}, session=tx)
     return get_case(services.store, case_id=case_id)
 
 
@@ -108,8 +112,9 @@ def close_case(session: CaseSession, *, outcome: str) -> CaseSession:
     text = check_text(outcome, what="the outcome", min_visible=3, max_len=500)
     if session.case.status == "closed":
         raise CaseRuleError(f"case {session.id} is already closed")
-    set_closed(session.services.store, case_id=session.id, by=session.user.name, outcome=text)
-    session.audit("case_close", outcome=text)
+    with session.services.store.unit() as tx:
+        set_closed(session.services.store, case_id=session.id, by=session.user.name, outcome=text, session=tx)
+        session.audit("case_close", tx=tx, outcome=text)
     return reload(session)
 
 
@@ -146,9 +151,13 @@ def add_subject(session: CaseSession, *, label: str, face_consent: bool) -> tupl
     """
     from epitrace.tracing import add_subject as add
 
-    subject = add(session.services.store, case_id=session.id, label=label, face_consent=face_consent)
-    session.audit("subject_add", subject=subject.id, face_consent=face_consent)
-    return reload(session), subject.id
+    with session.services.store.unit() as tx:
+        subject = add(session.services.store, case_id=session.id, label=check_text(label, what="the label",
+                                                                                   min_visible=1, max_len=100),
+                      face_consent=face_consent, session=tx)
+        session.audit("subject_add", tx=tx, subject=subject.id, face_consent=face_consent)
+        subject_id = subject.id
+    return reload(session), subject_id
 
 
 def subject_for(session: CaseSession, *, label: str, face_consent: bool | None) -> tuple[CaseSession, int]:

@@ -37,9 +37,10 @@ def sightings(session: CaseSession, *, camera_id: str | None = None, start_ts: f
     session.require_open("looking at footage")
     if camera_id is not None and not session.scope.covers_camera(camera_id):
         raise OutOfScope(f"camera {camera_id!r} is not in case {session.id}'s scope")
-    rows, total = query(session.services.store, scope=session.scope, camera_id=camera_id, start_ts=start_ts,
-                        end_ts=end_ts, limit=limit, offset=offset)
-    session.audit("view", what="sightings", camera=camera_id, count=len(rows))
+    with session.services.store.unit() as tx:
+        rows, total = query(session.services.store, scope=session.scope, camera_id=camera_id, start_ts=start_ts,
+                            end_ts=end_ts, limit=limit, offset=offset, session=tx)
+        session.audit("view", tx=tx, what="sightings", camera=camera_id, count=len(rows))
     return rows, total
 
 
@@ -102,9 +103,10 @@ def unmask_subject(session: CaseSession, *, subject_id: int, reason: str) -> lis
     if not subject.confirmed:
         raise LookupError(f"subject {subject_id} has no confirmed sighting to unmask yet")
     text = check_text(reason, what="the reason", min_visible=MIN_REASON_CHARS)
-    for track_id in subject.confirmed:
-        unmask_contact(session.services.store, user=session.user, case_id=session.id, track_id=track_id,
-                       reason=text)
+    with session.services.store.unit() as tx:  # every sighting of the subject, or none
+        for track_id in subject.confirmed:
+            unmask_contact(session.services.store, user=session.user, case_id=session.id, track_id=track_id,
+                           reason=text, session=tx)
     return list(subject.confirmed)
 
 
@@ -129,7 +131,9 @@ def unmask(session: CaseSession, *, track_id: int, reason: str) -> None:
     session.require_open("unmasking a contact")
     session.require_sighting(track_id)
     text = check_text(reason, what="the reason", min_visible=MIN_REASON_CHARS)
-    unmask_contact(session.services.store, user=session.user, case_id=session.id, track_id=track_id, reason=text)
+    with session.services.store.unit() as tx:
+        unmask_contact(session.services.store, user=session.user, case_id=session.id, track_id=track_id,
+                       reason=text, session=tx)
 
 
 def write_report(session: CaseSession, *, policy: ContactPolicy, out_dir: Path) -> tuple[Path, Path]:

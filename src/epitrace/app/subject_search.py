@@ -46,9 +46,11 @@ def enrol_by_photo(session: CaseSession, *, subject_id: int, images_bgr: list[np
     store = session.services.store
     require_face_consent(store, case_id=session.id, subject_id=subject_id)
     embed = cast("FacePhotoEmbedder", photo_embedder(session.services.settings.models_dir, face_index))
-    for image in images_bgr:
-        enrol_photo(store, case_id=session.id, subject_id=subject_id, image_bgr=image, embed_face=embed)
-    session.audit("enrol", subject=subject_id, photos=len(images_bgr))
+    with store.unit() as tx:  # every photo or none, with the audit entry
+        for image in images_bgr:
+            enrol_photo(store, case_id=session.id, subject_id=subject_id, image_bgr=image, embed_face=embed,
+                        session=tx)
+        session.audit("enrol", tx=tx, subject=subject_id, photos=len(images_bgr))
     return reload(session)
 
 
@@ -59,12 +61,14 @@ def enrol_by_sighting(session: CaseSession, *, subject_id: int, track_id: int) -
 
     session.subject(subject_id)
     session.require_open("enrolling by a sighting")
-    session.require_sighting(track_id)
     store = session.services.store
-    enrol_track(store, case_id=session.id, subject_id=subject_id, track_id=track_id)
-    confirm(store, case_id=session.id, subject_id=subject_id, track_id=track_id, user=session.user.name)
-    session.audit("enrol", subject=subject_id, sighting=track_id)
-    session.audit("confirm", subject=subject_id, sightings=[track_id], by="enrolment")
+    with store.unit() as tx:
+        session.require_sighting(track_id, tx)
+        enrol_track(store, case_id=session.id, subject_id=subject_id, track_id=track_id, session=tx)
+        confirm(store, case_id=session.id, subject_id=subject_id, track_id=track_id, user=session.user.name,
+                session=tx)
+        session.audit("enrol", tx=tx, subject=subject_id, sighting=track_id)
+        session.audit("confirm", tx=tx, subject=subject_id, sightings=[track_id], by="enrolment")
     return reload(session)
 
 
@@ -78,10 +82,12 @@ def search(session: CaseSession, *, subject_ids: list[int] | None = None) -> lis
     enrolled = [s.id for s in wanted if s.enrolled]
     settings = session.services.settings
     found = {}
-    if enrolled:
-        found = search_subjects(session.services.store, case_id=session.id, subject_ids=enrolled,
-                                config=settings.tracing, face_embed=lazy_face_embed(settings.models_dir))
-    session.audit("search", subjects=sorted(s.id for s in wanted))
+    with session.services.store.unit() as tx:
+        if enrolled:
+            found = search_subjects(session.services.store, case_id=session.id, subject_ids=enrolled,
+                                    config=settings.tracing, face_embed=lazy_face_embed(settings.models_dir),
+                                    session=tx)
+        session.audit("search", tx=tx, subjects=sorted(s.id for s in wanted))
     return [SubjectCandidates(s.id, s.label, s.enrolled, found.get(s.id, [])) for s in wanted]
 
 
@@ -95,12 +101,13 @@ def decide(session: CaseSession, *, subject_id: int, track_ids: list[int], decis
 
     session.subject(subject_id)
     session.require_open("confirming or rejecting sightings")
-    ids = session.require_sightings(track_ids)
     act = confirm if decision == "confirmed" else reject
-    for track_id in ids:
-        act(session.services.store, case_id=session.id, subject_id=subject_id, track_id=track_id,
-            user=session.user.name)
-    session.audit("confirm" if decision == "confirmed" else "reject", subject=subject_id, sightings=ids)
+    with session.services.store.unit() as tx:
+        ids = session.require_sightings(track_ids, tx)
+        for track_id in ids:
+            act(session.services.store, case_id=session.id, subject_id=subject_id, track_id=track_id,
+                user=session.user.name, session=tx)
+        session.audit("confirm" if decision == "confirmed" else "reject", tx=tx, subject=subject_id, sightings=ids)
     return ids
 
 
@@ -110,6 +117,7 @@ def route(session: CaseSession, *, subject_id: int) -> list[Visit]:
 
     session.subject(subject_id)
     session.require_not_pending("the route")
-    visits = trajectory(session.services.store, subject_id=subject_id)
-    session.audit("view", what="route", subject=subject_id)
+    with session.services.store.unit() as tx:
+        visits = trajectory(session.services.store, subject_id=subject_id, session=tx)
+        session.audit("view", tx=tx, what="route", subject=subject_id)
     return visits

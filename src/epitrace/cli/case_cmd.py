@@ -176,9 +176,9 @@ def unmask(case_id: str = typer.Argument(..., help="Case id."),
     """See one person unredacted, for you alone, in thumbnails and the clips you export: a contact's
     sighting, or a subject's confirmed sightings. Confirming a sighting never does this."""
     with friendly_errors():
+        session = case_session(case_id)  # access first: a refusal says nothing about the rest
         if (sighting is None) == (subject is None):
             raise ValueError("give a contact's SIGHTING or --subject N (one of them)")
-        session = case_session(case_id)
         if subject is not None:
             ids = core.unmask_subject(session, subject_id=subject, reason=reason)
             console.print(f"{len(ids)} confirmed sighting(s) of subject {subject} unmasked for you in {case_id}")

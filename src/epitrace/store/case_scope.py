@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
 
 from epitrace.store.orm import Camera, SubjectQuery, Track, TrackPoint, Video
 from epitrace.store.repo import Store
@@ -49,22 +50,22 @@ def _clause(scope: Scope) -> ColumnElement[bool]:
     return clause if scope.cameras is None else and_(clause, Track.camera_id.in_(scope.cameras))
 
 
-def track_in_scope(store: Store, *, scope: Scope, track_id: int) -> Track | None:
+def track_in_scope(store: Store, *, scope: Scope, track_id: int, session: Session | None = None) -> Track | None:
     """The track if it lies in the scope, else None (whether it exists elsewhere is not said)."""
-    with store.db.session() as s:
+    with store.unit(session) as s:
         return s.scalar(select(Track).where(Track.id == track_id, _clause(scope)))
 
 
-def tracks_in_scope(store: Store, *, scope: Scope, track_ids: list[int]) -> set[int]:
+def tracks_in_scope(store: Store, *, scope: Scope, track_ids: list[int], session: Session | None = None) -> set[int]:
     """Which of `track_ids` lie in the scope."""
     if not track_ids:
         return set()
-    with store.db.session() as s:
+    with store.unit(session) as s:
         return {int(t) for t in s.scalars(select(Track.id).where(Track.id.in_(track_ids), _clause(scope)))}
 
 
 def sightings(store: Store, *, scope: Scope, camera_id: str | None, start_ts: float | None,
-              end_ts: float | None, limit: int, offset: int) -> tuple[list[Track], int]:
+              end_ts: float | None, limit: int, offset: int, session: Session | None = None) -> tuple[list[Track], int]:
     """In-scope tracks (optionally one camera and a time range), earliest first, and their count."""
     q = select(Track).where(_clause(scope))
     if camera_id is not None:
@@ -73,7 +74,7 @@ def sightings(store: Store, *, scope: Scope, camera_id: str | None, start_ts: fl
         q = q.where(Track.end_ts >= start_ts)
     if end_ts is not None:
         q = q.where(Track.start_ts <= end_ts)
-    with store.db.session() as s:
+    with store.unit(session) as s:
         total = int(s.scalar(select(func.count()).select_from(q.subquery())) or 0)
         rows = list(s.scalars(q.order_by(Track.start_ts, Track.id).limit(limit).offset(offset)))
     return rows, total
@@ -81,15 +82,15 @@ def sightings(store: Store, *, scope: Scope, camera_id: str | None, start_ts: fl
 
 def scope_cameras(store: Store, *, scope: Scope) -> list[Camera]:
     """The cameras of the scope."""
-    return [c for c in store.list_cameras() if scope.covers_camera(c.id)]
+    return [c for c in store.list_cameras() if scope.covers_camera(c.id)]  # cached rows: no session
 
 
-def query_counts(store: Store, *, subject_ids: list[int]) -> dict[int, dict[str, int]]:
+def query_counts(store: Store, *, subject_ids: list[int], session: Session | None = None) -> dict[int, dict[str, int]]:
     """Enrolled query vectors per subject and kind (counts only: nothing is decrypted)."""
     out: dict[int, dict[str, int]] = {sid: {} for sid in subject_ids}
     if not subject_ids:
         return out
-    with store.db.session() as s:
+    with store.unit(session) as s:
         rows = s.execute(select(SubjectQuery.subject_id, SubjectQuery.kind, func.count())
                          .where(SubjectQuery.subject_id.in_(subject_ids))
                          .group_by(SubjectQuery.subject_id, SubjectQuery.kind))
@@ -98,20 +99,22 @@ def query_counts(store: Store, *, subject_ids: list[int]) -> dict[int, dict[str,
     return out
 
 
-def camera_span(store: Store, *, scope: Scope, camera_id: str) -> tuple[float, float] | None:
+def camera_span(store: Store, *, scope: Scope, camera_id: str,
+                session: Session | None = None) -> tuple[float, float] | None:
     """First and last in-scope time of the camera's tracks."""
-    with store.db.session() as s:
+    with store.unit(session) as s:
         lo, hi = s.execute(select(func.min(Track.start_ts), func.max(Track.end_ts)).where(
             Track.camera_id == camera_id, _clause(scope))).one()
     return None if lo is None else (max(float(lo), scope.start_ts), min(float(hi), scope.end_ts))
 
 
-def picker_frame(store: Store, *, scope: Scope, camera_id: str, ts: float | None) -> PickerFrame | None:
+def picker_frame(store: Store, *, scope: Scope, camera_id: str, ts: float | None,
+                 session: Session | None = None) -> PickerFrame | None:
     """The analysed frame nearest `ts` (default: the busiest moment) with its person boxes."""
-    span = camera_span(store, scope=scope, camera_id=camera_id)
+    span = camera_span(store, scope=scope, camera_id=camera_id, session=session)
     if span is None:
         return None
-    with store.db.session() as s:
+    with store.unit(session) as s:
         base = (select(Track.video_id, TrackPoint.frame, TrackPoint.ts).join(Track, Track.id == TrackPoint.track_id)
                 .where(Track.camera_id == camera_id, _clause(scope),
                        TrackPoint.ts >= scope.start_ts, TrackPoint.ts <= scope.end_ts))
@@ -132,9 +135,9 @@ def picker_frame(store: Store, *, scope: Scope, camera_id: str, ts: float | None
     return PickerFrame(video, frame, frame_ts, boxes, span)
 
 
-def video_of(store: Store, *, video_id: int) -> Video | None:
+def video_of(store: Store, *, video_id: int, session: Session | None = None) -> Video | None:
     """A video row by id (the caller checks it against the scope)."""
-    with store.db.session() as s:
+    with store.unit(session) as s:
         return s.get(Video, video_id)
 
 
@@ -148,11 +151,11 @@ class ThumbnailSource:
     box: tuple[float, float, float, float]  # the track's box at `frame`: the crop's place in the frame
 
 
-def thumbnail_source(store: Store, *, track_id: int) -> ThumbnailSource | None:
+def thumbnail_source(store: Store, *, track_id: int, session: Session | None = None) -> ThumbnailSource | None:
     """The first body thumbnail of a track and the box it was cut from (None without one)."""
     from epitrace.store.orm import Thumbnail
 
-    with store.db.session() as s:
+    with store.unit(session) as s:
         row = s.execute(select(Thumbnail.path, Thumbnail.frame, Track.video_id)
                         .join(Track, Track.id == Thumbnail.track_id)
                         .where(Thumbnail.track_id == track_id, Thumbnail.kind == "body")
@@ -169,11 +172,11 @@ def thumbnail_source(store: Store, *, track_id: int) -> ThumbnailSource | None:
                                                    float(point[3])))
 
 
-def points_near(store: Store, *, video_id: int, frame: int, frames: int
-                ) -> list[tuple[int, int, float, float, float, float, float]]:
+def points_near(store: Store, *, video_id: int, frame: int, frames: int,
+                session: Session | None = None) -> list[tuple[int, int, float, float, float, float, float]]:
     """(track id, frame, x1, y1, x2, y2, confidence) of every track point of a video within
     `frames` of `frame` (to find who else stood in a picture)."""
-    with store.db.session() as s:
+    with store.unit(session) as s:
         rows = s.execute(
             select(TrackPoint.track_id, TrackPoint.frame, TrackPoint.x1, TrackPoint.y1, TrackPoint.x2,
                    TrackPoint.y2, TrackPoint.confidence)
