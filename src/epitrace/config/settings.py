@@ -39,12 +39,13 @@ class IngestSettings(StrictModel):
     motion_threshold: float = Field(
         0.002, ge=0, le=1, description="Share of pixels that must change for a frame to be analysed."
     )
-    person_detector: Literal["nanodet-int8", "centernet"] = Field(
-        "nanodet-int8", description="Person detector backend (epitrace.vision.registry): 'nanodet-int8' "
-        "(288x384 int8, ~3x faster on 2 cores) or 'centernet' (MobileNetV3-CenterNet, any input size).")
+    person_detector: Literal["centernet", "nanodet-int8"] = Field(
+        "centernet", description="Person detector backend (epitrace.vision.registry): 'centernet' "
+        "(MobileNetV3-CenterNet, any input size) or 'nanodet-int8' (288x384 int8, about 3x faster on 2 cores, "
+        "higher MOTA on PETS but contact recall 0.81 against 0.90: not the default, see docs/scaling.md).")
     person_score: float | None = Field(
         None, ge=0, le=1, description="Minimum person detection score; default the detector's own "
-        "(nanodet-int8 0.55, centernet 0.3).")
+        "(centernet 0.3, nanodet-int8 0.5).")
     detector_input: int | None = Field(
         None, description="CenterNet only: long side of its input, pixels (multiple of 32); default 640, which "
         "finds small and side-by-side people that 512 misses (IDF1 0.84 vs 0.79 on PETS) at ~1.5x the cost. "

@@ -1,7 +1,7 @@
 """Which model does each vision job: small name -> factory registries, one per slot.
 
-Why registries: ingest asks for "the person detector" and must not care whether that is the
-int8 NanoDet (the default) or CenterNet; a new backend is one decorated factory here and one name
+Why registries: ingest asks for "the person detector" and must not care whether that is
+CenterNet (the default) or the int8 NanoDet; a new backend is one decorated factory here and one name
 in `IngestSettings`. Each factory takes `(settings.ingest, models_dir)` and loads its models; an
 unknown name fails with the known ones listed. Same shape as `epitrace.store.index_backends`.
 
@@ -119,11 +119,11 @@ class DetectorDefaults:
 
 
 PERSON_DEFAULTS = {
-    # Fixed 288x384. Score: `epitrace eval tracking` on PETS S2L1 frames 1-400, IDF1 / MOTA at 0.45 0.690 / 0.817,
-    # 0.5 0.819 / 0.851, 0.525 0.819 / 0.852, 0.55 0.883 / 0.856, 0.575 0.872 / 0.873, 0.6 0.756 / 0.857: MOTA is
-    # steady, IDF1 hangs on a few identity swaps (docs/scaling.md).
-    "nanodet-int8": DetectorDefaults(score=0.55, input_size=384),
     "centernet": DetectorDefaults(score=0.3, input_size=640),  # 640: IDF1 0.84 vs 0.79 at 512 on PETS
+    # Fixed 288x384. PETS S2L1 frames 0-399, `epitrace eval tracking` (MOTA / IDF1) and `eval contacts` (P / R)
+    # by score: 0.45 0.817 / 0.690, 0.769 / 0.810; 0.5 0.851 / 0.819, 1.000 / 0.810; 0.55 0.856 / 0.883,
+    # 0.933 / 0.714; 0.6 0.857 / 0.756. IDF1 hangs on a few identity swaps; contact recall wants 0.5.
+    "nanodet-int8": DetectorDefaults(score=0.5, input_size=384),
 }
 
 
