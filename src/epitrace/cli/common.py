@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import typer
 from rich.console import Console
@@ -45,16 +44,3 @@ def setup_logging(verbose: bool) -> None:
     """INFO logs with --verbose, warnings otherwise."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-
-
-def audit(store: Any, action: str, case_id: str | None = None, *, user: str, **detail: object) -> None:
-    """Write one audit entry for a CLI action by `user`, with the case's legal basis.
-
-    Only for commands not yet moved onto the application layer (the demo); case commands audit
-    inside their use case.
-    """
-    from epitrace.privacy.audit import record
-    from epitrace.store.cases import get_case
-
-    basis = get_case(store, case_id=case_id).legal_basis if case_id else None
-    record(store, user=user, action=action, case_id=case_id, legal_basis=basis, detail=detail or None)
