@@ -18,6 +18,7 @@ from epitrace.ingest.segments import SEGMENT_IDS, SPLIT_OFFSET, Chunk, id_bases,
 from epitrace.ingest.stream import StreamOptions, backoff_delays, is_live_url, safe_url
 from epitrace.ingest.stream_reader import _Clock
 from epitrace.store import Camera, Store, TrackRecord, Video, open_store
+from epitrace.store.ingest_repo import track_spans
 
 runner = CliRunner()
 
@@ -70,6 +71,24 @@ def test_stitch_links_the_pieces_of_one_person_across_cuts(store: Store) -> None
     assert stitch(store, video, cut=50, max_gap=7) == 2  # idempotent: same links, nothing changes
     assert id_bases(store, video, 1, resumed=False) == (SEGMENT_IDS, SEGMENT_IDS + SPLIT_OFFSET)
     assert id_bases(store, video, 1, resumed=True) == (SEGMENT_IDS + 2, SEGMENT_IDS + SPLIT_OFFSET)
+
+
+@pytest.mark.parametrize(
+    ("scene_cuts", "links", "ids"),
+    [
+        ([], 2, {10: 0, 51: 0, 101: 0}),  # one person through both segment cuts
+        ([51], 1, {10: 0, 51: SEGMENT_IDS, 101: SEGMENT_IDS}),  # a new scene at 51: never the same person
+        ([120], 2, {10: 0, 51: 0, 101: 0}),  # a scene cut away from the segment cuts changes nothing
+    ],
+)
+def test_stitch_never_links_across_a_scene_cut(store: Store, scene_cuts: list[int], links: int,
+                                               ids: dict[int, int]) -> None:
+    video = store.create_video(Video(camera_id="cam1", path="x", sha256="b" * 64, start_ts=0.0, fps=7,
+                                     analysed_fps=7, frames_total=150))
+    store.save_tracks(video, [_track(0, range(10, 50), 100), _track(SEGMENT_IDS, range(51, 100), 140),
+                              _track(2 * SEGMENT_IDS, range(101, 140), 189)], resume_frame=150, frames_analysed=150)
+    assert stitch(store, video, cut=50, max_gap=7, scene_cuts=scene_cuts) == links
+    assert {s.start_frame: s.local_id for s in track_spans(store, video_id=video)} == ids
 
 
 def test_live_clock_anchors_on_the_first_second_and_never_stamps_the_future() -> None:

@@ -388,7 +388,7 @@ class _Driver:
                 raise job.error
             raise VideoError(f"{job.path}: {job.error}") from job.error
         close_checked(self.store, self.settings.ingest, job.video_id, job.fps, job.path,
-                      job.declared_frames, job.end_frame)
+                      job.declared_frames, job.end_frame, scene_cuts=job.scene_cuts)
         wall = time.perf_counter() - job.wall
         return IngestResult(job.video_id, job.camera_id, skipped=False, resumed_from=job.resumed_from,
                             frames_decoded=job.frames_decoded, frames_analysed=job.frames_analysed,

@@ -7,7 +7,8 @@ from there with a fresh tracker and can neither duplicate nor lose a committed t
 Cuts (`segments.py`): every `cut_s` of video, at fixed frames, all tracks are closed and the
 tracker starts afresh, so a segment's rows depend on its frames alone (Ray chunks are segments).
 Scene cuts (`scene_cuts.py`: a shot cut, PTZ move or feed switch) end every track the same way,
-wherever they fall, so no track spans two scenes.
+wherever they fall, so no track spans two scenes, and `stitch` never links pieces across one
+(a resumed run knows only the scene cuts it saw itself).
 
 Files, Ray chunks and live-stream connections all run through `IngestPipeline.run(job, frames)`
 with a `VideoJob` built once by their caller.
@@ -159,7 +160,7 @@ class IngestPipeline:
         self._checkpoint(state, last, done=True)
         if job.finish:
             close_checked(self.store, self.settings, job.video_id, job.fps, job.source,
-                          job.declared_frames or 0, last + 1)
+                          job.declared_frames or 0, last + 1, scene_cuts=state.scene_cuts)
         elif stop is not None and last + 1 < stop:
             raise VideoError(f"{job.source}: decoding ended at frame {last + 1} before frame {stop}; "
                              "the file is truncated or corrupt")

@@ -14,6 +14,8 @@ s * SEGMENT_IDS, and parts split off at identity swaps from s * SEGMENT_IDS + SP
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,17 +79,19 @@ def id_bases(store: Store, video_id: int, segment: int, resumed: bool) -> tuple[
             base + SPLIT_OFFSET if split is None else split + 1)
 
 
-def close_video(store: Store, settings: IngestSettings, video_id: int, fps: float, frames_total: int) -> None:
-    """Link track pieces across cuts, then mark the video done (in-process and Ray alike)."""
+def close_video(store: Store, settings: IngestSettings, video_id: int, fps: float, frames_total: int, *,
+                scene_cuts: Sequence[int] = ()) -> None:
+    """Link track pieces across cuts (never across a scene cut), then mark the video done
+    (in-process and Ray alike)."""
     step = FrameSampler(fps, settings.analysed_fps).step
     max_gap = max(round(fps), round(2 * step) + 1)  # a second of video, or two analysed frames
-    stitch(store, video_id, cut_frames(settings.cut_s, fps), max_gap)
+    stitch(store, video_id, cut_frames(settings.cut_s, fps), max_gap, scene_cuts=scene_cuts)
     store.finish_video(video_id, frames_total=frames_total,
                        frames_analysed=store.video_state(video_id).frames_analysed)
 
 
 def close_checked(store: Store, settings: IngestSettings, video_id: int, fps: float, path: Path | str,
-                  declared: int, end: int) -> None:
+                  declared: int, end: int, *, scene_cuts: Sequence[int] = ()) -> None:
     """Close the video (`close_video`) once decoding reached frame `end` (exclusive), unless the
     file declared `declared` frames (0: unknown) and decoding ended well short of them: then the
     video is marked failed and VideoError raised (what was decoded stays stored)."""
@@ -96,7 +100,7 @@ def close_checked(store: Store, settings: IngestSettings, video_id: int, fps: fl
         store.fail_video(video_id)
         raise VideoError(f"{path}: decoded {end} of the {declared} frames the file declares; "
                          "it is truncated (what was decoded is stored)")
-    close_video(store, settings, video_id, fps, max(declared, end))
+    close_video(store, settings, video_id, fps, max(declared, end), scene_cuts=scene_cuts)
 
 
 def _iou(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
@@ -107,13 +111,23 @@ def _iou(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
     return float(inter / union) if union > 0 else 0.0
 
 
-def stitch(store: Store, video_id: int, cut: int, max_gap: int, min_iou: float = 0.3) -> int:
+def _across_scene_cut(end: int, start: int, scene_cuts: Sequence[int]) -> bool:
+    """True when a scene cut lies in (end, start]: the two pieces are in different scenes."""
+    i = bisect_right(scene_cuts, end)
+    return i < len(scene_cuts) and scene_cuts[i] <= start
+
+
+def stitch(store: Store, video_id: int, cut: int, max_gap: int, min_iou: float = 0.3, *,
+           scene_cuts: Sequence[int] = ()) -> int:
     """Give a track that starts just after a cut the local id of the one that ended just before.
 
     Pairs are matched greedily by the IoU of the last box before and the first box after the
-    cut (within `max_gap` frames on either side). A pure function of the stored rows, run once
-    a video is complete, so in-process and Ray ingest link the same pairs. Returns the links.
+    cut (within `max_gap` frames on either side); a pair with a scene cut between them is never
+    linked. A pure function of the stored rows and the scene cuts (which both runners find
+    alike), run once a video is complete, so in-process and Ray ingest link the same pairs.
+    Returns the links.
     """
+    scene_cuts = sorted(scene_cuts)
     tracks = track_spans(store, video_id=video_id)
     if not tracks:
         return 0
@@ -128,7 +142,8 @@ def stitch(store: Store, video_id: int, cut: int, max_gap: int, min_iou: float =
             continue
         box = _edge_boxes(store, before, after)
         pairs = sorted(((_iou(box[(a.id, "end")], box[(b.id, "start")]), a.id, b.id)
-                        for a in before for b in after), reverse=True)
+                        for a in before for b in after
+                        if not _across_scene_cut(a.end_frame, b.start_frame, scene_cuts)), reverse=True)
         used: set[int] = set()
         for iou, a_id, b_id in pairs:
             if iou < min_iou:
