@@ -92,26 +92,32 @@ def test_tampering_is_detected(store: Store, tamper: str, bad_id: int, reason: s
 
 
 def test_recomputed_hash_still_breaks_the_next_link(store: Store) -> None:
-    """Rewriting an entry and its own hash is caught by the entry after it."""
+    """Rewriting an entry and its own hash: without the key the hash is wrong at once; even a key
+    holder's re-hash is caught by the entry after it (and by the anchor file)."""
     from epitrace.privacy.audit import entry_hash
 
     _fill(store)
     e = entries(store)[1]
-    forged = entry_hash(id=e.id, ts=e.ts, user="mallory", action=e.action, case_id=e.case_id,
-                        legal_basis=e.legal_basis, detail=e.detail, prev_hash=e.prev_hash)
-    _sql(store, f"UPDATE audit_log SET \"user\" = 'mallory', hash = '{forged}' WHERE id = 2")
+    fields = dict(id=e.id, ts=e.ts, user="mallory", action=e.action, case_id=e.case_id,
+                  legal_basis=e.legal_basis, detail=e.detail, prev_hash=e.prev_hash)
+    _sql(store, f"UPDATE audit_log SET \"user\" = 'mallory', hash = '{entry_hash(**fields)}' WHERE id = 2")
     result = verify(store)
-    assert not result.ok and result.first_bad_id == 3
+    assert not result.ok and result.first_bad_id == 2 and "hash" in result.reason
+    keyed = entry_hash(**fields, key=store.audit_files.key(create=False))
+    _sql(store, f"UPDATE audit_log SET hash = '{keyed}' WHERE id = 2")
+    result = verify(store)
+    assert not result.ok and result.first_bad_id == 2 and "anchor" in result.reason
+    store.audit_files.anchor_file.unlink()
+    result = verify(store)
+    assert not result.ok and result.first_bad_id == 3 and "link" in result.reason
 
 
-def test_truncated_tail_needs_the_anchor(store: Store) -> None:
-    """Known limitation: cutting the newest entries leaves a valid chain; a saved head hash catches it."""
+def test_saved_head_hash_is_still_checked(store: Store) -> None:
+    """A head hash kept by hand (the pre-anchor-file way) still proves the chain reaches it."""
     _fill(store)
     head = verify(store).head_hash
-    _sql(store, "DELETE FROM audit_log WHERE id = 5")
-    assert verify(store).ok  # undetectable from inside the database alone
-    result = verify(store, anchor=head)
-    assert not result.ok and "removed from the end" in result.reason
+    assert verify(store, anchor=head).ok
+    assert not verify(store, anchor="f" * 64).ok
     record(store, user="u0", action="view")
     assert verify(store, anchor=entries(store)[3].hash).ok  # an older anchor still in the chain
 

@@ -357,3 +357,5 @@ class VerifyOut(BaseModel):
     first_bad_id: int | None
     reason: str
     head_hash: str
+    legacy: int = Field(0, description="Unkeyed entries at the start, written before the audit key existed.")
+    anchored_id: int | None = Field(None, description="Newest entry id the append-only anchor file records.")

@@ -42,15 +42,22 @@ def show(
 
 @app.command("verify")
 def verify_cmd(
-    anchor: str = typer.Option(None, "--anchor", help="A head hash saved earlier: proves nothing was cut off the end."),
+    anchor: str = typer.Option(None, "--anchor", help="A head hash saved by hand earlier (optional: the anchor "
+                                                      "file already records every entry)."),
 ) -> None:
-    """Check the hash chain; exit 1 at the first edited, removed or reordered entry."""
+    """Check the keyed chain and the anchor file; exit 1 at the first edited, removed, reordered
+    or missing entry, or when the table is gone."""
     with friendly_errors():
         svc = services()
         acting(svc, "auditor", "admin")
         result = verify(svc.store, anchor=anchor)
     if not result.ok:
-        err_console.print(f"[bold red]audit log tampered:[/] entry {result.first_bad_id}: {result.reason}")
+        where = f"entry {result.first_bad_id}: " if result.first_bad_id is not None else ""
+        err_console.print(f"[bold red]audit log tampered:[/] {where}{result.reason}")
         raise typer.Exit(1)
-    console.print(f"[green]audit log intact[/]: {result.checked} entries; head hash {result.head_hash}")
-    console.print("keep the head hash outside this database and pass it as --anchor next time")
+    console.print(f"[green]audit log intact[/]: {result.checked} entries; head hash {result.head_hash}; "
+                  f"anchored up to entry {result.anchored_id if result.anchored_id is not None else '-'}")
+    if result.legacy:
+        console.print(f"[yellow]{result.legacy} legacy entries[/] at the start were written before the audit key "
+                      "(unkeyed sha256): the first keyed entry binds them, but their own hashes prove nothing "
+                      "against someone who could write the database then")

@@ -13,15 +13,20 @@ app = typer.Typer(help="The encryption key of biometric data (face vectors, thum
 @app.command("init")
 def init(if_missing: bool = typer.Option(False, "--if-missing",
                                          help="Do nothing (and succeed) when a key is already configured.")) -> None:
-    """Create a random key file (owner-readable only) where the settings expect it.
+    """Create a random key file (owner-readable only) where the settings expect it, and the audit
+    log's HMAC key (home/secrets/audit.key) if there is none.
 
     Keep it apart from backups of the database: either alone reveals nothing biometric.
     Losing it makes sealed face vectors and thumbnails unreadable.
     """
     from epitrace.config import get_settings
-    from epitrace.privacy.keys import configured_source, init_key
+    from epitrace.privacy.keys import configured_source, init_audit_key, init_key
 
     settings = get_settings()
+    with friendly_errors():
+        audit_key = init_audit_key(settings)
+    if audit_key is not None:
+        console.print(f"wrote a new audit log key to {audit_key} (mode 600): keep it apart from the database")
     where = configured_source(settings)
     if where is not None:
         if if_missing:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from epitrace.config import Settings
+from epitrace.store.audit_files import AuditFiles
 from epitrace.store.sealing import KEY_ENV, configured_key, create_key_file
 
 
@@ -26,6 +27,18 @@ def init_key(settings: Settings) -> Path:
         FileExistsError: A key file is already there (data sealed with it needs it).
     """
     return create_key_file(settings.key_file)
+
+
+def init_audit_key(settings: Settings) -> Path | None:
+    """Create the audit log's HMAC key file (0600) unless configured; returns it when written.
+
+    The audit key is kept apart from the encryption key: either may be handed to a different
+    custodian, and a database stolen with neither cannot have its audit history re-hashed.
+    """
+    files = AuditFiles.under(settings.home)
+    if files.key_text or files.key_file.exists():
+        return None
+    return files.key_file if files.create_key() else None
 
 
 def check_key(settings: Settings) -> str:

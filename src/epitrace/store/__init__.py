@@ -57,10 +57,12 @@ __all__ = [
 def open_store(settings: Settings | None = None) -> Store:
     """The store of `settings` (default: this process's settings)."""
     from epitrace.config import get_settings
+    from epitrace.store.audit_files import AuditFiles
     from epitrace.store.index_backends import VectorConfig
     from epitrace.store.sealing import configured_key
 
     settings = settings or get_settings()
     return Store(Database(settings.db_url), settings.vectors_dir, settings.evidence_dir,
                  key_loader=lambda: configured_key(settings),
-                 vector_config=VectorConfig.from_settings(settings))
+                 vector_config=VectorConfig.from_settings(settings),
+                 audit_files=AuditFiles.under(settings.home))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import event, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from epitrace.store.orm_access import AuditEntry
@@ -32,6 +32,10 @@ EntryFactory = Callable[[int, str], AuditEntry]
 
 _LOCKED = "epitrace.audit_chain_locked"
 _local = threading.local()
+
+
+class LogUnreadableError(RuntimeError):
+    """The audit table cannot be read: dropped, renamed or damaged."""
 
 
 class ChainHeldError(RuntimeError):
@@ -122,5 +126,35 @@ def select_entries(s: Session, *, case_id: str | None = None, user: str | None =
 
 
 def walk(s: Session) -> Iterator[AuditEntry]:
-    """Every entry in id order, read in batches (the log can be long)."""
-    yield from s.scalars(select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000))
+    """Every entry in id order, read in batches (the log can be long).
+
+    Raises:
+        LogUnreadableError: The table is gone or damaged (the message says the database's words).
+    """
+    try:
+        yield from s.scalars(select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000))
+    except DatabaseError as exc:
+        why = str(exc.orig or exc).strip().splitlines()[0]
+        raise LogUnreadableError(f"the audit log table cannot be read (dropped or damaged: {why})") from exc
+
+
+_PENDING = "epitrace.audit_after_commit"
+
+
+def after_commit(s: Session, item: tuple[int, str], flush: Callable[[list[tuple[int, str]]], None]) -> None:
+    """Queue `item`; once `s` commits, `flush` gets every item queued in it (none after a rollback)."""
+    pending: list[tuple[int, str]] | None = s.info.get(_PENDING)
+    if pending is None:
+        pending = s.info[_PENDING] = []
+
+        def committed(session: Session) -> None:
+            items = list(session.info.get(_PENDING) or [])
+            session.info[_PENDING] = []
+            flush(items)
+
+        def rolled_back(session: Session) -> None:
+            session.info[_PENDING] = []
+
+        event.listen(s, "after_commit", committed)
+        event.listen(s, "after_rollback", rolled_back)
+    pending.append(item)

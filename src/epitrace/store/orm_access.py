@@ -96,10 +96,30 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON text
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    keyed: Mapped[bool] = mapped_column(Boolean, default=False)  # HMAC (True) or legacy sha256
 
     def detail_dict(self) -> dict[str, Any]:
         """`detail` parsed from its JSON text."""
         return dict(json.loads(self.detail))
+
+
+class LoginThrottle(Base):
+    """Failed logins of one user name (`user:NAME`) or client address (`addr:IP`).
+
+    `failures` counts consecutive failures (back-off, lockout); the window counts attempts
+    refused since `window_start_ts`, of which `window_reported` are in the audit log already.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_ts: Mapped[float] = mapped_column(Float, default=0.0)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    window_start_ts: Mapped[float] = mapped_column(Float, default=0.0)
+    window_count: Mapped[int] = mapped_column(Integer, default=0)
+    window_reported: Mapped[int] = mapped_column(Integer, default=0)
+    last_address: Mapped[str] = mapped_column(String(100), default="")
 
 
 def _refuse_change(_mapper: Any, _connection: Any, target: AuditEntry) -> None:

@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from epitrace.store.audit_files import AuditFiles
 from epitrace.store.codec import SEALED_KINDS, VectorCodec, track_context
 from epitrace.store.db import Database
 from epitrace.store.index_backends import VectorConfig, make_index
@@ -59,12 +60,14 @@ class Store:
 
     Args:
         vector_config: Where the vector indices live (FAISS files in `vectors_dir` when None).
+        audit_files: The audit log's key and anchor (default: under `evidence_dir`'s parent, the home).
     """
 
     def __init__(self, db: Database, vectors_dir: Path, evidence_dir: Path,
                  key_loader: Callable[[], bytes] | None = None,
-                 vector_config: VectorConfig | None = None) -> None:
+                 vector_config: VectorConfig | None = None, audit_files: AuditFiles | None = None) -> None:
         self.db = db
+        self.audit_files = audit_files or AuditFiles.under(evidence_dir.parent)
         self.vectors_dir = vectors_dir
         self.evidence_dir = evidence_dir
         self.vector_config = vector_config or VectorConfig(vectors_dir=vectors_dir)

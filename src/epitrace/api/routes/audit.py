@@ -29,9 +29,10 @@ def list_entries(reader: AuditReader, store: StoreDep,
 @router.get("/verify", responses=errors())
 def verify(reader: AuditReader, store: StoreDep,
            anchor: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None) -> S.VerifyOut:
-    """Walk the hash chain; `ok` is false at the first edited, removed or reordered entry."""
+    """Walk the keyed chain and the anchor file; `ok` is false at the first edited, removed,
+    reordered or missing entry, or when the table is gone (the reason says which)."""
     from epitrace.privacy.audit import verify as check
 
     r = check(store, anchor=anchor)
     return S.VerifyOut(ok=r.ok, checked=r.checked, first_bad_id=r.first_bad_id, reason=r.reason,
-                       head_hash=r.head_hash)
+                       head_hash=r.head_hash, legacy=r.legacy, anchored_id=r.anchored_id)
