@@ -471,10 +471,11 @@ def test_report_and_exports_list_people_in_local_time_with_photos(store: Store, 
     for cam, place in (("seoul", "Gate 3"), ("busan", "Platform 1")):
         store.upsert_camera(Camera(id=cam, name=cam.title(), place=place, timezone="Asia/Seoul",
                                    calibration=SEOUL_POINTS))
-    s1, a, b1 = store.save_tracks(_video(store, "seoul"), [
+    s1, a, b1, d = store.save_tracks(_video(store, "seoul"), [
         _photo(_track(1, 0, _line(42, 0.0), [1, 0, 0, 0])),
         _photo(_track(2, 0, _line(42, 0.9), [0, 1, 0, 0])),
-        _photo(_track(3, 0, _line(42, -1.5), [0, 0, 1, 0]))], 42, 42)
+        _photo(_track(3, 0, _line(42, -1.5), [0, 0, 1, 0])),
+        _photo(_track(4, 0, _line(42, 2.6), [0, 0, 0, 1]))], 42, 42)  # D: 2.6 m from S1, 1.7 m from A
     s2, b2 = store.save_tracks(_video(store, "busan"), [
         _track(1, 100, _line(42, 0.0), [1, 0, 0, 0]),
         _track(2, 100, _line(42, 0.5), [0, 0, 0.999, 0.045])], 200, 200)
@@ -489,15 +490,19 @@ def test_report_and_exports_list_people_in_local_time_with_photos(store: Store, 
     text = html.read_text()
     # Two people (B met on two cameras) from three sightings: the count agrees with the table.
     assert "2 contact people (from 3 sightings)" in text
+    assert "Contacts of contacts: 1 contact person (from 1 sighting)" in text  # D, through A
+    assert f"<td>P{d}</td><td>P{a}</td>" in text
     assert f">P{a}<" in text and f">P{b1}<" in text and f">P{b2}<" not in text
     assert "1970-01-01 09:16:40 KST" in text  # frame 0 at 1000 s UTC, read in Seoul
     assert "UTC" not in text.replace("Generated", "").split("UTC by EpiTrace", 1)[1]  # no other UTC time
     assert text.count(f'alt="P{a}"') == 1 and text.count(f'alt="P{b1}"') == 1  # each person's photo
     lines = "\n".join(summary_lines(data))
     assert "2 contact people (from 3 sightings)" in lines and "KST" in lines and "why: high:" in lines
+    assert f" - P{d} via P{a}  risk MEDIUM" in lines
     assert [c for c, _ in evidence_photos(data)] == [
-        "subject patient-1 #1", f"P{b1} (high)\ncontact of patient-1", f"P{a} (medium)\ncontact of patient-1"]
-    assert pdf.read_bytes().count(b"/Subtype /Image") >= 3  # photos drawn into the PDF
+        "subject patient-1 #1", f"P{b1} (high)\ncontact of patient-1", f"P{a} (medium)\ncontact of patient-1",
+        f"P{d} (medium)\ncontact of P{a}"]
+    assert pdf.read_bytes().count(b"/Subtype /Image") >= 4  # photos drawn into the PDF
 
     items = [(s.label, o, c) for s, o, c in case_contacts(store, case=get_case(store, case_id=case.id),
                                                            policy=policy)]

@@ -34,6 +34,7 @@ class SubjectSection:
     visits: list[Visit]
     contacts: list[Contact]
     thumbnails: list[bytes] = field(default_factory=list)  # the subject's own: not redacted
+    second_order: list[Contact] = field(default_factory=list)  # contacts of contacts (`via` set)
 
 
 @dataclass
@@ -95,20 +96,24 @@ def _jpeg_or_none(store: Store, rel_path: str, *, redact: bool) -> bytes | None:
         return None
 
 
-def gather(store: Store, *, case_id: str, policy: ContactPolicy) -> ReportData:
-    """Case, subjects with routes and contacts, and redacted evidence thumbnails."""
+def gather(store: Store, *, case_id: str, policy: ContactPolicy, second_order: bool = True) -> ReportData:
+    """Case, subjects with routes, contacts (and, with `second_order`, their contacts), and
+    redacted evidence thumbnails."""
     case = get_case(store, case_id=case_id)
     subject_tracks = confirmed_tracks(store, case_id=case_id)
-    contacts = case_contacts(store, case=case, policy=policy)
+    contacts = case_contacts(store, case=case, policy=policy, second_order=second_order)
     sections = []
     for subject in case.subjects:
         visits = trajectory(store, subject_id=subject.id)
-        found = [c for s, _, c in contacts if s.id == subject.id]
-        sections.append(SubjectSection(subject.id, subject.label, subject.face_consent, visits, found))
+        found = [c for s, order, c in contacts if s.id == subject.id and order == 1]
+        sections.append(SubjectSection(subject.id, subject.label, subject.face_consent, visits, found,
+                                       second_order=[c for s, order, c in contacts
+                                                     if s.id == subject.id and order == 2]))
     for section in sections:
         paths = [p for v in section.visits for p in v.thumbnails][:6]
         section.thumbnails = [j for j in (_jpeg_or_none(store, p, redact=False) for p in paths) if j]
-    contact_ids = sorted({c.contact_track_id for s in sections for c in s.contacts} - subject_tracks)
+    everyone = [c for s in sections for c in s.contacts + s.second_order]
+    contact_ids = sorted({c.contact_track_id for c in everyone} - subject_tracks)
     thumbs = {}
     for track_id, path in first_thumbnails(store, track_ids=contact_ids).items():
         jpeg = _jpeg_or_none(store, path, redact=True)
@@ -117,7 +122,7 @@ def gather(store: Store, *, case_id: str, policy: ContactPolicy) -> ReportData:
     registered = store.list_cameras()
     cameras = [(c.name, c.latitude, c.longitude) for c in registered
                if c.latitude is not None and c.longitude is not None]
-    shown = {v.camera_id for s in sections for v in s.visits} | {c.camera_id for s in sections for c in s.contacts}
+    shown = {v.camera_id for s in sections for v in s.visits} | {c.camera_id for c in everyone}
     in_scope = set(case.camera_scope) if case.camera_scope else {c.id for c in registered}
     places = camera_places(store, camera_ids=sorted(shown | in_scope))
     return ReportData(case, policy, sections, thumbs, cameras, places,

@@ -18,6 +18,7 @@ class PersonRow:
     """One contact person of one subject.
 
     Attributes:
+        via: for a contact of a contact, the labels of the contacts it was found through.
         places: 'camera name (place)' of each camera the person was met on, sorted.
         first_seen, last_seen: earliest and latest contact frame, each in its camera's zone.
         exposure_s: the person's exposure in the policy's best window, seconds.
@@ -64,7 +65,8 @@ def people(contacts: list[Contact]) -> list[PersonRow]:
         closest = min(measured, key=lambda c: c.min_distance_m or 0.0) if measured else None
         head = members[0]
         rows.append(PersonRow(
-            label=label, via=head.via, risk=head.risk, risk_reason=head.risk_reason,
+            label=label, via=", ".join(sorted({c.via for c in members if c.via})) or None,
+            risk=head.risk, risk_reason=head.risk_reason,
             exposure_s=head.person_exposure_s,
             first_seen=min((c.first_seen for c in members), key=lambda d: d.timestamp()),
             last_seen=max((c.last_seen for c in members), key=lambda d: d.timestamp()),

@@ -84,7 +84,8 @@ def contact_graph_png(subjects: list[str], contacts: list[tuple[str, str, str, f
     """Subjects in the centre, contacts around them; edges coloured by risk, labelled minutes.
 
     Args:
-        contacts: (subject label, contact label, risk, exposure seconds).
+        contacts: (subject label, contact label, risk, exposure seconds); for a contact of a
+            contact, the first element is the label of the contact linking them.
     """
     import math
 
@@ -96,6 +97,8 @@ def contact_graph_png(subjects: list[str], contacts: list[tuple[str, str, str, f
         angle = 2 * math.pi * i / max(len(people), 1)
         pos[p] = (math.cos(angle), math.sin(angle))
     for subject, person, risk, seconds in contacts:
+        if subject not in pos:  # a contact of a contact whose linking contact is not drawn
+            continue
         (x1, y1), (x2, y2) = pos[subject], pos[person]
         ax.plot([x1, x2], [y1, y2], color=RISK_COLOURS.get(risk, "#999"), lw=1 + 2 * (risk == "high"))
         ax.annotate(f"{seconds / 60:.1f} min", ((x1 + x2) / 2, (y1 + y2) / 2), fontsize=7)

@@ -35,6 +35,8 @@ def figures(data: ReportData) -> dict[str, bytes]:
         if data.cameras or any(v.latitude is not None for vs in visits.values() for v in vs):
             out["route"] = route_png(visits, data.cameras)  # an empty map says nothing
     edges = [(s.label, r.label, r.risk, r.exposure_s) for s in data.subjects for r in people(s.contacts)]
+    edges += [(via, r.label, r.risk, r.exposure_s) for s in data.subjects for r in people(s.second_order)
+              for via in (r.via or "").split(", ") if via]  # a contact of a contact hangs off its contact
     if edges:
         out["graph"] = contact_graph_png([s.label for s in data.subjects], edges)
     return out
@@ -50,6 +52,7 @@ def render_html(data: ReportData, figs: dict[str, bytes]) -> str:
                       autoescape=select_autoescape(["html", "j2"]))
     subjects = [{"id": s.id, "label": s.label, "face_consent": s.face_consent, "visits": s.visits,
                  "contacts": people(s.contacts), "count": count_words(s.contacts),
+                 "second": people(s.second_order), "second_count": count_words(s.second_order),
                  "thumbs": [_b64(t) for t in s.thumbnails]} for s in data.subjects]
     return env.get_template("case_report.html.j2").render(
         case=data.case, policy=data.policy, policy_text=policy_words(data.policy), subjects=subjects,

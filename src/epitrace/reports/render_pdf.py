@@ -19,7 +19,7 @@ import numpy as np
 
 from epitrace.contacts import policy_words
 from epitrace.reports.data import ReportData
-from epitrace.reports.people import count_words, distance_words, people, stamp
+from epitrace.reports.people import PersonRow, count_words, distance_words, people, stamp
 
 matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
@@ -35,6 +35,17 @@ WIDTH = 118  # characters per line at that size
 PHOTO_COLS, PHOTO_ROWS = 5, 4
 
 
+def _person_lines(r: PersonRow) -> list[str]:
+    """One contact person: label (and via), risk, places; times, exposure, distance, masks; why."""
+    via = f" via {r.via}" if r.via else ""
+    return [f" - {r.label}{via}  risk {r.risk.upper()}  {', '.join(r.places)}",
+            f"     {stamp(r.first_seen)} -> {stamp(r.last_seen)}; exposure {r.exposure_s:.0f} s; "
+            f"closest {distance_words(r)}; masks {r.subject_masks} / {r.contact_masks}; "
+            f"{r.sightings} sighting(s)",
+            *textwrap.wrap(f"why: {r.risk_reason}", WIDTH, initial_indent="     ",
+                           subsequent_indent="       ")]
+
+
 def summary_lines(data: ReportData) -> list[str]:
     """The summary and contact table as monospace lines (wrapped to the page width)."""
     case, policy = data.case, data.policy
@@ -47,14 +58,10 @@ def summary_lines(data: ReportData) -> list[str]:
         for n, v in enumerate(s.visits, 1):
             lines.append(f"   {n}. {v.camera_name} ({v.place})  {data.local_time(v.entry_ts, v.camera_id)} -> "
                          f"{data.local_time(v.exit_ts, v.camera_id)[11:]}")
-        for r in rows:
-            via = f" via {r.via}" if r.via else ""
-            lines.append(f" - {r.label}{via}  risk {r.risk.upper()}  {', '.join(r.places)}")
-            lines.append(f"     {stamp(r.first_seen)} -> {stamp(r.last_seen)}; exposure {r.exposure_s:.0f} s; "
-                         f"closest {distance_words(r)}; masks subject {r.subject_masks} / contact "
-                         f"{r.contact_masks}; {r.sightings} sighting(s)")
-            lines += textwrap.wrap(f"why: {r.risk_reason}", WIDTH, initial_indent="     ",
-                                   subsequent_indent="       ")
+        lines += [line for r in rows for line in _person_lines(r)]
+        if s.second_order:
+            lines.append(f"  Contacts of contacts: {count_words(s.second_order)}")
+            lines += [line for r in people(s.second_order) for line in _person_lines(r)]
         lines.append("")
     lines.append("Faces of everyone except confirmed subjects are mosaicked in all evidence.")
     return [part for line in lines for part in (textwrap.wrap(line, WIDTH, subsequent_indent="       ") or [""])]
@@ -73,10 +80,12 @@ def evidence_photos(data: ReportData) -> list[tuple[str, bytes]]:
     """(caption, JPEG) of each subject sighting photo, then each contact person's redacted photo."""
     photos = [(f"subject {s.label} #{n}", jpeg) for s in data.subjects for n, jpeg in enumerate(s.thumbnails, 1)]
     for s in data.subjects:
-        for r in people(s.contacts):
+        found = [(r, f"contact of {s.label}") for r in people(s.contacts)]
+        found += [(r, f"contact of {r.via}") for r in people(s.second_order)]
+        for r, link in found:
             track = next((t for t in r.tracks if t in data.contact_thumbnails), None)
             if track is not None:
-                photos.append((f"{r.label} ({r.risk})\ncontact of {s.label}", data.contact_thumbnails[track]))
+                photos.append((f"{r.label} ({r.risk})\n{link}", data.contact_thumbnails[track]))
     return photos
 
 
