@@ -1,8 +1,10 @@
-"""Pages: login, case list, case, ingest, audit. Each is a thin shell; its script calls the API.
+"""Pages: login, cases, case, ingest, cameras, users, audit. Each is a thin shell; its script calls the API.
 
 Pages authenticate with the session cookie only. They embed the session's CSRF token in a
 <meta> tag for the scripts, which send it as X-CSRF-Token. A page a user may not open answers
 403 with a plain page (never the case's data), and a missing login redirects to /login.
+Every page is rendered in the user's language (`epitrace.web.i18n`) and hands its script the
+script's messages in that language.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -19,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from epitrace.api.deps import CASE_ID_PATTERN, SESSION_COOKIE, csrf_token_for, get_services
 from epitrace.app import STAFF, acting_user, open_case, require
 from epitrace.privacy.users import AccessDenied, AuthError, User
+from epitrace.web.i18n import COOKIE, LOCALES, pick_locale, script_strings, translations
 
 STATIC = Path(__file__).parent / "static"
 router = APIRouter(include_in_schema=False)
@@ -27,7 +30,12 @@ _env = Environment(loader=PackageLoader("epitrace.web", "templates"), autoescape
 
 def _render(name: str, request: Request, user: User | None, status: int = 200, **context: Any) -> HTMLResponse:
     token = request.cookies.get(SESSION_COOKIE, "")
-    html = _env.get_template(name).render(user=user, csrf=csrf_token_for(token) if user else "", **context)
+    lang = pick_locale(request.cookies.get(COOKIE), request.headers.get("accept-language"))
+    t = translations(lang)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    html = _env.get_template(name).render(user=user, csrf=csrf_token_for(token) if user else "", lang=lang,
+                                          _=t.gettext, gettext=t.gettext, ngettext=t.ngettext, here=here,
+                                          script_strings=script_strings(lang), **context)
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
@@ -80,6 +88,27 @@ def case_page(request: Request, case_id: Annotated[str, PathParam(pattern=CASE_I
 @router.get("/ingest")
 def ingest_page(request: Request) -> Response:
     return _page(request, "ingest.html.j2", "admin", "investigator")
+
+
+@router.get("/cameras")
+def cameras_page(request: Request) -> Response:
+    return _page(request, "cameras.html.j2", "admin")
+
+
+@router.get("/users")
+def users_page(request: Request) -> Response:
+    return _page(request, "users.html.j2", "admin")
+
+
+@router.get("/lang")
+def choose_language(to: Annotated[str, Query(pattern="^[a-z]{2}$")],
+                    next: Annotated[str, Query(max_length=2000)] = "/") -> Response:  # noqa: A002
+    """Remember the user's language in a cookie (a year) and go back to the page they were on."""
+    target = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
+    response = RedirectResponse(target, status_code=303)
+    if to in LOCALES:
+        response.set_cookie(COOKIE, to, max_age=365 * 24 * 3600, samesite="strict", httponly=True)
+    return response
 
 
 @router.get("/audit")

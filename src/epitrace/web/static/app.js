@@ -65,6 +65,53 @@ const ET = (() => {
   }
 
   const fmtTime = (iso) => (iso ? iso.replace("T", " ").replace(/(\.\d+)?(Z|\+00:00)$/, "") : "");
+
+  // ----- language: the page hands its scripts their messages (English text -> translation) -----
+  const strings = JSON.parse(document.getElementById("i18n")?.textContent || "{}");
+  const t = (s) => strings[s] || s;
+  const lang = document.documentElement.lang || "en";
+
+  // ----- local time: the API sends UTC or offsets; people read the camera's (or their) zone -----
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const partsCache = new Map();
+  function zoneParts(date, tz) {
+    const key = tz;
+    if (!partsCache.has(key)) {
+      partsCache.set(key, new Intl.DateTimeFormat("en-US", { timeZone: tz, hourCycle: "h23", year: "numeric",
+        month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }));
+    }
+    const p = Object.fromEntries(partsCache.get(key).formatToParts(date).map((x) => [x.type, x.value]));
+    return { y: p.year, mo: p.month, d: p.day, h: p.hour, mi: p.minute, s: p.second };
+  }
+  function zoneName(date, tz) {
+    const f = new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-GB", { timeZone: tz, timeZoneName: "short" });
+    return f.formatToParts(date).find((x) => x.type === "timeZoneName")?.value || tz;
+  }
+  // "2026-12-05 18:00:03 GMT+9" in zone `tz` (default: the browser's).
+  function fmtLocal(iso, tz = browserZone, withZone = true) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    const p = zoneParts(d, tz);
+    return `${p.y}-${p.mo}-${p.d} ${p.h}:${p.mi}:${p.s}${withZone ? " " + zoneName(d, tz) : ""}`;
+  }
+  const fmtClock = (iso, tz = browserZone) => { const p = zoneParts(new Date(iso), tz); return `${p.h}:${p.mi}:${p.s}`; };
+  const fmtDate = (iso, tz = browserZone) => { const p = zoneParts(new Date(iso), tz); return `${p.y}-${p.mo}-${p.d}`; };
+  const zoneLabel = (tz, iso) => `${tz} (${zoneName(iso ? new Date(iso) : new Date(), tz)})`;
+  // <input type=datetime-local> value for a moment, in zone `tz`.
+  function inputValue(iso, tz) { const p = zoneParts(new Date(iso), tz); return `${p.y}-${p.mo}-${p.d}T${p.h}:${p.mi}:${p.s}`; }
+  // A wall-clock time typed in zone `tz` -> the UTC instant (ISO), DST-safe to the second.
+  function zonedToUtc(value, tz) {
+    if (!value) return null;
+    const [date, time = "00:00:00"] = value.split("T");
+    const [y, mo, d] = date.split("-").map(Number);
+    const [h, mi, s = 0] = time.split(":").map(Number);
+    const wall = Date.UTC(y, mo - 1, d, h, mi, s);
+    const offsetAt = (ms) => { const p = zoneParts(new Date(ms), tz);
+      return Date.UTC(+p.y, +p.mo - 1, +p.d, +p.h, +p.mi, +p.s) - ms; };
+    let guess = wall - offsetAt(wall);
+    guess = wall - offsetAt(guess);
+    return new Date(guess).toISOString();
+  }
   const fmtDuration = (s) => (s >= 90 ? `${(s / 60).toFixed(1)} min` : `${Math.round(s)} s`);
   // <input type=datetime-local> value read as UTC.
   const utcValue = (v) => (v ? (v.length === 16 ? `${v}:00Z` : `${v}Z`) : null);
@@ -83,5 +130,6 @@ const ET = (() => {
     });
   });
 
-  return { api, upload, el, toast, fmtTime, fmtDuration, utcValue, guarded };
+  return { api, upload, el, toast, fmtTime, fmtDuration, utcValue, guarded, t, lang, browserZone, fmtLocal, fmtClock,
+    fmtDate, zoneLabel, inputValue, zonedToUtc };
 })();

@@ -1,6 +1,6 @@
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
-  const { api, el, toast, fmtTime } = ET;
+  const { api, el, toast, fmtLocal, t } = ET;
 
   async function load() {
     const q = new URLSearchParams({ limit: document.getElementById("audit-limit").value });
@@ -10,7 +10,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (u) q.set("user", u);
     const rows = await api("GET", `/api/audit?${q}`);
     document.querySelector("#audit-table tbody").replaceChildren(...rows.data.reverse().map((e) => el("tr", {},
-      el("td", { text: e.id }), el("td", { text: fmtTime(e.time) }), el("td", { text: e.user }),
+      el("td", { text: e.id }), el("td", { text: fmtLocal(e.time) }), el("td", { text: e.user }),
       el("td", {}, el("span", { class: `tag ${e.action}`, text: e.action })), el("td", { text: e.case_id || "" }),
       el("td", { text: e.legal_basis || "" }), el("td", { class: "detail", text: JSON.stringify(e.detail) }))));
   }

@@ -1,23 +1,33 @@
-// The case page: subjects, enrolment (click a person in the footage, or a face photo), candidate
-// sightings with confirm/reject, the trajectory (timeline and route) and the contact list.
+// The case page: facts and closing, subjects, enrolment (a person in the footage or a face in a
+// photo), candidate review (review.js), the trajectory and the contact list, with playback of
+// any sighting (player.js). Times are shown in the camera's zone, with the zone named.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { api, el, toast, fmtTime, fmtDuration, guarded } = ET;
+  const { api, el, toast, fmtDuration, guarded, t, fmtLocal, fmtClock, browserZone, zoneLabel } = ET;
   const caseId = document.getElementById("case").dataset.caseId;
   const base = `/api/cases/${caseId}`;
-  const state = { case: null, subject: null, frame: null, candidates: [] };
+  const state = { case: null, subject: null, zones: {}, photo: null, face: null };
+  const zoneOf = (cameraId) => state.zones[cameraId] || "UTC";
+  const play = (trackId, title) => ETPlayer.play(caseId, trackId, title);
 
   // ----- case and subjects -------------------------------------------------------------------
   async function loadCase() {
     state.case = await api("GET", base);
     const c = state.case;
-    document.getElementById("case-heading").textContent = `Case ${c.id}${c.title ? " · " + c.title : ""}`;
-    const facts = [["Legal basis", c.legal_basis], ["Window (UTC)", `${fmtTime(c.window_start)} → ${fmtTime(c.window_end)}`],
-      ["Cameras", c.camera_scope ? c.camera_scope.join(", ") : "all"], ["Status", c.status], ["Opened by", c.created_by]];
+    state.zones = Object.fromEntries(c.cameras.map((cam) => [cam.id, cam.timezone]));
+    ETReview.setZones(state.zones);
+    const zones = [...new Set(Object.values(state.zones))];
+    const wz = zones.length === 1 ? zones[0] : browserZone;
+    document.getElementById("case-heading").textContent = `${t("Case")} ${c.id}${c.title ? " · " + c.title : ""}`;
+    const facts = [[t("Legal basis"), c.legal_basis],
+      [t("Window"), `${fmtLocal(c.window_start, wz, false)} → ${fmtLocal(c.window_end, wz, false)} · ${zoneLabel(wz, c.window_start)}`],
+      [t("Cameras"), c.camera_scope ? c.camera_scope.join(", ") : t("all")], [t("Status"), `${t(c.status)}${c.outcome ? " · " + c.outcome : ""}`],
+      [t("Opened by"), c.created_by]];
     document.getElementById("case-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
     const pending = c.status === "pending";
     document.getElementById("case-pending").hidden = !pending;
+    document.getElementById("close-case").hidden = c.status !== "open";
     for (const id of ["search", "picker-camera"]) { const b = document.getElementById(id); if (b) b.disabled = pending || c.status === "closed"; }
     if (pending) { renderSubjects(); return; }
     if (!state.subject || !c.subjects.some((s) => s.id === state.subject)) state.subject = c.subjects[0]?.id ?? null;
@@ -25,7 +35,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const select = document.getElementById("picker-camera");
     if (!select.options.length) {
       select.replaceChildren(...c.cameras.map((cam) => el("option", { value: cam.id, text: cam.name })));
-      if (c.cameras.length) loadFrame(null);
+      if (c.cameras.length) ETFootage.loadCamera().catch((x) => toast(x.message, true));
     }
   }
 
@@ -35,9 +45,10 @@ document.addEventListener("DOMContentLoaded", () => {
       { class: `chip${s.id === state.subject ? " active" : ""}`, "data-subject": s.id },
       el("input", { type: "radio", name: "subject", value: s.id, checked: s.id === state.subject,
         onchange: () => { state.subject = s.id; renderSubjects(); } }),
-      ` ${s.label} `, el("span", { class: "muted", text: `${s.enrolled ? "enrolled" : "not enrolled"} · ${s.confirmed} confirmed${s.face_consent ? " · face consent" : ""}` }))));
+      ` ${s.label} `, el("span", { class: "muted", "data-enrolled": s.enrolled ? "yes" : "no",
+        text: `${s.enrolled ? t("enrolled") : t("not enrolled")} · ${s.confirmed} ${t("confirmed")}${s.face_consent ? " · " + t("face consent") : ""}` }))));
     const current = c.subjects.find((s) => s.id === state.subject);
-    document.getElementById("enrol-subject").textContent = current ? `subject ${current.label}` : "(add a subject first)";
+    document.getElementById("enrol-subject").textContent = current ? `${t("subject")} ${current.label}` : t("(add a subject first)");
     document.getElementById("photo-submit").disabled = !current || !current.face_consent;
   }
 
@@ -50,116 +61,68 @@ document.addEventListener("DOMContentLoaded", () => {
       });
       state.subject = s.id;
       document.getElementById("subject-label").value = "";
-      toast(`subject ${s.label} added`);
+      toast(`${s.label}: ${t("subject added")}`);
       await loadCase();
     });
   });
 
-  // ----- enrolment: the frame picker and the photo ---------------------------------------------
-  async function loadFrame(at) {
-    const camera = document.getElementById("picker-camera").value;
-    const q = new URLSearchParams({ camera_id: camera });
-    if (at) q.set("at", at);
-    const box = document.getElementById("picker");
-    try {
-      const f = await api("GET", `${base}/frame?${q}`);
-      state.frame = f;
-      const img = el("img", { src: f.image_url, alt: `camera ${f.camera_id} at ${fmtTime(f.time)}`, id: "picker-image" });
-      const wrap = el("div", { class: "frame" }, img, ETSvg.boxes(f, enrolTrack));
-      wrap.style.aspectRatio = `${f.width} / ${f.height}`; // CSSOM, allowed by the CSP (inline styles are not)
-      box.replaceChildren(wrap);
-      document.getElementById("picker-when").textContent = `${fmtTime(f.time)} · ${f.boxes.length} people`;
-      const t0 = Date.parse(f.span_start), t1 = Date.parse(f.span_end);
-      if (t1 > t0) document.getElementById("picker-time").value = Math.round(((Date.parse(f.time) - t0) / (t1 - t0)) * 1000);
-    } catch (x) {
-      box.replaceChildren(el("p", { class: "muted", text: x.message }));
-    }
-  }
+  document.getElementById("close-case").addEventListener("submit", (e) => {
+    e.preventDefault();
+    guarded(document.getElementById("close-submit"), async () => {
+      await api("POST", `${base}/close`, { outcome: document.getElementById("close-outcome").value });
+      toast(t("case closed"));
+      await loadCase();
+    });
+  });
 
+  // ----- enrolment: a person in the footage (footage.js), or a face in a photo ------------------
   async function enrolTrack(trackId) {
-    if (!state.subject) { toast("add a subject first", true); return; }
+    if (!state.subject) { toast(t("add a subject first"), true); return; }
     await guarded(null, async () => {
       await api("POST", `${base}/subjects/${state.subject}/enrol/track`, { track_id: trackId });
       document.querySelectorAll("#picker rect.box").forEach((r) => r.classList.toggle("picked", Number(r.dataset.track) === trackId));
-      toast(`sighting ${trackId} enrolled: now search`);
+      toast(`#${trackId}: ${t("sighting enrolled: now search")}`);
       await loadCase();
     });
   }
+  ETFootage.init(base, enrolTrack);
 
-  document.getElementById("picker-camera").addEventListener("change", () => loadFrame(null));
-  document.getElementById("picker-busiest").addEventListener("click", () => loadFrame(null));
-  document.getElementById("picker-time").addEventListener("change", (e) => {
-    const f = state.frame;
-    if (!f) return;
-    const t0 = Date.parse(f.span_start), t1 = Date.parse(f.span_end);
-    loadFrame(new Date(t0 + ((t1 - t0) * Number(e.target.value)) / 1000).toISOString());
-  });
+  // A chosen photo: its faces (nothing stored), drawn over it to click the subject's.
+  document.getElementById("photo-file").addEventListener("change", (e) => guarded(null, async () => {
+    const box = document.getElementById("photo-faces");
+    box.replaceChildren();
+    state.face = null;
+    const file = e.target.files[0];
+    if (!file || !state.subject) return;
+    const data = new FormData();
+    data.append("file", file);
+    const out = await api("POST", `${base}/subjects/${state.subject}/enrol/photo/faces`, data);
+    if (!out.faces.length) { box.append(el("p", { class: "error", text: t("no face found in this photo") })); return; }
+    if (state.photo) URL.revokeObjectURL(state.photo);
+    state.photo = URL.createObjectURL(file);
+    state.face = out.faces.length === 1 ? 0 : null;
+    const svg = ETSvg.faces(out, (i) => { state.face = i; toast(`${t("face chosen")}: ${i + 1}`); });
+    const wrap = el("div", { class: "frame" }, el("img", { src: state.photo, alt: "photo" }), svg);
+    wrap.style.aspectRatio = `${out.width} / ${out.height}`;
+    box.append(el("p", { class: "muted", text: `${out.faces.length} ${t("faces found")}. ${t("Click the face to enrol.")}` }), wrap);
+  }));
 
   document.getElementById("photo-form").addEventListener("submit", (e) => {
     e.preventDefault();
     guarded(document.getElementById("photo-submit"), async () => {
       const file = document.getElementById("photo-file").files[0];
-      if (!file) throw new Error("choose a photo");
+      if (!file) throw new Error(t("choose a photo"));
       const data = new FormData();
       data.append("file", file);
-      await api("POST", `${base}/subjects/${state.subject}/enrol/photo`, data);
-      toast("photo enrolled: now search");
+      const q = state.face === null ? "" : `?face=${state.face}`;
+      await api("POST", `${base}/subjects/${state.subject}/enrol/photo${q}`, data);
+      toast(t("photo enrolled: now search"));
       await loadCase();
     });
   });
 
-  // ----- candidates ------------------------------------------------------------------------------
-  async function search() {
-    const status = document.getElementById("search-status");
-    status.textContent = "searching…";
-    const out = await api("POST", `${base}/search`, { top: 60 });
-    const grid = document.getElementById("candidates");
-    state.candidates = [];
-    grid.replaceChildren(...out.subjects.flatMap((s) => {
-      const cards = s.candidates.map((c) => { state.candidates.push({ subject: s.subject_id, ...c }); return card(s, c); });
-      const head = el("h3", { class: "span-all", text: `${s.label}: ${s.enrolled ? s.candidates.filter((c) => c.match).length + " match(es) above threshold" : "not enrolled yet"}` });
-      return [head, ...cards];
-    }));
-    const open = state.candidates.filter((c) => c.match && !c.decision).length;
-    const btn = document.getElementById("confirm-matches");
-    btn.disabled = open === 0;
-    btn.textContent = `Confirm all matches (${open})`;
-    status.textContent = `${state.candidates.length} candidate(s)`;
-  }
-
-  function card(s, c) {
-    const decide = (decision) => guarded(null, async () => {
-      await api("POST", `${base}/subjects/${s.subject_id}/decisions`, { decision, track_ids: [c.track_id] });
-      toast(`sighting ${c.track_id} ${decision}`);
-      await refreshAfterDecision();
-    });
-    return el("figure", { class: `candidate ${c.decision || (c.match ? "match" : "")}`, "data-track": c.track_id, "data-subject": s.subject_id },
-      el("img", { src: `${c.thumbnail_url}?state=${c.decision || "open"}`, alt: `sighting ${c.track_id}` }),
-      el("figcaption", {},
-        el("strong", { text: `#${c.track_id}` }), ` ${c.camera_id}`, el("br"),
-        el("span", { class: "muted", text: `${fmtTime(c.start).slice(11)}–${fmtTime(c.end).slice(11)}` }), el("br"),
-        el("span", { class: "score", text: `score ${c.score.toFixed(2)}${c.match ? " ✓" : ""}` }),
-        c.decision ? el("span", { class: `tag ${c.decision}`, text: c.decision }) : null),
-      el("div", { class: "actions" },
-        el("button", { type: "button", class: "small confirm", text: "Confirm", disabled: c.decision === "confirmed", onclick: () => decide("confirmed") }),
-        el("button", { type: "button", class: "small reject", text: "Reject", disabled: c.decision === "rejected", onclick: () => decide("rejected") })));
-  }
-
-  async function refreshAfterDecision() {
-    await Promise.all([search(), loadCase()]);
-    await trajectory();
-  }
-
-  document.getElementById("search").addEventListener("click", (e) => guarded(e.target, search));
-  document.getElementById("confirm-matches").addEventListener("click", (e) => guarded(e.target, async () => {
-    const bySubject = {};
-    for (const c of state.candidates) if (c.match && !c.decision) (bySubject[c.subject] ||= []).push(c.track_id);
-    for (const [sid, ids] of Object.entries(bySubject)) {
-      await api("POST", `${base}/subjects/${sid}/decisions`, { decision: "confirmed", track_ids: ids });
-    }
-    toast("matches confirmed");
-    await refreshAfterDecision();
-  }));
+  // ----- candidates (review.js) --------------------------------------------------------------------
+  ETReview.init({ base, caseId, after: async () => { await loadCase(); await trajectory(); } });
 
   // ----- trajectory --------------------------------------------------------------------------------
   async function trajectory() {
@@ -167,48 +130,63 @@ document.addEventListener("DOMContentLoaded", () => {
     const box = document.getElementById("trajectory");
     if (!subjects.length) return;
     const routes = await Promise.all(subjects.map((s) => api("GET", `${base}/subjects/${s.id}/trajectory`)));
-    const rows = routes.flatMap((t) => t.visits.map((v, i) => el("tr", {},
-      el("td", { text: t.label }), el("td", { text: i + 1 }), el("td", { text: v.camera_name }), el("td", { text: v.place }),
-      el("td", { text: fmtTime(v.entry) }), el("td", { text: fmtTime(v.exit).slice(11) }),
-      el("td", {}, ...v.thumbnail_urls.slice(0, 3).map((u) => el("img", { src: `${u}?v=${state.imageVersion || 0}`, class: "thumb", alt: "subject sighting" }))))));
+    const rows = routes.flatMap((r) => r.visits.map((v, i) => { const z = zoneOf(v.camera_id); return el("tr", {},
+      el("td", { text: r.label }), el("td", { text: i + 1 }), el("td", { text: v.camera_name }), el("td", { text: v.place }),
+      el("td", { text: fmtLocal(v.entry, z) }), el("td", { text: fmtClock(v.exit, z) }),
+      el("td", {}, ...v.thumbnail_urls.slice(0, 3).map((u) => el("img", { src: `${u}?v=${state.imageVersion || 0}`, class: "thumb", alt: "subject sighting" }))),
+      el("td", {}, el("button", { type: "button", class: "small play", "data-track": v.track_ids[0], text: `▶ ${t("Play")}`,
+        onclick: () => play(v.track_ids[0], `${r.label} · ${v.camera_name} ${fmtLocal(v.entry, z)}`) }))); }));
     box.replaceChildren(
       el("div", { class: "cols" },
-        el("div", { class: "grow" }, el("h3", { text: "Timeline" }), ETSvg.timeline(routes)),
-        el("div", { class: "side wide" }, el("h3", { text: "Route over the cameras" }), ETSvg.route(state.case.cameras, routes))),
+        el("div", { class: "grow" }, el("h3", { text: t("Timeline") }), ETSvg.timeline(routes, zoneOf(routes[0]?.visits[0]?.camera_id))),
+        el("div", { class: "side wide" }, el("h3", { text: t("Route over the cameras") }), ETSvg.route(state.case.cameras, routes))),
       el("table", { class: "list", id: "visits-table" },
-        el("thead", {}, el("tr", {}, ...["Subject", "#", "Camera", "Place", "Entry (UTC)", "Exit", "Sightings"].map((h) => el("th", { text: h })))),
+        el("thead", {}, el("tr", {}, ...[t("Subject"), "#", t("Camera"), t("Place"), t("Entry"), t("Exit"), t("Sightings"), ""].map((h) => el("th", { text: h })))),
         el("tbody", {}, ...rows)));
   }
 
   // ----- contacts ----------------------------------------------------------------------------------
+  function contactRow(c) {
+    const z = c.time_zone;
+    const closest = c.min_distance_m === null ? t("co-presence")
+      : `${c.min_distance_m.toFixed(2)} m${c.distance_uncertainty_m !== null ? ` ± ${c.distance_uncertainty_m.toFixed(2)}` : ""}`;
+    return el("tr", { "data-track": c.contact_track_id, "data-person": c.person_label, class: `risk-${c.risk}` },
+      el("td", {}, el("img", { src: `${c.thumbnail_url}?state=${c.unmasked ? "unmasked" : "masked"}`, class: "thumb", alt: c.unmasked ? "contact (unmasked)" : "contact (redacted)" })),
+      el("td", { text: `${c.subject_label}${c.order === 2 ? ` (${t("2nd order")})` : ""}` }),
+      el("td", {}, el("strong", { class: "person", text: c.person_label }), ` #${c.contact_track_id}`,
+        c.via ? el("div", { class: "muted", text: `${t("via")} ${c.via}` }) : null),
+      el("td", {}, c.camera_name || c.camera_id, el("div", { class: "muted", text: c.place })),
+      el("td", { class: "when", text: fmtLocal(c.first_seen, z) }), el("td", { class: "when", text: fmtLocal(c.last_seen, z) }),
+      el("td", { text: `${fmtDuration(c.exposure_s)} (${t("person")} ${fmtDuration(c.person_exposure_s)})` }),
+      el("td", { text: closest }),
+      el("td", { text: `${t(c.subject_mask)} / ${t(c.contact_mask)}` }),
+      el("td", {}, el("span", { class: `tag ${c.risk}`, text: t(c.risk) }), el("div", { class: "muted reason", text: c.risk_reason })),
+      el("td", { class: "actions" },
+        el("button", { type: "button", class: "small play", text: `▶ ${t("Play")}`,
+          onclick: () => play(c.contact_track_id, `${c.person_label} · ${c.camera_name || c.camera_id} ${fmtLocal(c.first_seen, z)}`) }),
+        c.unmasked ? el("span", { class: "muted", text: t("unmasked") }) : el("button", {
+          type: "button", class: "small", text: t("Unmask…"), onclick: () => unmask(c.contact_track_id) })));
+  }
+
   async function contacts() {
     const status = document.getElementById("contacts-status");
-    status.textContent = "computing…";
+    status.textContent = t("computing…");
     const q = new URLSearchParams({ policy: document.getElementById("contacts-policy").value,
       second_order: document.getElementById("contacts-second").checked });
     const out = await api("GET", `${base}/contacts?${q}`);
     const table = document.getElementById("contacts-table");
     table.hidden = false;
-    table.querySelector("tbody").replaceChildren(...out.data.map((c) => el("tr", { "data-track": c.contact_track_id, class: `risk-${c.risk}` },
-      el("td", {}, el("img", { src: `${c.thumbnail_url}?state=${c.unmasked ? "unmasked" : "masked"}`, class: "thumb", alt: c.unmasked ? "contact (unmasked)" : "contact (redacted)" })),
-      el("td", { text: `${c.subject_label}${c.order === 2 ? " (2nd order)" : ""}` }),
-      el("td", { text: `P${c.person_id} · #${c.contact_track_id}` }), el("td", { text: c.camera_id }),
-      el("td", { text: `${fmtDuration(c.exposure_s)} (person ${fmtDuration(c.person_exposure_s)})` }),
-      el("td", { text: c.min_distance_m === null ? "co-presence" : `${c.min_distance_m.toFixed(2)} m` }),
-      el("td", { text: `${c.subject_mask} / ${c.contact_mask}` }),
-      el("td", {}, el("span", { class: `tag ${c.risk}`, text: c.risk })),
-      el("td", {}, c.unmasked ? el("span", { class: "muted", text: "unmasked" }) : el("button", {
-        type: "button", class: "small", text: "Unmask…", onclick: () => unmask(c.contact_track_id) })))));
+    table.querySelector("tbody").replaceChildren(...out.data.map(contactRow));
     const p = out.policy;
-    status.textContent = `${out.count} contact sighting(s) under ${p.name}: ${p.distance_m} m, ${p.min_cumulative_s / 60} min in ${p.window_h} h`;
+    status.textContent = `${out.count} ${t("contact sighting(s) under")} ${p.name}: ${p.distance_m} m, ${p.min_cumulative_s / 60} ${t("min in")} ${p.window_h} ${t("h")}`;
   }
 
   async function unmask(trackId) {
-    const reason = window.prompt("Why must this contact be identified? (recorded in the audit log)");
+    const reason = window.prompt(t("Why must this contact be identified? (recorded in the audit log)"));
     if (!reason) return;
     await guarded(null, async () => {
       await api("POST", `${base}/contacts/${trackId}/unmask`, { reason });
-      toast(`contact ${trackId} unmasked`);
+      toast(`#${trackId}: ${t("contact unmasked")}`);
       await contacts();
     });
   }
@@ -217,7 +195,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   document.getElementById("subject-unmask").addEventListener("click", async (e) => {
     if (!state.subject) return;
-    const reason = window.prompt("Why must you see this subject's face? (recorded in the audit log; only the subject is shown)");
+    const reason = window.prompt(t("Why must you see this subject's face? (recorded in the audit log; only the subject is shown)"));
     if (!reason) return;
     await guarded(e.target, async () => {
       const out = await api("POST", `${base}/subjects/${state.subject}/unmask`, { reason });

@@ -1,6 +1,6 @@
 "use strict";
 document.addEventListener("DOMContentLoaded", async () => {
-  const { api, el, toast, fmtTime, utcValue, guarded } = ET;
+  const { api, el, toast, fmtLocal, utcValue, guarded, t, browserZone, zoneLabel } = ET;
   const body = document.querySelector("#cases-table tbody");
 
   const me = document.querySelector('meta[name="user"]');
@@ -10,23 +10,24 @@ document.addEventListener("DOMContentLoaded", async () => {
 
   function approveButton(c) {
     if (!approver || c.status !== "pending" || c.created_by === myName) return el("td", {});
-    const button = el("button", { type: "button", class: "approve", "data-case": c.id, text: "Approve" });
+    const button = el("button", { type: "button", class: "approve", "data-case": c.id, text: t("Approve") });
     button.addEventListener("click", () => guarded(button, async () => {
       await api("POST", `/api/cases/${c.id}/approval`);
-      toast(`case ${c.id} approved: it can now be searched`);
+      toast(`${c.id}: ${t("approved: it can now be searched")}`);
       await load();
     }));
     return el("td", {}, button);
   }
 
   async function load() {
+    document.getElementById("window-zone").textContent = zoneLabel(browserZone);
     const cases = await api("GET", "/api/cases");
     body.replaceChildren(...cases.data.map((c) => el("tr", { "data-case": c.id, "data-status": c.status },
       el("td", {}, myRole === "supervisor" ? el("span", { text: c.id })
         : el("a", { href: `/cases/${c.id}`, class: "case-link", text: c.id })),
-      el("td", { text: c.title }), el("td", { class: `status ${c.status}`, text: c.status }),
-      el("td", { text: `${fmtTime(c.window_start)} → ${fmtTime(c.window_end)}` }),
-      el("td", { text: c.camera_scope ? c.camera_scope.join(", ") : "ALL cameras" }),
+      el("td", { text: c.title }), el("td", { class: `status ${c.status}`, text: t(c.status) }),
+      el("td", { text: `${fmtLocal(c.window_start, browserZone, false)} → ${fmtLocal(c.window_end, browserZone, false)}`, title: zoneLabel(browserZone, c.window_start) }),
+      el("td", { text: c.camera_scope ? c.camera_scope.join(", ") : t("ALL cameras") }),
       el("td", { text: c.legal_basis }), el("td", { text: c.created_by }), approveButton(c))));
     document.getElementById("cases-empty").hidden = cases.count > 0;
   }
@@ -50,7 +51,7 @@ document.addEventListener("DOMContentLoaded", async () => {
         isolation: utcValue(document.getElementById("case-isolation").value),
         cameras: all ? "all" : ticked,
       });
-      toast(`case ${made.id} opened`);
+      toast(`${made.id}: ${t("opened")}`);
       location.href = `/cases/${made.id}`;
     });
   });

@@ -23,12 +23,12 @@ document.addEventListener("DOMContentLoaded", async () => {
     document.querySelector("#jobs-table tbody").replaceChildren(...list.data.map((j) => el("tr",
       { "data-job": j.id, "data-status": j.status },
       el("td", { text: j.id }), el("td", { text: j.camera_id }), el("td", { text: j.source }),
-      el("td", { text: j.created_by }), el("td", {}, el("span", { class: `tag ${j.status}`, text: j.status })),
+      el("td", { text: j.created_by }), el("td", {}, el("span", { class: `tag ${j.status}`, text: ET.t(j.status) })),
       el("td", {}, el("progress", { max: 1, value: j.progress }),
         ` ${j.frames_done}${j.frames_total ? " / " + j.frames_total : ""} frames`),
       el("td", { class: "detail", text: resultText(j) }),
       el("td", {}, ["queued", "running"].includes(j.status) ? el("button", {
-        type: "button", class: "small", text: "Cancel",
+        type: "button", class: "small", text: ET.t("Cancel"),
         onclick: () => api("POST", `/api/ingest/jobs/${j.id}/cancel`).then(jobs).catch((x) => toast(x.message, true)),
       }) : null))));
     const busy = list.data.some((j) => ["queued", "running"].includes(j.status));
@@ -57,7 +57,7 @@ document.addEventListener("DOMContentLoaded", async () => {
         if (maxFrames) data.append("max_frames", maxFrames);
         const bar = document.getElementById("upload-progress");
         bar.hidden = false;
-        status.textContent = "uploading…";
+        status.textContent = ET.t("uploading…");
         await upload("/api/ingest/jobs", data, (p) => { bar.value = p; });
         bar.hidden = true;
       } else if (path) {
@@ -68,7 +68,7 @@ document.addEventListener("DOMContentLoaded", async () => {
       } else {
         throw new Error("choose a video file" + (path !== undefined ? " or give a server path" : ""));
       }
-      status.textContent = "job queued";
+      status.textContent = ET.t("job queued");
       await jobs();
     } catch (x) {
       status.textContent = "";

@@ -13,10 +13,12 @@ const ETSvg = (() => {
     return node;
   }
 
-  const clock = (ms) => new Date(ms).toISOString().slice(11, 19);
+  let zone = "UTC"; // the zone the timeline reads in (the cameras')
+  const clock = (ms) => ET.fmtClock(new Date(ms).toISOString(), zone);
 
   // trajectories: [{label, visits: [{camera_name, entry, exit, track_ids}]}]
-  function timeline(trajectories) {
+  function timeline(trajectories, tz = "UTC") {
+    zone = tz;
     const visits = trajectories.flatMap((t, k) => t.visits.map((v) => ({ ...v, k, label: t.label })));
     const cams = [...new Set(visits.map((v) => v.camera_name))];
     const W = 900, left = 170, right = 20, rowH = 34, top = 24, H = top + rowH * Math.max(cams.length, 1) + 36;
@@ -44,7 +46,7 @@ const ETSvg = (() => {
       bar.append(svg("title", {}, `${v.label}: ${v.camera_name} ${clock(Date.parse(v.entry))}–${clock(Date.parse(v.exit))} (sightings ${v.track_ids.join(", ")})`));
       root.append(bar);
     }
-    root.append(svg("text", { x: W - right, y: H - 4, "text-anchor": "end", class: "axis" }, "time (UTC)"));
+    root.append(svg("text", { x: W - right, y: H - 4, "text-anchor": "end", class: "axis" }, `${ET.t("Time")} (${ET.zoneLabel(zone, visits[0].entry)})`));
     return root;
   }
 
@@ -99,5 +101,34 @@ const ETSvg = (() => {
     return root;
   }
 
-  return { timeline, route, boxes, COLOURS };
+  // Faces of an enrolment photo ({width, height, faces: [{index, x1, y1, x2, y2}]}): click one.
+  function faces(photo, onPick) {
+    const root = svg("svg", { viewBox: `0 0 ${photo.width} ${photo.height}`, class: "boxes faces", preserveAspectRatio: "none" });
+    for (const f of photo.faces) {
+      const r = svg("rect", { x: f.x1, y: f.y1, width: f.x2 - f.x1, height: f.y2 - f.y1, class: "box face",
+        "data-face": f.index, tabindex: 0 });
+      const pick = () => { root.querySelectorAll("rect.face").forEach((x) => x.classList.toggle("picked", x === r)); onPick(f.index); };
+      r.addEventListener("click", pick);
+      r.addEventListener("keydown", (e) => { if (e.key === "Enter") pick(); });
+      root.append(r);
+    }
+    if (photo.faces.length === 1) root.querySelector("rect.face").classList.add("picked");
+    return root;
+  }
+
+  // Calibration: a frame to click points on; `points` [{u, v}] are drawn numbered.
+  function calibration(width, height, points, onClick) {
+    const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "boxes calibration", preserveAspectRatio: "none" });
+    root.addEventListener("click", (e) => {
+      const r = root.getBoundingClientRect();
+      onClick(((e.clientX - r.left) / r.width) * width, ((e.clientY - r.top) / r.height) * height);
+    });
+    points.forEach((p, i) => {
+      root.append(svg("circle", { cx: p.u, cy: p.v, r: Math.max(4, width / 160), class: "mark" }));
+      root.append(svg("text", { x: p.u + width / 100, y: p.v - width / 100, class: "mark-label" }, String(i + 1)));
+    });
+    return root;
+  }
+
+  return { timeline, route, boxes, faces, calibration, COLOURS };
 })();

@@ -1,0 +1,105 @@
+"""The web app's languages: English (the source strings) and Korean (a gettext catalog).
+
+The catalogs are plain `.po` files, read with Babel at start-up (no compiled `.mo` in the
+repository). A page's language is the user's choice (a cookie set by /lang) or else the best
+match of the browser's Accept-Language. Scripts never carry their own text: each page embeds
+the translations of the messages in `SCRIPT_MESSAGES` as JSON, and `ET.t` reads them there.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from functools import lru_cache
+from pathlib import Path
+
+LOCALES = ("en", "ko")
+DEFAULT = "en"
+COOKIE = "epitrace_lang"
+CATALOGS = Path(__file__).parent / "locale"
+
+SCRIPT_MESSAGES: tuple[str, ...] = (
+    # app.js / shared
+    "Log out", "network error during upload", "not logged in",
+    # case.js
+    "Case", "Legal basis", "Window", "Cameras", "Status", "Opened by", "all", "enrolled", "not enrolled",
+    "confirmed", "rejected", "face consent", "subject", "(add a subject first)", "subject added",
+    "Choose a camera.", "people", "add a subject first", "sighting enrolled: now search", "choose a photo",
+    "photo enrolled: now search", "searching…", "match(es) above threshold", "not enrolled yet",
+    "candidate(s)", "Confirm", "Reject", "Play", "Undo", "score", "Confirm all matches", "Confirm selected",
+    "Reject selected", "nothing to undo", "decision undone", "matches confirmed", "Subject", "Place", "Entry",
+    "Exit", "Sightings", "Timeline", "Route over the cameras", "computing…", "Person", "Camera", "First seen",
+    "Last seen", "Exposure", "Closest", "Masks (subject / contact)", "Risk", "Why", "co-presence",
+    "2nd order", "via", "unmasked", "Unmask…", "contact sighting(s) under", "min in", "h",
+    "Why must this contact be identified? (recorded in the audit log)",
+    "Why must you see this subject's face? (recorded in the audit log; only the subject is shown)",
+    "contact unmasked", "Preparing the redacted clip…", "Download clip", "Close", "Clip of sighting",
+    "person", "Click the face to enrol.", "faces found", "no face found in this photo", "face chosen",
+    "Outcome of the case (at least 10 characters)", "case closed", "recorded footage", "no footage in the window",
+    "gap", "Jump", "Previous span", "Next span", "selected", "Visit", "Seen",
+    # cases.js
+    "Approve", "approved: it can now be searched", "opened", "ALL cameras",
+    # cameras.js / users.js
+    "Calibration", "Time zone", "Calibrate", "camera saved", "Click 4 or more floor points on the frame.",
+    "Ground x (m)", "Ground y (m)", "Remove", "Reprojection error", "RMSE", "max", "points",
+    "With exactly 4 points the fit is exact: add a fifth point to measure the error.",
+    "calibration saved", "no frame: ingest footage of this camera first", "user added", "assigned",
+    "disabled", "enabled", "Disable", "Enable", "active", "Role", "Name", "Created", "Time",
+    # ingest.js
+    "Cancel", "uploading…", "job queued",
+    # values the API sends that people read: roles, case and job states, risk, masks
+    "admin", "investigator", "supervisor", "operator", "auditor", "pending", "open", "closed",
+    "queued", "running", "done", "failed", "cancelled", "high", "medium", "low", "mask", "no_mask", "unknown",
+)
+
+
+def _catalog_path(locale: str) -> Path:
+    return CATALOGS / locale / "LC_MESSAGES" / "messages.po"
+
+
+@lru_cache(maxsize=len(LOCALES))
+def translations(locale: str) -> gettext.NullTranslations:
+    """The gettext translations of `locale` (English: the source strings themselves)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    if locale == DEFAULT or locale not in LOCALES:
+        return gettext.NullTranslations()
+    with _catalog_path(locale).open("rb") as po:
+        catalog = read_po(po, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def script_strings(locale: str) -> dict[str, str]:
+    """The scripts' messages in `locale`, keyed by their English text."""
+    t = translations(locale)
+    return {m: t.gettext(m) for m in SCRIPT_MESSAGES}
+
+
+def _preferences(accept_language: str) -> list[str]:
+    """Accept-Language tags, most wanted first (q=0 ones dropped)."""
+    ranked: list[tuple[float, int, str]] = []
+    for n, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        if tag and q > 0:
+            ranked.append((-q, n, tag.strip()))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
+def pick_locale(cookie: str | None, accept_language: str | None) -> str:
+    """The user's choice if it is a language we have, else the browser's best match, else English."""
+    from babel import negotiate_locale
+
+    if cookie in LOCALES:
+        return str(cookie)
+    wanted = [t.replace("_", "-").split("-")[0].lower() for t in _preferences(accept_language or "")]
+    return negotiate_locale(wanted, list(LOCALES)) or DEFAULT
