@@ -28,7 +28,7 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
     (b"content-security-policy",
-     b"default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+     b"default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; "
      b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
 ]
 
@@ -94,7 +94,7 @@ def _limits(server: ServerSettings) -> Callable[[str, str], int]:
     def limit_for(method: str, path: str) -> int:
         if method == "POST" and path.rstrip("/") == "/api/ingest/jobs":
             return server.max_upload_bytes() + 64 * 1024  # the video plus the form's other fields
-        if method == "POST" and path.endswith("/enrol/photo"):
+        if method == "POST" and path.endswith(("/enrol/photo", "/enrol/photo/faces")):
             return server.max_image_bytes() + 64 * 1024
         return server.max_body_bytes()
 
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
         retention: Start the retention purge thread (off in tests that count rows).
     """
     from epitrace.api.jobs import JobManager
-    from epitrace.api.routes import audit, auth, cameras, cases, contacts, exports, ingest, tracing, users
+    from epitrace.api.routes import audit, auth, cameras, cases, contacts, exports, footage, ingest, tracing, users
     from epitrace.app import Services
     from epitrace.web import mount_web
 
@@ -135,7 +135,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
     app.state.services, app.state.server = Services(settings, store), server
     app.state.jobs = JobManager(settings, store, ray_address=server.ray_address)
     install_error_handlers(app)
-    for module in (auth, users, cameras, ingest, cases, tracing, contacts, exports, audit):
+    for module in (auth, users, footage, cameras, ingest, cases, tracing, contacts, exports, audit):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["meta"])
