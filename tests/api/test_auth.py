@@ -21,7 +21,7 @@ def test_wrong_password_is_a_json_401_and_audited(client, tokens) -> None:  # ty
     assert r.status_code == 401
     assert r.json() == {"detail": "invalid user name or password"}
     log = client.get("/api/audit", params={"user": "ana", "limit": 5}, headers=tokens["aud"]).json()["data"]
-    assert log[-1]["action"] == "login" and log[-1]["detail"]["ok"] is False
+    assert log[-1]["action"] == "login_failed" and log[-1]["detail"]["count"] == 1  # aggregated (F9)
 
 
 def test_cookie_state_changes_need_the_csrf_token(client, world: World) -> None:  # type: ignore[no-untyped-def]

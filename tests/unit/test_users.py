@@ -88,7 +88,8 @@ def test_failed_logins_raise_and_are_audited(store: Store, name: str, password: 
     with pytest.raises(AuthError, match="invalid user name or password"):
         authenticate(store, name=name, password=password)
     last = entries(store, user=name, limit=1)[0]
-    assert last.action == "login" and last.detail_dict() == {"ok": False, "reason": reason}
+    assert last.action == "login_failed"
+    assert last.detail_dict() == {"count": 1, "reason": reason, "address": "local", "window_s": 900.0}
 
 
 def test_successful_login_is_audited(store: Store) -> None:
@@ -104,7 +105,8 @@ def test_disabled_user_cannot_log_in(store: Store) -> None:
     disable_user(store, name="ana")
     with pytest.raises(AuthError, match="disabled"):
         authenticate(store, name="ana", password=PASSWORD)
-    assert entries(store, user="ana", limit=1)[0].detail_dict() == {"ok": False, "reason": "disabled"}
+    last = entries(store, user="ana", limit=1)[0]
+    assert last.action == "login_failed" and last.detail_dict()["reason"] == "disabled"
     assert [u.disabled for u in list_users(store)] == [True]
 
 

@@ -1,4 +1,4 @@
-"""`epitrace users add | list | disable | assign`."""
+"""`epitrace users add | list | disable | enable | assign`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.table import Table
 
 from epitrace.cli.auth import acting, services
 from epitrace.cli.common import console, friendly_errors
-from epitrace.privacy.users import ROLES, add_user, assign, disable_user, list_users
+from epitrace.privacy.users import ROLES, add_user, assign, disable_user, enable_user, is_locked, list_users
 
 app = typer.Typer(help="User accounts, roles and case assignments.", no_args_is_help=True)
 
@@ -50,9 +50,11 @@ def list_cmd() -> None:
         svc = services()
         acting(svc, "admin")
         users = list_users(svc.store)
-    table = Table("name", "role", "disabled", "created (UTC)")
+        locked = {u.name for u in users if is_locked(svc.store, name=u.name)}
+    table = Table("name", "role", "disabled", "locked", "created (UTC)")
     for u in users:
-        table.add_row(u.name, u.role, "yes" if u.disabled else "", u.created_at.strftime("%Y-%m-%d %H:%M"))
+        table.add_row(u.name, u.role, "yes" if u.disabled else "", "yes" if u.name in locked else "",
+                      u.created_at.strftime("%Y-%m-%d %H:%M"))
     console.print(table)
 
 
@@ -63,6 +65,16 @@ def disable(name: str = typer.Argument(..., help="Login name.")) -> None:
         svc = services()
         disable_user(svc.store, name=name, by=acting(svc, "admin").name)
     console.print(f"user {name} disabled")
+
+
+@app.command("enable")
+def enable(name: str = typer.Argument(..., help="Login name.")) -> None:
+    """Let a user log in again: lifts a disable and a lockout after failed logins (audited)."""
+    with friendly_errors():
+        svc = services()
+        was = enable_user(svc.store, name=name, by=acting(svc, "admin").name)
+    lifted = [w for w, on in (("disabled", was["was_disabled"]), ("locked", was["was_locked"])) if on]
+    console.print(f"user {name} enabled" + (f" (was {' and '.join(lifted)})" if lifted else ""))
 
 
 @app.command("assign")

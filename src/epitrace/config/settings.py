@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     closed_case_days: int = Field(30, ge=1, description="Days a closed case is kept after closing.")
     case_max_window_days: int = Field(
         30, ge=1, le=366, description="Longest time window a case may search (onset - 2 days to isolation).")
+    login_lockout_failures: int = Field(
+        10, ge=1, le=1000, description="Consecutive failed logins that lock an account until "
+        "`epitrace users enable NAME` (back-off starts after 3).")
     purge_interval_h: float = Field(
         6.0, gt=0, description="Hours between automatic retention purges while `epitrace serve` runs "
         "(one also runs when it starts).")

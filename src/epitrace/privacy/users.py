@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, get_args
 
-from epitrace.privacy import audit
+from epitrace.privacy import audit, throttle
+from epitrace.privacy.throttle import ThrottlePolicy
 from epitrace.store import users_repo
 from epitrace.store.orm_access import CaseAssignment, User
 from epitrace.store.repo import Store, Unit
@@ -38,14 +40,18 @@ ROLES: tuple[str, ...] = get_args(Role)
 MIN_PASSWORD_LENGTH = 10
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
 
-__all__ = ["MIN_PASSWORD_LENGTH", "ROLES", "AccessDenied", "AuthError", "CaseAssignment", "Role",
-           "UnknownUserError", "User", "add_user", "assign", "assigned_cases", "authenticate",
-           "disable_user", "get_user", "list_users", "password_hasher", "require_case_access",
-           "require_role"]
+__all__ = ["MIN_PASSWORD_LENGTH", "ROLES", "AccessDenied", "AuthError", "CaseAssignment", "LoginThrottled",
+           "Role", "UnknownUserError", "User", "add_user", "assign", "assigned_cases", "authenticate",
+           "disable_user", "enable_user", "get_user", "is_locked", "list_users", "login_policy",
+           "password_hasher", "require_case_access", "require_role"]
 
 
 class AuthError(PermissionError):
     """Login refused (unknown name, wrong password or disabled account)."""
+
+
+class LoginThrottled(AuthError):
+    """Login refused unchecked: the account is locked, or failures came too fast (back-off)."""
 
 
 class AccessDenied(PermissionError):
@@ -109,16 +115,39 @@ def list_users(store: Store, *, session: Unit | None = None) -> list[User]:
         return users_repo.list_users(s)
 
 
-def authenticate(store: Store, *, name: str, password: str, session: Unit | None = None) -> User:
-    """The user if `password` is theirs and the account is enabled; audits the attempt.
+def login_policy() -> ThrottlePolicy:
+    """The throttling of this process's settings (`login_lockout_failures`)."""
+    from epitrace.config import get_settings
 
-    A refused attempt's audit entry is kept even when an enclosing unit rolls back.
+    return ThrottlePolicy(lockout_failures=get_settings().login_lockout_failures)
+
+
+def authenticate(store: Store, *, name: str, password: str, address: str = throttle.LOCAL_ADDRESS,
+                 session: Unit | None = None, now: float | None = None,
+                 policy: ThrottlePolicy | None = None) -> User:
+    """The user if `password` is theirs, the account is enabled and not locked; throttled and audited.
+
+    Attempts are throttled per name and per `address` (`epitrace.privacy.throttle`): back-off
+    after a few failures, lockout after `policy.lockout_failures`. A success is audited as
+    `login`; failures as aggregated `login_failed` entries, committed on their own (they outlive
+    the refusal and any enclosing unit).
+
+    Args:
+        address: The client's address (the API's peer address; "local" for the CLI).
+        now: The time of the attempt, epoch seconds (tests); default the clock.
+        policy: Throttling; default `login_policy()`.
 
     Raises:
-        AuthError: Unknown name, wrong password (same message for both) or disabled account.
+        AuthError: Unknown name, wrong password (same message for both), disabled account.
+        LoginThrottled: Locked account, or an attempt during the back-off (not checked at all).
     """
     from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
+    now = time.time() if now is None else now
+    policy = policy or login_policy()
+    refusal = throttle.gate(store, name=name, address=address, now=now, policy=policy)
+    if refusal:
+        raise LoginThrottled(refusal)
     hasher = password_hasher()
     with store.unit(session) as s:
         user = users_repo.user_by_name(s, name=name)
@@ -132,16 +161,18 @@ def authenticate(store: Store, *, name: str, password: str, session: Unit | None
             reason = "unknown user" if user is None else "wrong password"
         if not reason and user is not None and user.disabled:
             reason = "disabled"
-        audit.record(store, user=name[:64] or "?", action="login",
-                     detail={"ok": not reason, **({"reason": reason} if reason else {})},
-                     session=session, keep_on_rollback=True)
-        if reason == "disabled":
-            raise AuthError(f"account {name!r} is disabled")
-        if reason or user is None:
-            raise AuthError("invalid user name or password")
-        if hasher.check_needs_rehash(user.password_hash):
-            users_repo.set_password_hash(s, user_id=user.id, password_hash=hasher.hash(password))
-        return user
+        if not reason and user is not None:
+            throttle.succeeded(store, name=name, address=address, policy=policy, session=s)
+            audit.record(store, user=name, action="login", detail={"ok": True}, session=s)
+            if hasher.check_needs_rehash(user.password_hash):
+                users_repo.set_password_hash(s, user_id=user.id, password_hash=hasher.hash(password))
+            return user
+    if throttle.failed(store, name=name, address=address, now=now, reason=reason, policy=policy):
+        raise LoginThrottled(f"account {name!r} is locked after {policy.lockout_failures} failed logins: "
+                             f"an administrator must run `epitrace users enable {name}`")
+    if reason == "disabled":
+        raise AuthError(f"account {name!r} is disabled")
+    raise AuthError("invalid user name or password")
 
 
 @lru_cache(maxsize=1)
@@ -162,6 +193,29 @@ def disable_user(store: Store, *, name: str, by: str = "system", session: Unit |
             raise _unknown(name)
         users_repo.set_disabled(s, user=user)
         audit.record(store, user=by, action="user_disable", detail={"name": name}, session=s)
+
+
+def enable_user(store: Store, *, name: str, by: str = "system", session: Unit | None = None) -> dict[str, bool]:
+    """Let `name` log in again: clears a disabled flag and a lockout after failed logins (audited).
+
+    Returns:
+        {"was_disabled": ..., "was_locked": ...}.
+    """
+    with store.unit(session) as s:
+        user = users_repo.user_by_name(s, name=name)
+        if user is None:
+            raise _unknown(name)
+        was_disabled = bool(user.disabled)
+        users_repo.set_disabled(s, user=user, disabled=False)
+        was_locked = throttle.unlock(store, name=name, policy=login_policy(), session=s)
+        audit.record(store, user=by, action="user_enable", session=s,
+                     detail={"name": name, "was_disabled": was_disabled, "was_locked": was_locked})
+    return {"was_disabled": was_disabled, "was_locked": was_locked}
+
+
+def is_locked(store: Store, *, name: str, session: Unit | None = None) -> bool:
+    """Whether `name` is locked out after failed logins."""
+    return throttle.is_locked(store, name=name, session=session)
 
 
 def assign(store: Store, *, user: str, case_id: str, by: str = "system", session: Unit | None = None) -> None:

@@ -13,8 +13,12 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
 @router.post("/login", responses=errors())
-def login(body: S.LoginIn, response: Response, store: StoreDep, server: ServerDep) -> S.LoginOut:
+def login(body: S.LoginIn, request: Request, response: Response, store: StoreDep,
+          server: ServerDep) -> S.LoginOut:
     """Check name and password; return a bearer token and also set the web session cookie.
+
+    Throttled per name and per client address (back-off, then lockout until an administrator
+    enables the account); repeated failures are audited aggregated, not one entry each.
 
     The cookie is HttpOnly and SameSite=Strict; pages and scripts using it must send the returned
     `csrf_token` as `X-CSRF-Token` on every state-changing request.
@@ -22,7 +26,8 @@ def login(body: S.LoginIn, response: Response, store: StoreDep, server: ServerDe
     from epitrace.privacy.sessions import create_session
     from epitrace.privacy.users import authenticate
 
-    user = authenticate(store, name=body.name, password=body.password)
+    address = request.client.host if request.client is not None else "unknown"
+    user = authenticate(store, name=body.name, password=body.password, address=address)
     ttl = server.session_ttl_h * 3600
     token = create_session(store, user=user, ttl_s=ttl)
     response.set_cookie(SESSION_COOKIE, token, max_age=int(ttl), httponly=True, samesite="strict",

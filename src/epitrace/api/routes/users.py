@@ -42,6 +42,16 @@ def disable_user(admin: AdminUser, store: StoreDep, name: str = UserName) -> S.O
     return S.OkOut(detail=f"{name} disabled")
 
 
+@router.post("/users/{name}/enable", responses=errors(404))
+def enable_user(admin: AdminUser, store: StoreDep, name: str = UserName) -> S.OkOut:
+    """Let an account log in again: lifts a disable and a lockout after failed logins (audited)."""
+    from epitrace.privacy.users import enable_user as enable
+
+    was = enable(store, name=name, by=admin.name)
+    lifted = [w for w, on in (("disabled", was["was_disabled"]), ("locked", was["was_locked"])) if on]
+    return S.OkOut(detail=f"{name} enabled" + (f" (was {' and '.join(lifted)})" if lifted else ""))
+
+
 @router.post("/cases/{case_id}/assignments", responses=errors(404))
 def assign_case(body: S.AssignIn, case: CaseDep, admin: AdminUser, store: StoreDep) -> S.OkOut:
     """Let an investigator open this case."""
