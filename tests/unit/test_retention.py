@@ -179,20 +179,21 @@ def test_closed_case_purge_leaves_only_counts(store: Store, filled: dict[str, li
     recent, old = filled["recent"][0], filled["old"][1]
     _case(store, "C1", "closed", 40, recent)  # closed long ago: goes, though its track stays
     _case(store, "C2", "closed", 5, recent)  # closed recently: kept
-    _case(store, "C3", "open", None, old)  # open, but its old track's query and decision go
+    _case(store, "C3", "open", None, old)  # open: its old track is on legal hold (F7), with its neighbour
     report = purge(store, now=NOW, orphan_grace_s=0)
     assert report.cases == 1
     with store.db.session() as s:
         assert sorted(s.scalars(select(Case.id))) == ["C2", "C3"]
         assert s.scalar(select(func.count(Subject.id))) == 2
         c3 = s.scalar(select(Subject.id).where(Subject.case_id == "C3"))
-        assert s.scalar(select(func.count(SubjectQuery.id)).where(SubjectQuery.subject_id == c3)) == 0
+        assert s.scalar(select(func.count(SubjectQuery.id)).where(SubjectQuery.subject_id == c3)) == 1
         assert s.scalar(select(func.count()).select_from(SightingDecision)
-                        .where(SightingDecision.subject_id == c3)) == 0
+                        .where(SightingDecision.subject_id == c3)) == 1
         stats = {(p.kind, p.camera_id): p.count for p in s.scalars(select(PurgeStat))}
-    assert stats == {("tracks", "cam1"): 3, ("tracks", "cam2"): 1, ("videos", "cam1"): 1,
-                     ("cases", None): 1}
-    assert store.count_tracks() == 2
+    # held: old[1] (C3's) and old[0] (same camera, a day apart); the video they are in stays
+    assert stats == {("tracks", "cam1"): 1, ("tracks", "cam2"): 1, ("cases", None): 1}
+    assert store.count_tracks() == 4
+    assert _rows(store, Track, filled["old"][:2]) == 2
 
 
 def test_audit_entry_and_chain(store: Store, filled: dict[str, list[int]]) -> None:

@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, server: ServerSettings | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        stop = start_retention_thread(settings, store) if retention else None
+        stop = start_retention_thread(settings, store, upload_dir=server.upload_dir) if retention else None
         try:
             yield
         finally:

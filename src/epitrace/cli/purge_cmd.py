@@ -18,20 +18,29 @@ def purge(
     days: int = typer.Option(None, "--days", min=1, show_default=False,
                              help="Retention of cameras without their own, in days "
                                   "[default: settings' retention_days, else 30]."),
-    closed_case_days: int = typer.Option(30, "--closed-case-days", min=1,
-                                         help="Days a closed case is kept after closing."),
+    closed_case_days: int = typer.Option(None, "--closed-case-days", min=1, show_default=False,
+                                         help="Days a closed case (and what it holds) is kept after closing "
+                                              "[default: settings' closed_case_days]."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only show what would be removed."),
 ) -> None:
-    """Delete tracks, vectors, thumbnails, videos, clips and closed cases past retention."""
+    """Delete tracks, vectors, thumbnails, videos, clips and closed cases past retention.
+
+    What a pending or open case holds (its sightings, their contacts and footage) is kept until
+    the case is closed and its own period passes. Copies of purged footage are removed from
+    home/uploads and from the server's upload folder (EPITRACE_SERVER_UPLOAD_DIR).
+    """
+    from epitrace.api.config import ServerSettings
     from epitrace.privacy.retention import purge as run_purge
+    from epitrace.privacy.retention_schedule import upload_dirs
 
     with friendly_errors():
         svc = services()
         who = acting(svc, "admin").name
         days = days or int(getattr(svc.settings, "retention_days", DEFAULT_RETENTION_DAYS))
+        closed_case_days = closed_case_days or svc.settings.closed_case_days
         report = run_purge(svc.store, now=datetime.now(UTC), default_days=days,
-                           closed_case_days=closed_case_days, user=who,
-                           dry_run=dry_run)
+                           closed_case_days=closed_case_days, user=who, dry_run=dry_run,
+                           upload_dirs=upload_dirs(svc.settings, ServerSettings().upload_dir))
     verb = "would remove" if dry_run else "removed"
     table = Table("what", verb)
     for camera_id, n in sorted(report.tracks_by_camera.items()):

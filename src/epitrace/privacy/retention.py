@@ -8,10 +8,21 @@ What goes, and when:
   and subject query vectors picked from it.
 - **Videos** left with no tracks whose footage ended before the same cut-off.
 - **Closed cases** closed more than `closed_case_days` ago, with their subjects, query vectors,
-  decisions and assignments. Only anonymous counts stay behind (`purge_stats`), plus the audit
-  log, which must outlive the cases it speaks about.
-- **Files**: thumbnails no row refers to (left by a crash or a cache) and anything under
-  `evidence_dir/clips` last written before the cut-off.
+  decisions, assignments and exports (`evidence_dir/exports/<case>`). Only anonymous counts
+  stay behind (`purge_stats`), plus the audit log, which must outlive the cases it speaks about.
+- **Files**: thumbnails no row refers to (left by a crash or a cache), anything under
+  `evidence_dir/clips` last written before the cut-off, and every file under the upload
+  folders whose sha256 is that of a purged video (a second upload of the same footage is a copy
+  no row names).
+
+Legal hold (issue 12 F7): nothing a case still holds is purged, however old. A case holds its
+evidence while pending or open and, once closed, for `closed_case_days`. Held are the tracks
+on the same camera as one of its subjects' confirmed (or enrolled-from) sightings whose time
+spans overlap that sighting's widened by `hold_margin_s` (default 24 h, the default contact
+policy window) on each side: the evidence, the contacts computed from it, and the people the
+clips' redaction must cover, with their rows, vectors and thumbnails; their videos (and the
+uploaded source files that clips are cut from) stay because tracks still refer to them. When the
+case's period ends, the case goes and its tracks expire like any other in the same purge.
 
 Crash safety: tracks go in batches (`batch_size` per transaction). Each batch deletes its rows
 and writes its `purge_stats` counts in one transaction; files are unlinked and indices saved
@@ -40,6 +51,7 @@ Example:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,19 +59,30 @@ from pathlib import Path
 import numpy as np
 
 from epitrace.privacy.audit import record
-from epitrace.privacy.retention_files import old_clips, orphan_thumbs, unlink
+from epitrace.privacy.retention_files import (
+    old_clips,
+    orphan_thumbs,
+    remove_case_exports,
+    remove_empty_parents,
+    unlink,
+    upload_copies,
+)
 from epitrace.store import retention_repo
 from epitrace.store.orm import Video
 from epitrace.store.orm_access import PurgeStat
 from epitrace.store.repo import Store
+from epitrace.store.retention_repo import HoldClause
 from epitrace.store.vectors import VectorIndex
 
 logger = logging.getLogger(__name__)
 
+HOLD_MARGIN_S = 24 * 3600.0
+"""Default legal-hold margin around a held sighting: the default contact policy window (24 h)."""
+
 VECTOR_KINDS = ("body", "face")
 """Kinds of vector index the store keeps (`vectors_dir/<kind>.faiss`)."""
 
-__all__ = ["VECTOR_KINDS", "PurgeReport", "PurgeStat", "camera_cutoffs", "purge"]
+__all__ = ["HOLD_MARGIN_S", "VECTOR_KINDS", "PurgeReport", "PurgeStat", "camera_cutoffs", "purge"]
 
 
 @dataclass
@@ -74,7 +97,9 @@ class PurgeReport:
         thumbnail_files: JPEG files of purged tracks removed.
         orphan_files: Thumbnail files no row referred to, removed.
         clip_files: Files under `evidence_dir/clips` past retention, removed.
-        upload_files: Uploaded source videos (under `home/uploads`) of purged videos, removed.
+        upload_files: Uploaded files of purged footage (the video's own and byte-identical
+            copies under the upload folders), removed.
+        export_files: Files of purged cases' exports (`evidence_dir/exports/<case>`), removed.
         stream_gaps: Records of live-stream outages that began before the cut-off, removed.
         vacuumed: True when the SQLite file was compacted afterwards.
     """
@@ -87,6 +112,7 @@ class PurgeReport:
     orphan_files: int = 0
     clip_files: int = 0
     upload_files: int = 0
+    export_files: int = 0
     stream_gaps: int = 0
     vacuumed: bool = False
 
@@ -99,13 +125,14 @@ class PurgeReport:
         """The counts as a flat dict (for the audit log and the CLI)."""
         return {"tracks": self.tracks, "videos": self.videos, "cases": self.cases,
                 "thumbnail_files": self.thumbnail_files, "orphan_files": self.orphan_files,
-                "clip_files": self.clip_files, "upload_files": self.upload_files,
+                "clip_files": self.clip_files, "upload_files": self.upload_files, "export_files": self.export_files,
                 "stream_gaps": self.stream_gaps}
 
 
 def purge(store: Store, *, now: datetime, default_days: int = 30, closed_case_days: int = 30,
           user: str = "system", dry_run: bool = False, batch_size: int = 5000,
-          vacuum: bool = True, orphan_grace_s: float = 600.0) -> PurgeReport:
+          vacuum: bool = True, orphan_grace_s: float = 600.0, hold_margin_s: float = HOLD_MARGIN_S,
+          upload_dirs: Sequence[Path] | None = None) -> PurgeReport:
     """Delete footage-derived data older than its retention period, everywhere.
 
     Args:
@@ -121,6 +148,10 @@ def purge(store: Store, *, now: datetime, default_days: int = 30, closed_case_da
         vacuum: On SQLite, compact the file afterwards so purged bytes leave the disk.
         orphan_grace_s: Unreferenced thumbnail files younger than this (by wall clock) are kept,
             as an ingest writes its files just before committing their rows.
+        hold_margin_s: Legal-hold margin around a held case's sightings, seconds (see the module
+            docstring). Larger keeps more bystanders; smaller may lose contacts of long windows.
+        upload_dirs: Folders where uploads are kept (default `home/uploads`, next to the
+            evidence folder); copies of purged footage in them are removed.
 
     Returns:
         A `PurgeReport` with the counts.
@@ -130,24 +161,28 @@ def purge(store: Store, *, now: datetime, default_days: int = 30, closed_case_da
     """
     if min(default_days, closed_case_days, batch_size) < 1:
         raise ValueError("retention periods and batch_size must be at least 1")
+    if hold_margin_s < 0:
+        raise ValueError("hold_margin_s must be at least 0")
     now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
     cutoffs = camera_cutoffs(store, now=now, default_days=default_days)
     default_cut = (now - timedelta(days=default_days)).timestamp()
     report = PurgeReport(dry_run=dry_run)
     case_cut = (now - timedelta(days=closed_case_days)).astimezone(UTC)
+    held = retention_repo.held_tracks(case_cut=case_cut, margin_s=hold_margin_s)
+    uploads = list(upload_dirs) if upload_dirs is not None else [store.evidence_dir.parent / "uploads"]
     if dry_run:
-        _count_dry(store, report, cutoffs, default_cut, case_cut)
+        _count_dry(store, report, cutoffs, default_cut, case_cut, held)
         report.orphan_files = sum(1 for _ in orphan_thumbs(store, orphan_grace_s))
         report.clip_files = sum(1 for _ in old_clips(store, cutoffs, default_cut))
         return report
     indices = _open_indices(store)
     for camera_id, cutoff in [*cutoffs.items(), (None, default_cut)]:
-        n = _purge_tracks(store, indices, report, camera_id, cutoff, list(cutoffs), batch_size)
+        n = _purge_tracks(store, indices, report, camera_id, cutoff, list(cutoffs), batch_size, held)
         if n:
             report.tracks_by_camera[camera_id or "(unregistered)"] = n
-    report.videos, report.upload_files = _purge_videos(store, cutoffs, default_cut)
+    report.videos, report.upload_files = _purge_videos(store, cutoffs, default_cut, uploads)
     report.stream_gaps = _purge_gaps(store, cutoffs, default_cut)
-    report.cases = _purge_cases(store, case_cut)
+    report.cases, report.export_files = _purge_cases(store, case_cut)
     report.orphan_files = unlink(orphan_thumbs(store, orphan_grace_s))
     report.clip_files = unlink(old_clips(store, cutoffs, default_cut))
     if retention_repo.compact(store.db, vacuum=vacuum):
@@ -167,14 +202,16 @@ def camera_cutoffs(store: Store, *, now: datetime, default_days: int) -> dict[st
 
 # ----- tracks --------------------------------------------------------------------------------
 def _purge_tracks(store: Store, indices: dict[str, VectorIndex], report: PurgeReport,
-                  camera_id: str | None, cutoff: float, known: list[str], batch_size: int) -> int:
-    """Delete one camera's expired tracks, `batch_size` per transaction; returns how many."""
+                  camera_id: str | None, cutoff: float, known: list[str], batch_size: int,
+                  held: HoldClause) -> int:
+    """Delete one camera's expired tracks not under legal hold, `batch_size` per transaction;
+    returns how many."""
     total = 0
     while True:
         with store.unit() as s:
             retention_repo.secure_delete(s)
             ids, paths = retention_repo.expired_track_batch(s, camera_id=camera_id, cutoff=cutoff, known=known,
-                                                             limit=batch_size)
+                                                             limit=batch_size, held=held)
             if not ids:
                 return total
             retention_repo.delete_track_rows(s, track_ids=ids)
@@ -223,12 +260,10 @@ def _video_expired(v: Video, cutoff: float) -> bool:
     return end_ts < cutoff and (v.status != "running" or created.timestamp() < cutoff)
 
 
-def _purge_videos(store: Store, cutoffs: dict[str, float], default_cut: float) -> tuple[int, int]:
-    """Delete expired videos' rows (those with no tracks left) and the files the system holds.
-
-    Source files uploaded through the API (under `home/uploads`) are footage kept by the system,
-    so they expire with their video.
-    """
+def _purge_videos(store: Store, cutoffs: dict[str, float], default_cut: float,
+                  upload_dirs: list[Path]) -> tuple[int, int]:
+    """Delete expired videos' rows (those with no tracks left) and every copy of their footage
+    the system holds: the uploaded source file, and byte-identical files under the upload folders."""
     with store.unit() as s:
         retention_repo.secure_delete(s)
         videos = [v for v in retention_repo.videos_without_tracks(s)
@@ -239,19 +274,21 @@ def _purge_videos(store: Store, cutoffs: dict[str, float], default_cut: float) -
         retention_repo.delete_videos(s, video_ids=[v.id for v in videos])
         for camera_id, n in per_camera.items():
             retention_repo.add_stat(s, kind="videos", count=n, camera_id=camera_id)
-    uploads = (store.evidence_dir.parent / "uploads").resolve()
-    removed = 0
+        kept = retention_repo.video_sha256s(s)
+    roots = [u.resolve() for u in upload_dirs]
+    removed: list[Path] = []
     for v in videos:  # the per-video thumbnail folder, if empty now
         folder = store.evidence_dir / "thumbs" / str(v.id)
         if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
         source = Path(v.path).resolve()
-        if source.is_relative_to(uploads) and source.is_file():
+        if any(source.is_relative_to(r) for r in roots) and source.is_file() and v.sha256 not in kept:
             source.unlink()
-            removed += 1
-            if source.parent != uploads and not any(source.parent.iterdir()):
-                source.parent.rmdir()
-    return len(videos), removed
+            removed.append(source)
+    copies = list(upload_copies(roots, purged={v.sha256 for v in videos}, kept=kept))
+    removed += [p for p in copies if unlink([p])]
+    remove_empty_parents(removed, roots)
+    return len(videos), len(removed)
 
 
 def _purge_gaps(store: Store, cutoffs: dict[str, float], default_cut: float) -> int:
@@ -263,28 +300,30 @@ def _purge_gaps(store: Store, cutoffs: dict[str, float], default_cut: float) -> 
     return len(old)
 
 
-def _purge_cases(store: Store, case_cut: datetime) -> int:
-    """Delete closed cases past their period with everything in them; keep one count."""
+def _purge_cases(store: Store, case_cut: datetime) -> tuple[int, int]:
+    """Delete closed cases past their period with everything in them (their exports too); keep
+    one count. Returns (cases, export files removed)."""
     with store.unit() as s:
         retention_repo.secure_delete(s)
         case_ids = retention_repo.expired_case_ids(s, closed_before=case_cut)
         if not case_ids:
-            return 0
+            return 0, 0
         retention_repo.delete_cases(s, case_ids=case_ids)
         retention_repo.add_stat(s, kind="cases", count=len(case_ids), camera_id=None)
-    return len(case_ids)
+    return len(case_ids), remove_case_exports(store.evidence_dir, case_ids)
 
 
 def _count_dry(store: Store, report: PurgeReport, cutoffs: dict[str, float], default_cut: float,
-               case_cut: datetime) -> None:
+               case_cut: datetime, held: HoldClause) -> None:
     """Fill `report` with what a real purge would delete (files excepted)."""
     known = list(cutoffs)
     with store.unit() as s:
         for camera_id, cutoff in [*cutoffs.items(), (None, default_cut)]:
-            n, thumbs = retention_repo.count_expired_tracks(s, camera_id=camera_id, cutoff=cutoff, known=known)
+            n, thumbs = retention_repo.count_expired_tracks(s, camera_id=camera_id, cutoff=cutoff, known=known,
+                                                            held=held)
             if n:
                 report.tracks_by_camera[camera_id or "(unregistered)"] = n
                 report.thumbnail_files += thumbs
-        for v in retention_repo.videos_left_after(s, cutoffs=cutoffs, default_cut=default_cut):
+        for v in retention_repo.videos_left_after(s, cutoffs=cutoffs, default_cut=default_cut, held=held):
             report.videos += _video_expired(v, cutoffs.get(v.camera_id, default_cut))
         report.cases = len(retention_repo.expired_case_ids(s, closed_before=case_cut))

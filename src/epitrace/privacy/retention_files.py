@@ -1,4 +1,5 @@
-"""Files retention removes: thumbnails no row refers to, and evidence clips past their period.
+"""Files retention removes: thumbnails no row refers to, evidence clips past their period, every
+copy of purged footage under the upload folders, and a purged case's exports.
 
 Split from `retention` (rows and indices) because file clean-up runs after the SQL commit and
 must tolerate files that vanish or appear while it walks the folders.
@@ -6,9 +7,11 @@ must tolerate files that vanish or appear while it walks the folders.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from epitrace.store import retention_repo
@@ -69,3 +72,58 @@ def old_clips(store: Store, cutoffs: dict[str, float], default_cut: float) -> It
             path = Path(dirpath) / name
             if path.stat().st_mtime < cutoff:
                 yield path
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def upload_copies(upload_dirs: Sequence[Path], *, purged: set[str], kept: set[str]) -> Iterator[Path]:
+    """Files under the upload folders whose sha256 is that of purged footage.
+
+    An upload of footage already ingested is a second copy the video row never names (ingest
+    deduplicates by sha256); purging must not leave it behind. Files whose hash a remaining
+    video still has are kept.
+    """
+    doomed = purged - kept
+    if not doomed:
+        return
+    for root in upload_dirs:
+        if not root.is_dir():
+            continue
+        for dirpath, _dirs, names in os.walk(root):
+            for name in names:
+                path = Path(dirpath) / name
+                try:
+                    if path.is_file() and not path.is_symlink() and file_sha256(path) in doomed:
+                        yield path
+                except OSError:
+                    continue
+
+
+def remove_empty_parents(paths: Iterable[Path], roots: Sequence[Path]) -> None:
+    """Remove each path's folder if it is empty now and inside (not equal to) one of `roots`."""
+    resolved = [r.resolve() for r in roots]
+    for path in paths:
+        folder = path.parent.resolve()
+        if any(folder != r and folder.is_relative_to(r) for r in resolved):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+
+def remove_case_exports(evidence_dir: Path, case_ids: Iterable[str]) -> int:
+    """Delete `evidence_dir/exports/<case id>/` (clips and reports cut for a case); returns files removed."""
+    removed = 0
+    for case_id in case_ids:
+        folder = evidence_dir / "exports" / case_id
+        if folder.is_dir() and folder.resolve().parent == (evidence_dir / "exports").resolve():
+            removed += sum(1 for f in folder.rglob("*") if f.is_file())
+            shutil.rmtree(folder, ignore_errors=True)
+    return removed

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, text, true
+from sqlalchemy.orm import Session, aliased
 
 from epitrace.store.db import Database
 from epitrace.store.orm import (
@@ -39,17 +39,49 @@ def add_stat(s: Session, *, kind: str, count: int, camera_id: str | None) -> Non
     s.add(PurgeStat(kind=kind, count=count, camera_id=camera_id))
 
 
+HoldClause = ColumnElement[bool]
+"""A SQL condition on `Track` rows that says which are under legal hold (`held_tracks`)."""
+
+
+# ----- legal hold ----------------------------------------------------------------------------
+def holding_cases(*, case_cut: datetime) -> ColumnElement[bool]:
+    """Cases that hold their evidence: pending, open, or closed no earlier than `case_cut`."""
+    return or_(Case.status != "closed", Case.closed_at.is_(None), Case.closed_at >= case_cut)
+
+
+def held_tracks(*, case_cut: datetime, margin_s: float) -> ColumnElement[bool]:
+    """Whether a `Track` row is under legal hold (a correlated SQL condition).
+
+    Evidence tracks are those a holding case refers to: its subjects' confirmed sightings and
+    the sightings it enrolled from. A track is held when it is on the same camera as an
+    evidence track and overlaps its time span widened by `margin_s` on both sides: that keeps
+    the evidence itself, its contacts (people seen with the subject, computed later by
+    `epitrace.contacts`, which the store cannot import) and the co-present people the clips'
+    redaction needs, all with their rows, vectors and thumbnails.
+    """
+    subjects = select(Subject.id).join(Case, Case.id == Subject.case_id).where(holding_cases(case_cut=case_cut))
+    confirmed = select(SightingDecision.track_id).where(SightingDecision.subject_id.in_(subjects),
+                                                        SightingDecision.decision == "confirmed")
+    enrolled = select(SubjectQuery.track_id).where(SubjectQuery.subject_id.in_(subjects),
+                                                   SubjectQuery.track_id.is_not(None))
+    ev = aliased(Track)
+    return exists(select(ev.id).where(
+        or_(ev.id.in_(confirmed), ev.id.in_(enrolled)), ev.camera_id == Track.camera_id,
+        Track.end_ts >= ev.start_ts - margin_s, Track.start_ts <= ev.end_ts + margin_s))
+
+
 # ----- tracks --------------------------------------------------------------------------------
-def _track_filter(camera_id: str | None, cutoff: float, known: list[str]) -> tuple[ColumnElement[bool], ...]:
-    """Tracks of `camera_id` (None: of no registered camera) ending before `cutoff`."""
+def _track_filter(camera_id: str | None, cutoff: float, known: list[str],
+                  held: ColumnElement[bool] | None = None) -> tuple[ColumnElement[bool], ...]:
+    """Tracks of `camera_id` (None: of no registered camera) ending before `cutoff`, not `held`."""
     where = Track.camera_id == camera_id if camera_id is not None else Track.camera_id.not_in(known)
-    return (where, Track.end_ts < cutoff)
+    return (where, Track.end_ts < cutoff, ~held if held is not None else true())
 
 
 def expired_track_batch(s: Session, *, camera_id: str | None, cutoff: float, known: list[str],
-                        limit: int) -> tuple[list[int], list[str]]:
+                        limit: int, held: ColumnElement[bool] | None = None) -> tuple[list[int], list[str]]:
     """Up to `limit` expired track ids of one camera (lowest first) and their thumbnail paths."""
-    ids = list(s.scalars(select(Track.id).where(*_track_filter(camera_id, cutoff, known))
+    ids = list(s.scalars(select(Track.id).where(*_track_filter(camera_id, cutoff, known, held))
                          .order_by(Track.id).limit(limit)))
     paths = list(s.scalars(select(Thumbnail.path).where(Thumbnail.track_id.in_(ids)))) if ids else []
     return ids, paths
@@ -67,9 +99,9 @@ def delete_track_rows(s: Session, *, track_ids: list[int]) -> None:
 
 
 def count_expired_tracks(s: Session, *, camera_id: str | None, cutoff: float,
-                         known: list[str]) -> tuple[int, int]:
+                         known: list[str], held: ColumnElement[bool] | None = None) -> tuple[int, int]:
     """(expired tracks, their thumbnails) of one camera."""
-    where = _track_filter(camera_id, cutoff, known)
+    where = _track_filter(camera_id, cutoff, known, held)
     n = int(s.scalar(select(func.count(Track.id)).where(*where)) or 0)
     if not n:
         return 0, 0
@@ -85,11 +117,12 @@ def videos_without_tracks(s: Session) -> list[Video]:
     return list(s.scalars(select(Video).where(~has_tracks)))
 
 
-def videos_left_after(s: Session, *, cutoffs: Mapping[str, float], default_cut: float) -> list[Video]:
+def videos_left_after(s: Session, *, cutoffs: Mapping[str, float], default_cut: float,
+                      held: ColumnElement[bool] | None = None) -> list[Video]:
     """Videos none of whose tracks would survive a purge at these cut-offs (for a dry run)."""
     known = list(cutoffs)
-    parts = [and_(*_track_filter(c, cut, known)) for c, cut in cutoffs.items()]
-    expired = or_(*parts, and_(*_track_filter(None, default_cut, known)))
+    parts = [and_(*_track_filter(c, cut, known, held)) for c, cut in cutoffs.items()]
+    expired = or_(*parts, and_(*_track_filter(None, default_cut, known, held)))
     survivors = select(Track.video_id).where(~expired)
     return list(s.scalars(select(Video).where(Video.id.not_in(survivors))))
 
@@ -114,8 +147,12 @@ def delete_stream_gaps(s: Session, *, gap_ids: list[int]) -> None:
 
 def expired_case_ids(s: Session, *, closed_before: datetime) -> list[str]:
     """Ids of cases closed before `closed_before`."""
-    return list(s.scalars(select(Case.id).where(
-        Case.status == "closed", Case.closed_at.is_not(None), Case.closed_at < closed_before)))
+    return list(s.scalars(select(Case.id).where(~holding_cases(case_cut=closed_before))))
+
+
+def video_sha256s(s: Session) -> set[str]:
+    """The sha256 of every video still stored (their footage is still needed)."""
+    return set(s.scalars(select(Video.sha256)))
 
 
 def delete_cases(s: Session, *, case_ids: list[str]) -> None:
