@@ -59,9 +59,11 @@ def open_store(settings: Settings | None = None) -> Store:
     from epitrace.config import get_settings
     from epitrace.store.audit_files import AuditFiles
     from epitrace.store.index_backends import VectorConfig
+    from epitrace.store.private_files import secure_home
     from epitrace.store.sealing import configured_key
 
     settings = settings or get_settings()
+    secure_home(settings.home)  # every file made under it from now on is private (issue 12 F13)
     return Store(Database(settings.db_url), settings.vectors_dir, settings.evidence_dir,
                  key_loader=lambda: configured_key(settings),
                  vector_config=VectorConfig.from_settings(settings),

@@ -24,6 +24,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from epitrace.store.private_files import private_dir
 from epitrace.store.sealing import KeyMissingError
 
 AUDIT_KEY_ENV = "EPITRACE_AUDIT_KEY"
@@ -36,22 +37,6 @@ __all__ = ["AUDIT_KEY_ENV", "AnchorError", "AuditFiles", "private_dir"]
 
 class AnchorError(ValueError):
     """The anchor file exists but cannot be read as (id, hash) lines: it was edited."""
-
-
-def private_dir(path: Path) -> Path:
-    """Create `path` and missing parents with mode 0700 (whatever the umask); returns it."""
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        p = p.parent
-    for d in reversed(missing):
-        try:
-            d.mkdir(mode=0o700)
-        except FileExistsError:
-            continue
-        os.chmod(d, 0o700)
-    return path
 
 
 def _parse_key(text: str, where: str) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from epitrace.store.private_files import private_dir, restrict_umask, tighten
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -34,6 +37,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file 0600 in a 0700 folder before SQLite does (it would use the umask),
+    and take others' access away from an existing one and its WAL and shared-memory files
+    (SQLite gives those the database file's mode)."""
+    restrict_umask()
+    private_dir(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    tighten([path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"),
+             path.with_name(path.name + "-journal")])
+
+
 def normalise_url(url: str) -> str:
     """`postgresql://` and `postgres://` URLs use psycopg 3 (the driver we ship), not psycopg2."""
     for prefix in ("postgresql://", "postgres://"):
@@ -45,8 +60,8 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets foreign keys and WAL (crash-safe, concurrent readers)."""
     url = normalise_url(url)
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        _private_sqlite_file(Path(url.removeprefix("sqlite:///")))
     try:
         engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
     except ArgumentError as exc:

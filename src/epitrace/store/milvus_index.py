@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from epitrace.store.private_files import private_dir
 from epitrace.store.vectors import VectorIndex, l2_normalise
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def connect(uri: str, timeout_s: float = 10.0) -> Any:
                           "pip install 'pymilvus==3.0.2' 'milvus-lite==3.2.2'") from exc
     path = lite_path(uri)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         uri = str(path)
     try:
         return MilvusClient(uri=uri, timeout=timeout_s)

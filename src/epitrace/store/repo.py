@@ -17,6 +17,7 @@ from epitrace.store.codec import SEALED_KINDS, VectorCodec, track_context
 from epitrace.store.db import Database
 from epitrace.store.index_backends import VectorConfig, make_index
 from epitrace.store.orm import Camera, Thumbnail, Track, TrackPoint, TrackVector, Video, utcnow
+from epitrace.store.private_files import write_private_bytes
 from epitrace.store.records import TrackRecord
 from epitrace.store.sealing import KeyMissingError, Sealer, is_sealed
 from epitrace.store.vectors import FaissIndex, VectorIndex
@@ -128,9 +129,7 @@ class Store:
     def write_evidence(self, rel_path: Path, data: bytes) -> Path:
         """Seal `data` into `evidence_dir/rel_path` (bound to that path)."""
         path = self.evidence_dir / rel_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(self.sealer.seal(data, f"evidence:{Path(rel_path).as_posix()}"))
-        return path
+        return write_private_bytes(path, self.sealer.seal(data, f"evidence:{Path(rel_path).as_posix()}"))
 
     def read_evidence(self, rel_path: str | Path) -> bytes:
         """The clear bytes of an evidence file (thumbnails).

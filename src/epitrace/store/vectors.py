@@ -7,12 +7,15 @@ stale index file is rebuilt, never trusted over the database.
 from __future__ import annotations
 
 import logging
+import os
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from epitrace.store.private_files import private_dir
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +126,8 @@ class FaissIndex(VectorIndex):
         """Write the index file atomically (nothing without a path)."""
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         tmp = self.path.with_name(self.path.name + ".tmp")
         self._faiss.write_index(self._index, str(tmp))
+        os.chmod(tmp, 0o600)  # private whatever the umask (issue 12 F13)
         tmp.replace(self.path)
