@@ -99,5 +99,5 @@ def body_embedder_fixture(vision_models: dict[str, Path]) -> BodyEmbedder:
 
 @pytest.fixture(scope="session", name="mask_classifier")
 def mask_classifier_fixture(vision_models: dict[str, Path]) -> MaskClassifier:
-    """MaskClassifier on the installed model, at 2 threads."""
-    return MaskClassifier(require_model(vision_models, "mask_mobilenetv2"), threads=2)
+    """MaskClassifier on the installed MobileNetV2 backbone and the shipped head, at 2 threads."""
+    return MaskClassifier(require_model(vision_models, "body_mobilenetv2"), threads=2)

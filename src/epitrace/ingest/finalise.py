@@ -16,6 +16,7 @@ from epitrace.ingest.vision_models import VisionModels
 from epitrace.store import ThumbnailRecord, TrackRecord
 from epitrace.tracking import Sample, Tracklet
 from epitrace.vision.face_chips import face_chip
+from epitrace.vision.masks import FaceSample, track_mask_state
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ def _face_and_mask(ctx: FinaliseContext, samples: list[Sample]) -> tuple[
     if m.faces is None or m.face_embedder is None or ctx.face_samples == 0:
         return None, None, 0.0, "unknown", 0.0
     best: tuple[float, npt.NDArray[np.uint8], npt.NDArray[np.float32], int] | None = None
+    faces: list[FaceSample] = []  # every sample's face, for the track's mask state
     for s in sorted(samples, key=lambda x: -x.quality)[: ctx.face_samples]:
         head = s.head
         if head.size == 0:
@@ -104,6 +106,8 @@ def _face_and_mask(ctx: FinaliseContext, samples: list[Sample]) -> tuple[
             continue
         k = int(np.argmax(found.confidence))
         score = float(found.confidence[k])
+        x1, y1, x2, y2 = (float(v) for v in found.xyxy[k])
+        faces.append(FaceSample(big, found.xyxy[k], score, min(x2 - x1, y2 - y1) / scale))
         if best is None or score > best[0]:
             best = (score, big, found.xyxy[k], s.frame)
     if best is None:
@@ -117,11 +121,8 @@ def _face_and_mask(ctx: FinaliseContext, samples: list[Sample]) -> tuple[
         chip = (frame, buf.tobytes()) if ok else None
     mask_state, mask_conf = "unknown", 0.0
     if m.masks is not None:
-        x1, y1, x2, y2 = (int(v) for v in box)
-        face = image[max(y1, 0):y2, max(x1, 0):x2]
-        if face.size:
-            p = float(m.masks.predict([face])[0])
-            mask_state, mask_conf = ("mask", p) if p >= 0.5 else ("no_mask", 1 - p)
+        mask = track_mask_state(m.masks, faces)
+        mask_state, mask_conf = mask.state, mask.confidence
     return vector, chip, score, mask_state, mask_conf
 
 
