@@ -17,8 +17,9 @@ import pytest
 
 from epitrace.config import Settings
 from epitrace.evaluation.tracking_run import run_tracking_eval
-from epitrace.ingest import CameraConfig, VideoError, register_camera
+from epitrace.ingest import CameraConfig, register_camera
 from epitrace.ingest.service import ingest_file, open_pipeline
+from epitrace.media import VideoError
 from tests_paths import PETS, PETS_GT, PETS_VIDEO
 
 pytestmark = [pytest.mark.slow, pytest.mark.models]
