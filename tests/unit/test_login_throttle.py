@@ -142,3 +142,29 @@ def test_api_login_passes_the_client_address(store: Store, settings: Settings) -
     failed = [e for e in entries(store, user="ana") if e.action == "login_failed"]
     assert len(failed) == 1 and failed[0].detail_dict()["address"] == "testclient"
     assert isinstance(LoginThrottled("x"), AuthError)
+
+
+def test_api_enable_lifts_a_lockout(store: Store, settings: Settings) -> None:
+    """F9: POST /api/users/{name}/enable (admins) unlocks an account locked by failed logins; audited."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from epitrace.api import ServerSettings, create_app
+
+    add_user(store, name="root", password=PASSWORD, role="admin")
+    for i in range(10):
+        _try(store, "wrong password!", T0 + 1000 * i)
+    assert "locked" in _try(store, PASSWORD, T0 + 20_000)
+    app = create_app(settings, ServerSettings(upload_dir=settings.home.parent / "up"), retention=False)
+    with TestClient(app) as client:
+        token = client.post("/api/auth/login", json={"name": "root", "password": PASSWORD}).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        client.cookies.clear()
+        assert client.post("/api/users/ana/enable", headers={}).status_code == 401
+        r = client.post("/api/users/ana/enable", headers=headers)
+        assert r.status_code == 200 and "was locked" in r.json()["detail"], r.text
+        assert client.post("/api/auth/login", json={"name": "ana", "password": PASSWORD}).status_code == 200
+    assert any(e.action == "user_enable" and e.detail_dict()["name"] == "ana" for e in entries(store))
