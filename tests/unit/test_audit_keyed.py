@@ -221,3 +221,29 @@ def test_keys_init_creates_the_audit_key(settings: Settings, monkeypatch: pytest
         assert key.read_bytes() != (home / "secrets" / "encryption.key").read_bytes()
     finally:
         get_settings.cache_clear()
+
+
+def test_api_verify_reports_a_cut_log(settings: Settings, store: Store) -> None:
+    """F8: GET /api/audit/verify says the log was cut (a new entry reusing a cut id cannot hide it)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from cli_login import PASSWORD, cheap_argon2
+    from epitrace.api import ServerSettings, create_app
+    from epitrace.privacy.users import add_user
+
+    with cheap_argon2():
+        add_user(store, name="aud", password=PASSWORD, role="auditor")
+        _fill(store)
+        _sql(store, "DELETE FROM audit_log WHERE id > 4")
+        app = create_app(settings, ServerSettings(upload_dir=settings.home.parent / "up"), retention=False)
+        with TestClient(app) as client:
+            token = client.post("/api/auth/login", json={"name": "aud", "password": PASSWORD}).json()["token"]
+            r = client.get("/api/audit/verify", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["ok"] is False and body["first_bad_id"] == 5 and "anchor" in body["reason"], body
+    assert body["anchored_id"] == 7
