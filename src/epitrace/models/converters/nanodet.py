@@ -92,7 +92,7 @@ def preprocess_photo(path: Path, input_hw: tuple[int, int] = INPUT_HW) -> np.nda
     image = cv2.imread(str(path))
     if image is None:
         raise ValueError(f"cannot read calibration image {path}")
-    return prepare_input(image, input_hw)[0]
+    return prepare_input(np.asarray(image, np.uint8), input_hw)[0]
 
 
 class _Photos:

@@ -54,7 +54,7 @@ def _pad(b: _Builder, node: dict[str, Any]) -> None:
         held[_held_axis(rank, tf_axis)] = tf_pads[tf_axis]
     inputs = [src, b.const(node["name"] + "/pads", np.concatenate([held[:, 0], held[:, 1]]))]
     if node["op"] == "PadV2":
-        value = np.float32(np.asarray(_const(b, node["input"][2])).reshape(()))
+        value = np.asarray(_const(b, node["input"][2]), np.float32).reshape(())
         inputs.append(b.const(node["name"] + "/value", value))
     b.add("Pad", inputs, node["name"], mode="constant")
     b.shapes[node["name"]] = tuple(s + int(lo + hi) for s, (lo, hi) in zip(b.shapes[src], tf_pads, strict=True))

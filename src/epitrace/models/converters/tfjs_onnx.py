@@ -138,7 +138,7 @@ def _activation(b: _Builder, act: str, src: str, out: str, node: dict[str, Any])
     if act == "Relu":
         b.add("Relu", [src], out)
     elif act == "Relu6":
-        b.add("Clip", [src, b.const("zero", np.float32(0)), b.const("six", np.float32(6))], out)
+        b.add("Clip", [src, b.const("zero", np.array(0, np.float32)), b.const("six", np.array(6, np.float32))], out)
     elif act == "Sigmoid":
         b.add("Sigmoid", [src], out)
     elif act == "LeakyRelu":
