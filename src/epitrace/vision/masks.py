@@ -104,8 +104,8 @@ class MaskHead:
             head = cls(
                 mean=z["mean"].astype(np.float32), scale=z["scale"].astype(np.float32),
                 coef=z["coef"].astype(np.float32).ravel(), intercept=float(z["intercept"]),
-                input_size=int(z["input_size"]), margin=float(z["margin"]),
-                view_margins=tuple(float(v) for v in z["view_margins"]), C=float(z["C"]))
+                input_size=int(z["input_size"]), margin=round(float(z["margin"]), 6),  # float32 on disk
+                view_margins=tuple(round(float(v), 6) for v in z["view_margins"]), C=float(z["C"]))
         if not head.mean.shape == head.scale.shape == head.coef.shape:
             raise ValueError(f"mask head {path}: mean/scale/coef lengths differ")
         return head
@@ -117,8 +117,8 @@ class MaskHead:
             np.savez_compressed(
                 handle, mean=self.mean.astype(np.float32), scale=self.scale.astype(np.float32),
                 coef=self.coef.astype(np.float32), intercept=np.float32(self.intercept),
-                input_size=np.int32(self.input_size), margin=np.float32(self.margin),
-                view_margins=np.array(self.view_margins, np.float32),
+                input_size=np.int32(self.input_size), margin=np.float64(self.margin),
+                view_margins=np.array(self.view_margins, np.float64),
                 C=np.float64(self.C), **extra)
         return sha256_of(path)
 
