@@ -7,6 +7,8 @@ need=()
 [ -x /usr/lib/postgresql/15/bin/postgres ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+# A Hangul font, so the Korean web pages render in the browser tests' screenshots (not as boxes).
+fc-list 2>/dev/null | grep -qi nanum || need+=(fonts-nanum)
 if [ ${#need[@]} -eq 0 ]; then
   echo "system packages present"
   exit 0

@@ -49,7 +49,7 @@ SCRIPT_MESSAGES: tuple[str, ...] = (
     "Cancel", "uploading…", "job queued",
     # values the API sends that people read: roles, case and job states, risk, masks
     "admin", "investigator", "supervisor", "operator", "auditor", "pending", "open", "closed",
-    "queued", "running", "done", "failed", "cancelled", "high", "medium", "low", "mask", "no_mask", "unknown",
+    "queued", "running", "done", "failed", "cancelled", "high", "medium", "low", "mask", "no mask", "unknown",
 )
 
 

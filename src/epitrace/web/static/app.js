@@ -96,7 +96,7 @@ const ET = (() => {
   }
   const fmtClock = (iso, tz = browserZone) => { const p = zoneParts(new Date(iso), tz); return `${p.h}:${p.mi}:${p.s}`; };
   const fmtDate = (iso, tz = browserZone) => { const p = zoneParts(new Date(iso), tz); return `${p.y}-${p.mo}-${p.d}`; };
-  const zoneLabel = (tz, iso) => `${tz} (${zoneName(iso ? new Date(iso) : new Date(), tz)})`;
+  const zoneLabel = (tz, iso) => { const n = zoneName(iso ? new Date(iso) : new Date(), tz); return n === tz ? tz : `${tz} (${n})`; };
   // <input type=datetime-local> value for a moment, in zone `tz`.
   function inputValue(iso, tz) { const p = zoneParts(new Date(iso), tz); return `${p.y}-${p.mo}-${p.d}T${p.h}:${p.mi}:${p.s}`; }
   // A wall-clock time typed in zone `tz` -> the UTC instant (ISO), DST-safe to the second.

@@ -146,6 +146,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   // ----- contacts ----------------------------------------------------------------------------------
+  const maskLabel = (m) => ({ mask: t("mask"), no_mask: t("no mask"), unknown: t("unknown") }[m] || m);
   function contactRow(c) {
     const z = c.time_zone;
     const closest = c.min_distance_m === null ? t("co-presence")
@@ -155,11 +156,11 @@ document.addEventListener("DOMContentLoaded", () => {
       el("td", { text: `${c.subject_label}${c.order === 2 ? ` (${t("2nd order")})` : ""}` }),
       el("td", {}, el("strong", { class: "person", text: c.person_label }), ` #${c.contact_track_id}`,
         c.via ? el("div", { class: "muted", text: `${t("via")} ${c.via}` }) : null),
-      el("td", {}, c.camera_name || c.camera_id, el("div", { class: "muted", text: c.place })),
+      el("td", { title: c.place, text: c.camera_name || c.camera_id }),
       el("td", { class: "when", text: fmtLocal(c.first_seen, z) }), el("td", { class: "when", text: fmtLocal(c.last_seen, z) }),
       el("td", { text: `${fmtDuration(c.exposure_s)} (${t("person")} ${fmtDuration(c.person_exposure_s)})` }),
       el("td", { text: closest }),
-      el("td", { text: `${t(c.subject_mask)} / ${t(c.contact_mask)}` }),
+      el("td", { text: `${maskLabel(c.subject_mask)} / ${maskLabel(c.contact_mask)}` }),
       el("td", {}, el("span", { class: `tag ${c.risk}`, text: t(c.risk) }), el("div", { class: "muted reason", text: c.risk_reason })),
       el("td", { class: "actions" },
         el("button", { type: "button", class: "small play", text: `▶ ${t("Play")}`,
