@@ -80,13 +80,13 @@ def extract_member(archive: Path, member: str, dest: Path) -> Path:
         return dest
     with tarfile.open(archive) as tf:
         try:
-            src = tf.extractfile(member)
+            member_file = tf.extractfile(member)
         except KeyError as exc:
             raise ModelFetchError(f"{member} is not in {archive.name}") from exc
-        if src is None:
+        if member_file is None:
             raise ModelFetchError(f"{member} in {archive.name} is not a file")
-        with src, dest.open("wb") as out:
-            shutil.copyfileobj(src, out)
+        with member_file, dest.open("wb") as out:
+            shutil.copyfileobj(member_file, out)
     return dest
 
 

@@ -97,7 +97,7 @@ def _build_module(config: dict[str, Any], weights: dict[str, dict[str, np.ndarra
             full = f"{name}__{key}"
             return self.params[full] if full in self.params else None
 
-        def _apply(self, layer: dict[str, Any], xs: list[torch.Tensor]) -> torch.Tensor:
+        def _layer(self, layer: dict[str, Any], xs: list[torch.Tensor]) -> torch.Tensor:
             kind, cfg = layer["class_name"], layer["config"]
             name, x = cfg["name"], xs[0]
             if kind in ("InputLayer", "Dropout"):
@@ -143,7 +143,10 @@ def _build_module(config: dict[str, Any], weights: dict[str, dict[str, np.ndarra
             if kind == "Flatten":
                 return x.permute(0, 2, 3, 1).reshape(x.shape[0], -1) if x.dim() == 4 else x
             # Dense
-            y = F.linear(x, self._w(name, "kernel"), self._w(name, "bias"))
+            kernel = self._w(name, "kernel")
+            if kernel is None:
+                raise ValueError(f"Dense layer {name!r} has no kernel in the weights file")
+            y = F.linear(x, kernel, self._w(name, "bias"))
             return _activation(y, cfg["activation"])
 
         def forward(self, image: torch.Tensor) -> torch.Tensor:
@@ -154,7 +157,7 @@ def _build_module(config: dict[str, Any], weights: dict[str, dict[str, np.ndarra
                     values[name] = image / 127.5 - 1.0  # Keras mobilenet_v2.preprocess_input
                     continue
                 inbound = [values[node[0]] for node in layer["inbound_nodes"][0]]
-                values[name] = self._apply(layer, inbound)
+                values[name] = self._layer(layer, inbound)
             return values[output_name]
 
     def _activation(y: torch.Tensor, name: str) -> torch.Tensor:
