@@ -161,7 +161,7 @@ def pick_best_face(
         faces = detector.detect(crop, threshold)
         for box, score in zip(faces.xyxy, faces.confidence, strict=True):
             x1, y1, x2, y2 = box.astype(int)
-            gray = cv2.cvtColor(crop[max(y1, 0) : y2, max(x1, 0) : x2], cv2.COLOR_BGR2GRAY)
+            gray = np.asarray(cv2.cvtColor(crop[max(y1, 0) : y2, max(x1, 0) : x2], cv2.COLOR_BGR2GRAY), np.uint8)
             sharp = sharpness(gray)
             side = float(min(x2 - x1, y2 - y1))
             quality = float(score) * min(side / 80.0, 1.0) * sharp / (sharp + 100.0)

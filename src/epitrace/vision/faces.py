@@ -111,8 +111,8 @@ class FaceDetector:
             return _empty()
         keep = nms(boxes, scores, 0.3)
         sx, sy = w_in / w, h_in / h
-        boxes = boxes[keep] / np.array([sx, sy, sx, sy], np.float32)
-        marks = marks[keep] / np.array([sx, sy], np.float32)
+        boxes = np.asarray(boxes[keep] / np.array([sx, sy, sx, sy], np.float32), np.float32)
+        marks = np.asarray(marks[keep] / np.array([sx, sy], np.float32), np.float32)
         boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, w)
         boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, h)
         return Detections(xyxy=boxes, confidence=scores[keep], data={"landmarks": marks})
@@ -179,10 +179,12 @@ def _dynamic_model(path: Path) -> bytes:
 
 def _to_rgb(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     if image.ndim == 2:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
-    if image.shape[2] == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        code = cv2.COLOR_GRAY2RGB
+    elif image.shape[2] == 4:
+        code = cv2.COLOR_BGRA2RGB
+    else:
+        code = cv2.COLOR_BGR2RGB
+    return np.asarray(cv2.cvtColor(image, code), np.uint8)
 
 
 def _ceil32(x: float) -> int:
