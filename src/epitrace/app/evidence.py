@@ -138,11 +138,14 @@ def unmask(session: CaseSession, *, track_id: int, reason: str) -> None:
 
 def write_report(session: CaseSession, *, policy: ContactPolicy, out_dir: Path) -> tuple[Path, Path]:
     """The case report (HTML and PDF) in `out_dir`; every head but the confirmed subjects' mosaicked. Audited."""
+    from epitrace.privacy.unmask import unmasked_tracks
     from epitrace.reports import gather
     from epitrace.reports import write_report as write
 
     session.require_not_pending("a report")
-    html, pdf = write(gather(session.services.store, case_id=session.id, policy=policy), out_dir)
+    store = session.services.store
+    clear = frozenset(unmasked_tracks(store, user=session.user, case_id=session.id))
+    html, pdf = write(gather(store, case_id=session.id, policy=policy, clear=clear), out_dir)
     session.audit("export", what="report", policy=policy.name, files=[html.name, pdf.name])
     return html, pdf
 

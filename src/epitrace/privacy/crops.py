@@ -18,6 +18,8 @@ from epitrace.privacy.redact import head_boxes, mosaic, redact_person_crop
 from epitrace.store.case_scope import points_near, thumbnail_source
 from epitrace.store.repo import Store
 
+JPEG_QUALITY = 85
+"""The quality of every image leaving the system (as `reports.data.encode_jpeg`)."""
 OTHERS_MARGIN = 0.25
 """Widening of other people's head regions (their boxes are from another frame's interpolation)."""
 HOLD_FRAMES = 8
@@ -44,8 +46,6 @@ def person_crop_jpeg(store: Store, *, track_id: int, clear: bool) -> bytes:
     Raises:
         LookupError: No thumbnail (none kept, or purged by retention), or it is unreadable.
     """
-    from epitrace.reports.data import encode_jpeg
-
     source = thumbnail_source(store, track_id=track_id)
     if source is None:
         raise LookupError(f"sighting {track_id} has no thumbnail")
@@ -66,4 +66,7 @@ def person_crop_jpeg(store: Store, *, track_id: int, clear: bool) -> bytes:
         image = mosaic(image, others, block=max(2, min(6, image.shape[0] // 12)))
     if not clear:
         image = redact_person_crop(image)
-    return encode_jpeg(image)
+    ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise ValueError("could not encode the thumbnail as JPEG")
+    return bytes(jpeg.tobytes())

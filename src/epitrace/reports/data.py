@@ -18,7 +18,7 @@ from epitrace.contacts.cases import case_contacts
 from epitrace.privacy import redact_person_crop
 from epitrace.reports.people import stamp
 from epitrace.store import Store
-from epitrace.store.cases import confirmed_tracks, first_thumbnails, get_case
+from epitrace.store.cases import confirmed_tracks, get_case
 from epitrace.store.orm import Case
 from epitrace.store.sealing import SealError
 from epitrace.tracing import Visit, trajectory
@@ -86,19 +86,24 @@ def thumbnail_jpeg(store: Store, rel_path: str, *, redact: bool) -> bytes:
     return encode_jpeg(redact_person_crop(image) if redact else image)
 
 
-def _jpeg_or_none(store: Store, rel_path: str, *, redact: bool) -> bytes | None:
-    """The thumbnail, or None where it is gone, unreadable or unencodable (a tampered file still raises)."""
+def _crop_or_none(store: Store, track_id: int, *, clear: bool) -> bytes | None:
+    """A sighting's redacted photo, or None where there is none (a tampered file still raises)."""
+    from epitrace.privacy.crops import person_crop_jpeg
+
     try:
-        return thumbnail_jpeg(store, rel_path, redact=redact)
+        return person_crop_jpeg(store, track_id=track_id, clear=clear)
     except SealError:
         raise
     except (LookupError, ValueError):
         return None
 
 
-def gather(store: Store, *, case_id: str, policy: ContactPolicy, second_order: bool = True) -> ReportData:
+def gather(store: Store, *, case_id: str, policy: ContactPolicy, second_order: bool = True,
+           clear: frozenset[int] = frozenset()) -> ReportData:
     """Case, subjects with routes, contacts (and, with `second_order`, their contacts), and
-    redacted evidence thumbnails."""
+    evidence photos redacted for the one person each is about: that person's head is clear only
+    for the sightings in `clear` (those the report's author unmasked with a reason); every other
+    head in a photo is always mosaicked (`privacy.crops`)."""
     case = get_case(store, case_id=case_id)
     subject_tracks = confirmed_tracks(store, case_id=case_id)
     contacts = case_contacts(store, case=case, policy=policy, second_order=second_order)
@@ -110,13 +115,13 @@ def gather(store: Store, *, case_id: str, policy: ContactPolicy, second_order: b
                                        second_order=[c for s, order, c in contacts
                                                      if s.id == subject.id and order == 2]))
     for section in sections:
-        paths = [p for v in section.visits for p in v.thumbnails][:6]
-        section.thumbnails = [j for j in (_jpeg_or_none(store, p, redact=False) for p in paths) if j]
+        shown_tracks = [t for v in section.visits for t in v.track_ids][:6]
+        section.thumbnails = [j for j in (_crop_or_none(store, t, clear=t in clear) for t in shown_tracks) if j]
     everyone = [c for s in sections for c in s.contacts + s.second_order]
     contact_ids = sorted({c.contact_track_id for c in everyone} - subject_tracks)
     thumbs = {}
-    for track_id, path in first_thumbnails(store, track_ids=contact_ids).items():
-        jpeg = _jpeg_or_none(store, path, redact=True)
+    for track_id in contact_ids:
+        jpeg = _crop_or_none(store, track_id, clear=track_id in clear)
         if jpeg:
             thumbs[track_id] = jpeg
     registered = store.list_cameras()
