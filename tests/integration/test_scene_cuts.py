@@ -53,6 +53,16 @@ def test_a_switch_to_another_camera_and_back_is_two_cuts() -> None:
     assert [i for i, frame in enumerate(frames) if detector(frame)] == [SPLICE, SPLICE + 5]
 
 
+def test_a_ptz_pan_over_walking_people_is_a_cut_and_the_still_view_before_it_is_not() -> None:
+    """PETS frames 100-109 seen through a 640-px window: still for five frames, then panning
+    24 px per analysed frame (a slow PTZ move, ~170 px/s), while the people keep walking."""
+    frames = _pets(100, 110)
+    views = [f[:, :640] for f in frames[:5]] + [f[:, 24 * k: 640 + 24 * k] for k, f in enumerate(frames[5:], 1)]
+    assert {v.shape for v in views} == {(576, 640, 3)}
+    detector = SceneCutDetector()
+    assert [detector(v) for v in views] == [False] * 5 + [True] * 5
+
+
 def _two_shot_clip(out: Path) -> Path:
     """PETS frames 0-39, then frames 40-69 as a camera on the other side of the square sees
     them (mirrored): the same people, other places in the picture."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -96,6 +97,15 @@ GREY = np.full((48, 64, 3), 120, np.uint8)
 def test_scene_cut_detector(frames: list[np.ndarray], threshold: float, expected: list[bool]) -> None:
     detector = SceneCutDetector(threshold)
     assert [detector(f) for f in frames] == expected
+
+
+def test_a_camera_pan_is_a_cut_and_a_still_camera_is_not() -> None:
+    texture = cv2.GaussianBlur(np.random.default_rng(0).integers(0, 255, (240, 480, 3), np.uint8), (7, 7), 0)
+    detector = SceneCutDetector()
+    # Three frames of a still camera, then the view pans 40 px (20 thumbnail px) per frame.
+    views = [texture[:, :320]] * 3 + [texture[:, 40 * k: 40 * k + 320] for k in range(1, 4)]
+    assert [detector(v) for v in views] == [False, False, False, True, True, True]
+    assert detector.last_shift == pytest.approx(20.0, abs=1.5)  # 40 px of 320 at 160 wide
 
 
 def test_scene_cut_detector_forgets_on_reset_and_refuses_a_negative_threshold() -> None:
