@@ -8,6 +8,7 @@ unknown is a bug: it is logged with its traceback and answered as a 500 with no 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -40,7 +41,8 @@ NotAvailable = _NotAvailable
 """A feature that this installation lacks (e.g. RTSP ingest): 501 (the application layer's error)."""
 
 STATUS_OF_KIND: dict[ErrorKind, int] = {
-    ErrorKind.AUTH: 401, ErrorKind.FORBIDDEN: 403, ErrorKind.NOT_FOUND: 404, ErrorKind.CONFLICT: 409,
+    ErrorKind.AUTH: 401, ErrorKind.TOO_MANY: 429,
+    ErrorKind.FORBIDDEN: 403, ErrorKind.NOT_FOUND: 404, ErrorKind.CONFLICT: 409,
     ErrorKind.INVALID: 422, ErrorKind.GONE: 410, ErrorKind.TOO_LARGE: 413, ErrorKind.UNAVAILABLE: 503,
     ErrorKind.NOT_SUPPORTED: 501,
 }
@@ -64,6 +66,9 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     if status == 500:
         return await _unexpected(request, exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429:  # login back-off or lockout: say when to try again
+        wait = re.search(r"again in (\d+) s", str(exc))
+        headers = {"Retry-After": wait.group(1) if wait else "3600"}
     return error_response(status, str(exc) or exc.__class__.__name__, headers=headers)
 
 

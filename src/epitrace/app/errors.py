@@ -15,6 +15,7 @@ class ErrorKind(StrEnum):
     """What went wrong, as a front end needs to know it."""
 
     AUTH = "auth"  # not logged in, or the session ended
+    TOO_MANY = "too_many"  # login back-off or lockout: wait, or ask an administrator
     FORBIDDEN = "forbidden"  # role, case assignment or consent does not allow it
     NOT_FOUND = "not_found"  # no such thing (or not in this case's scope: the same answer)
     CONFLICT = "conflict"  # breaks a rule of the case's state
@@ -61,12 +62,13 @@ def _catalogue() -> list[tuple[type[BaseException], ErrorKind]]:
     from epitrace.ingest import VideoError
     from epitrace.models import ChecksumError, ModelFetchError, ModelNotInstalledError
     from epitrace.privacy.clips import ClipSourceMissingError
-    from epitrace.privacy.users import AccessDenied, AuthError
+    from epitrace.privacy.users import AccessDenied, AuthError, LoginThrottled
     from epitrace.store import DatabaseUnavailableError, MilvusUnavailableError
     from epitrace.store.sealing import KeyMissingError, SealError
     from epitrace.tracing import CaseRuleError, ConsentError
 
     return [
+        (LoginThrottled, ErrorKind.TOO_MANY),
         (AuthError, ErrorKind.AUTH), (AccessDenied, ErrorKind.FORBIDDEN), (ConsentError, ErrorKind.CONFLICT),
         (CaseRuleError, ErrorKind.CONFLICT), (ClipSourceMissingError, ErrorKind.GONE),
         (ModelNotInstalledError, ErrorKind.UNAVAILABLE), (ModelFetchError, ErrorKind.UNAVAILABLE),
