@@ -63,7 +63,8 @@ def summary_lines(data: ReportData) -> list[str]:
             lines.append(f"  Contacts of contacts: {count_words(s.second_order)}")
             lines += [line for r in people(s.second_order) for line in _person_lines(r)]
         lines.append("")
-    lines.append("Faces of everyone except confirmed subjects are mosaicked in all evidence.")
+    lines.append("Every face is mosaicked except those the report's author unmasked with a reason (audited); "
+                 "each photo shows at most its own person.")
     return [part for line in lines for part in (textwrap.wrap(line, WIDTH, subsequent_indent="       ") or [""])]
 
 
@@ -93,7 +94,7 @@ def _photo_pages(pdf: PdfPages, photos: list[tuple[str, bytes]]) -> None:
     per_page = PHOTO_COLS * PHOTO_ROWS
     for start in range(0, len(photos), per_page):
         fig, axes = plt.subplots(PHOTO_ROWS, PHOTO_COLS, figsize=A4)
-        fig.suptitle("Evidence photos (faces of everyone but confirmed subjects mosaicked)", fontsize=10)
+        fig.suptitle("Evidence photos (every face mosaicked unless unmasked with a reason)", fontsize=10)
         for ax, item in zip(axes.flat, photos[start:start + per_page] + [None] * per_page, strict=False):
             ax.set_axis_off()
             if item is None:
