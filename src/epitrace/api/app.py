@@ -47,6 +47,7 @@ class Hardening:
         self.limit_for = limit_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check the size of an HTTP request's body and add the security headers to its answer."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

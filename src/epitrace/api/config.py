@@ -35,10 +35,13 @@ class ServerSettings(BaseSettings):
         True, description="Let admins ingest a server-side path (no upload); investigators never can.")
 
     def max_upload_bytes(self) -> int:
+        """The video upload limit in bytes."""
         return int(self.max_upload_mb * 1024 * 1024)
 
     def max_image_bytes(self) -> int:
+        """The photo upload limit in bytes."""
         return int(self.max_image_mb * 1024 * 1024)
 
     def max_body_bytes(self) -> int:
+        """The limit of any other request body in bytes."""
         return int(self.max_body_kb * 1024)

@@ -57,6 +57,7 @@ def _status_for(exc: Exception) -> int:
 
 def error_response(status: int, detail: str, errors: list[dict[str, Any]] | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
+    """The JSON body every error has (`ErrorOut`)."""
     body = ErrorOut(detail=detail, errors=errors).model_dump(exclude_none=True)
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -117,7 +118,9 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """`COMMON_ERRORS` plus these codes, for a route's `responses=`."""
     text = {400: "Malformed body.", 404: "Not found (or not in this case).", 409: "Conflicts with the case's state.",
             410: "The source video is gone.", 413: "Too large.",
-            503: "A database, model or key is missing or down.", 501: "Not available in this installation."}
+            503: "A database, model or key is missing or down.",
+            429: "Too many failed logins: wait (Retry-After) or ask an administrator to enable the account.",
+            501: "Not available in this installation."}
     out = dict(COMMON_ERRORS)
     for code in codes:
         out[code] = {"model": ErrorOut, "description": text.get(code, "Error.")}

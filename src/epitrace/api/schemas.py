@@ -25,16 +25,21 @@ class In(BaseModel):
 
 
 def utc(ts: float) -> datetime:
+    """An epoch time as an aware UTC datetime (the API keeps offsets; pages show local time)."""
     return datetime.fromtimestamp(ts, UTC)
 
 
 # ----- auth and users -----------------------------------------------------------------------
 class LoginIn(In):
+    """A login: name and password."""
+
     name: str = Field(min_length=1, max_length=64, description="Login name.")
     password: str = Field(min_length=1, max_length=1024, description="Password.")
 
 
 class UserOut(BaseModel):
+    """A user as shown to administrators (never the password hash)."""
+
     name: str
     role: Literal["admin", "investigator", "auditor", "supervisor", "operator"]
     disabled: bool
@@ -42,6 +47,8 @@ class UserOut(BaseModel):
 
 
 class LoginOut(BaseModel):
+    """A new session: its bearer token, the web app's CSRF token and the user."""
+
     token: str = Field(description="Bearer token for the Authorization header.")
     token_type: Literal["bearer"] = "bearer"
     csrf_token: str = Field(description="X-CSRF-Token value for cookie-authenticated state changes.")
@@ -50,27 +57,37 @@ class LoginOut(BaseModel):
 
 
 class UserCreate(In):
+    """A new account (administrators only)."""
+
     name: str = Field(pattern=USER_PATTERN, description="Login name.")
     password: str = Field(min_length=10, max_length=1024, description="At least 10 characters.")
     role: Literal["admin", "investigator", "auditor", "supervisor", "operator"]
 
 
 class UserList(BaseModel):
+    """Every account."""
+
     data: list[UserOut]
     count: int
 
 
 class AssignIn(In):
+    """Assign an investigator to a case."""
+
     user: str = Field(pattern=USER_PATTERN, description="An investigator's login name.")
 
 
 class OkOut(BaseModel):
+    """A done action, in words."""
+
     ok: bool = True
     detail: str = ""
 
 
 # ----- cameras ------------------------------------------------------------------------------
 class CameraOut(BaseModel):
+    """A registered camera (its calibration only by kind)."""
+
     id: str
     name: str
     place: str
@@ -82,12 +99,16 @@ class CameraOut(BaseModel):
 
 
 class CameraList(BaseModel):
+    """Every registered camera."""
+
     data: list[CameraOut]
     count: int
 
 
 # ----- cases and subjects ---------------------------------------------------------------------
 class CaseCreate(In):
+    """A case to open: legal basis, onset and isolation, explicit camera scope."""
+
     title: str = Field("", max_length=200)
     legal_basis: str = Field(min_length=1, max_length=1000, description="Legal basis of the investigation.")
     onset: AwareDatetime = Field(description="Symptom onset or test time, with a zone.")
@@ -98,16 +119,22 @@ class CaseCreate(In):
 
 
 class CaseCloseIn(In):
+    """Closing a case: its outcome."""
+
     outcome: str = Field(min_length=3, max_length=500, description="Why the case is closed, e.g. 'traced'.")
 
 
 class SubjectCreate(In):
+    """A subject to add to a case, with or without face-matching consent."""
+
     label: str = Field(min_length=1, max_length=100, description="e.g. 'patient-1'.")
     face_consent: StrictBool = Field(False, description="The subject consented to face matching (true or false "
                                      "only: \"yes\" is not consent).")
 
 
 class SubjectOut(BaseModel):
+    """A subject of a case: enrolment and confirmed sightings."""
+
     id: int
     label: str
     face_consent: bool
@@ -116,6 +143,8 @@ class SubjectOut(BaseModel):
 
 
 class CaseSummary(BaseModel):
+    """A case's metadata: state, window, scope and who opened, approved and closed it."""
+
     id: str
     title: str
     status: Literal["pending", "open", "closed"] = Field(
@@ -133,17 +162,23 @@ class CaseSummary(BaseModel):
 
 
 class CaseOut(CaseSummary):
+    """A case with its subjects and the cameras of its scope."""
+
     subjects: list[SubjectOut]
     cameras: list[CameraOut] = Field(description="Cameras in scope (positions for the route).")
 
 
 class CaseList(BaseModel):
+    """The cases the user may see."""
+
     data: list[CaseSummary]
     count: int
 
 
 # ----- sightings, frames, enrolment -----------------------------------------------------------
 class SightingOut(BaseModel):
+    """A sighting (stored track) of a case's scope."""
+
     id: int
     camera_id: str
     start: datetime
@@ -156,11 +191,15 @@ class SightingOut(BaseModel):
 
 
 class SightingList(BaseModel):
+    """A page of sightings and their total count."""
+
     data: list[SightingOut]
     count: int
 
 
 class BoxOut(BaseModel):
+    """A person box on a picker frame, with its sighting id."""
+
     track_id: int
     x1: float
     y1: float
@@ -169,6 +208,8 @@ class BoxOut(BaseModel):
 
 
 class FrameOut(BaseModel):
+    """An analysed frame to pick a person from (its image is served mosaicked)."""
+
     camera_id: str
     video_id: int
     frame: int
@@ -182,21 +223,29 @@ class FrameOut(BaseModel):
 
 
 class EnrolTrackIn(In):
+    """Enrol a subject by a picked sighting."""
+
     track_id: int = Field(ge=1, le=MAX_ID, description="The picked sighting (track) id.")
 
 
 class EnrolOut(BaseModel):
+    """A subject's enrolled query vectors, counted by kind."""
+
     subject_id: int
     queries: dict[str, int] = Field(description="Query vectors now held, per kind (body, face).")
 
 
 # ----- search and decisions ---------------------------------------------------------------------
 class SearchIn(In):
+    """A search for every (or some) subjects of a case."""
+
     subject_ids: list[RowId] | None = Field(None, max_length=10, description="Default: every subject.")
     top: int = Field(50, ge=1, le=200, description="Candidates returned per subject.")
 
 
 class CandidateOut(BaseModel):
+    """A candidate sighting of a subject, with its scores."""
+
     track_id: int
     camera_id: str
     start: datetime
@@ -210,6 +259,8 @@ class CandidateOut(BaseModel):
 
 
 class SubjectCandidates(BaseModel):
+    """The ranked candidates of one subject."""
+
     subject_id: int
     label: str
     enrolled: bool
@@ -217,21 +268,29 @@ class SubjectCandidates(BaseModel):
 
 
 class SearchOut(BaseModel):
+    """The candidates of every searched subject."""
+
     subjects: list[SubjectCandidates]
 
 
 class DecisionIn(In):
+    """Confirm or reject sightings as a subject's."""
+
     decision: Literal["confirmed", "rejected"]
     track_ids: list[RowId] = Field(min_length=1, max_length=500)
 
 
 class DecisionOut(BaseModel):
+    """The sightings decided."""
+
     subject_id: int
     decision: Literal["confirmed", "rejected"]
     track_ids: list[int]
 
 
 class VisitOut(BaseModel):
+    """One stay of a subject in front of one camera."""
+
     camera_id: str
     camera_name: str
     place: str
@@ -244,6 +303,8 @@ class VisitOut(BaseModel):
 
 
 class TrajectoryOut(BaseModel):
+    """A subject's route: their visits, earliest first."""
+
     subject_id: int
     label: str
     visits: list[VisitOut]
@@ -251,6 +312,8 @@ class TrajectoryOut(BaseModel):
 
 # ----- contacts -----------------------------------------------------------------------------------
 class PolicyOut(BaseModel):
+    """The contact policy applied (distance, cumulative minutes, window)."""
+
     name: str
     distance_m: float
     min_cumulative_s: float
@@ -258,6 +321,8 @@ class PolicyOut(BaseModel):
 
 
 class ContactOut(BaseModel):
+    """One contact of a subject: when, where, how close, how long, masks and risk (with why)."""
+
     subject_id: int
     subject_label: str
     order: int = Field(description="1: contact of the subject; 2: contact of a contact.")
@@ -287,17 +352,23 @@ class ContactOut(BaseModel):
 
 
 class ContactList(BaseModel):
+    """The contacts of a case under one policy."""
+
     policy: PolicyOut
     data: list[ContactOut]
     count: int
 
 
 class UnmaskIn(In):
+    """Why a person must be seen unmasked (recorded in the audit log)."""
+
     reason: str = Field(min_length=1, max_length=2000, description="Why this contact must be identified.")
 
 
 # ----- exports ----------------------------------------------------------------------------------
 class ClipExportIn(In):
+    """A redacted clip to cut around a sighting."""
+
     track_id: int = Field(ge=1, le=MAX_ID)
     margin_s: float = Field(2.0, ge=0, le=30)
     safety_net: StrictBool = Field(True, description="Also run the person detector on every frame "
@@ -306,6 +377,8 @@ class ClipExportIn(In):
 
 # ----- ingest jobs ------------------------------------------------------------------------------
 class IngestSourceIn(In):
+    """Footage to ingest from a path or stream already reachable by the server."""
+
     source: str = Field(min_length=1, max_length=2000, description="A server path, or an rtsp:// / http(s):// URL.")
     camera_id: str = Field(pattern=ID_PATTERN)
     start: AwareDatetime = Field(description="Time of the first frame, with a zone.")
@@ -316,6 +389,8 @@ class IngestSourceIn(In):
 
 
 class JobOut(BaseModel):
+    """An ingest job and its progress."""
+
     id: str
     status: Literal["queued", "running", "done", "failed", "cancelled"]
     camera_id: str
@@ -330,12 +405,16 @@ class JobOut(BaseModel):
 
 
 class JobList(BaseModel):
+    """Every ingest job."""
+
     data: list[JobOut]
     count: int
 
 
 # ----- audit --------------------------------------------------------------------------------------
 class AuditEntryOut(BaseModel):
+    """One audit log entry."""
+
     id: int
     time: datetime
     user: str
@@ -347,11 +426,15 @@ class AuditEntryOut(BaseModel):
 
 
 class AuditList(BaseModel):
+    """A page of audit entries."""
+
     data: list[AuditEntryOut]
     count: int
 
 
 class VerifyOut(BaseModel):
+    """The audit chain's verification: where it breaks, if it does."""
+
     ok: bool
     checked: int
     first_bad_id: int | None

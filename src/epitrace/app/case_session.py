@@ -50,8 +50,10 @@ class CaseSession:
         return self.case.id
 
     def audit(self, action: str, *, tx: Unit | None = None, **detail: object) -> None:
-        """One audit entry for this case, with its legal basis and the acting user; inside the
-        use case's unit `tx` when given, so the entry commits (or not) with what it records."""
+        """One audit entry for this case, with its legal basis and the acting user.
+
+        Inside the use case's unit `tx` when given, so the entry commits (or not) with what it records.
+        """
         from epitrace.privacy.audit import record
 
         record(self.services.store, user=self.user.name, action=action, case_id=self.case.id,
@@ -72,8 +74,11 @@ class CaseSession:
         return None
 
     def require_open(self, doing: str) -> None:
-        """Refuse `doing` unless the case is open: nothing is searched or shown from footage
-        before a supervisor approves the case, nor after it is closed (CaseRuleError)."""
+        """Refuse `doing` unless the case is open.
+
+        Nothing is searched or shown from footage before a supervisor approves the case, nor after it is
+        closed (CaseRuleError).
+        """
         from epitrace.tracing import CaseRuleError
 
         status = self.case.status

@@ -58,8 +58,7 @@ def _checked(services: Services, request: CaseRequest) -> CaseRequest:
 
 
 def create_case(services: Services, user: User, request: CaseRequest) -> CaseSession:
-    """Open a case, pending until a supervisor approves it; an investigator who opens one is
-    assigned to it. Audited."""
+    """Open a case, pending until a supervisor approves it; an investigator who opens one is assigned to it. Audited."""
     from epitrace.privacy.audit import record
     from epitrace.privacy.users import assign
     from epitrace.tracing import new_case

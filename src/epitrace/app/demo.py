@@ -40,8 +40,10 @@ class DemoOutcome:
 
 
 def demo_accounts(services: Services) -> list[tuple[str, str, str]]:
-    """The demo's investigator and supervisor (and an admin when the store has no account yet,
-    since the first account must be an administrator); returns the new ones with passwords."""
+    """Create the demo's investigator and supervisor; return the new ones with their passwords.
+
+    An admin is created too when the store has no account yet (the first must be an admin).
+    """
     from epitrace.privacy.users import add_user, list_users
 
     existing = {u.name for u in list_users(services.store)}

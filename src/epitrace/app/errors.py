@@ -54,8 +54,10 @@ class TooLarge(AppError, ValueError):
 
 
 def _catalogue() -> list[tuple[type[BaseException], ErrorKind]]:
-    """Domain errors of the lower packages, most specific class first (imported lazily: the
-    catalogue must not load models or drivers just to classify an error)."""
+    """Domain errors of the lower packages, most specific class first (imported lazily.
+
+    The catalogue must not load models or drivers just to classify an error).
+    """
     from pydantic import ValidationError
 
     from epitrace.geometry import CalibrationError

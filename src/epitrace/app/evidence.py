@@ -77,9 +77,12 @@ def frame_image(session: CaseSession, *, video_id: int, frame: int) -> bytes:
 
 
 def thumbnail(session: CaseSession, *, track_id: int) -> bytes:
-    """A sighting's thumbnail, redacted for the one person it is about: their head is clear only
-    when this user unmasked that sighting with a reason (a contact, or the subject's sightings);
-    confirming a sighting unmasks nobody. Everyone else's head in the crop is always mosaicked."""
+    """A sighting's thumbnail, redacted for the one person it is about.
+
+    Their head is clear only when this user unmasked that sighting with a reason (a contact, or the
+    subject's sightings); confirming a sighting unmasks nobody. Everyone else's head in the crop is
+    always mosaicked.
+    """
     from epitrace.privacy.crops import person_crop_jpeg
     from epitrace.privacy.unmask import is_unmasked
 
@@ -93,9 +96,11 @@ def thumbnail(session: CaseSession, *, track_id: int) -> bytes:
 
 
 def unmask_subject(session: CaseSession, *, subject_id: int, reason: str) -> list[int]:
-    """Let this user see a subject's confirmed sightings with the subject's face clear (and only
-    the subject's): the same reasoned, audited act as unmasking a contact, never a side effect of
-    confirming. Returns the sightings unmasked; sightings confirmed later need it again."""
+    """Let this user see a subject's confirmed sightings with the subject's face clear (and only the subject's).
+
+    The same reasoned, audited act as unmasking a contact, never a side effect of confirming. Returns
+    the sightings unmasked; sightings confirmed later need it again.
+    """
     from epitrace.privacy.unmask import MIN_REASON_CHARS, unmask_contact
 
     session.require_open("unmasking a subject")
@@ -152,8 +157,10 @@ def write_report(session: CaseSession, *, policy: ContactPolicy, out_dir: Path) 
 
 def export_clip(session: CaseSession, *, track_id: int, out: Path | None = None, margin_s: float = 2.0,
                 safety_net: bool = True) -> Path:
-    """Cut an in-scope sighting's clip, every head mosaicked except the sightings this user
-    unmasked with a reason (a contact, a subject's confirmed sightings). Audited.
+    """Cut an in-scope sighting's clip, every head mosaicked but those this user unmasked. Audited.
+
+    The heads kept clear are the sightings this user unmasked with a reason (a contact, a
+    subject's confirmed sightings).
 
     The detector safety net (people no stored track covers) may be turned off by admins only.
     """

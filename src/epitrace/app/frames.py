@@ -50,9 +50,11 @@ def frame_size(path: Path) -> tuple[int, int]:
 
 def redacted_frame_jpeg(store: Store, video: Video, frame: int, models_dir: Path | None = None,
                         max_width: int = 1280) -> bytes:
-    """Frame `frame` of `video` with every head mosaicked: those of the stored tracks on it and,
-    with `models_dir`, those the person detector finds (the safety net for people the tracker
-    missed; always on for picker frames)."""
+    """Frame `frame` of `video` with every head mosaicked.
+
+    Those of the stored tracks on it and, with `models_dir`, those the person detector finds (the safety
+    net for people the tracker missed; always on for picker frames).
+    """
     from epitrace.privacy.clips import TrackBoxes, export_detector
     from epitrace.privacy.export_redaction import DEFAULT_CONFIG
     from epitrace.store.case_scope import points_near

@@ -55,8 +55,10 @@ def enrol_by_photo(session: CaseSession, *, subject_id: int, images_bgr: list[np
 
 
 def enrol_by_sighting(session: CaseSession, *, subject_id: int, track_id: int) -> CaseSession:
-    """Enrol by a picked in-scope sighting (its body vector, its face only with consent) and
-    confirm it as the subject's. Returns the reloaded session."""
+    """Enrol by a picked in-scope sighting and confirm it as the subject's.
+
+    Its body vector becomes a query, its face only with consent. Returns the reloaded session.
+    """
     from epitrace.tracing import confirm, enrol_track
 
     session.subject(subject_id)

@@ -1,5 +1,7 @@
-"""Who is running a CLI command: `epitrace login` once, then every command acts as that user,
-through the same application layer (and so the same rules) as the API.
+"""Who is running a CLI command.
+
+`epitrace login` once, then every command acts as that user, through the same application layer (and
+so the same rules) as the API.
 
 The session token lives in `home/sessions/<os user>.token` (mode 600), or in EPITRACE_TOKEN for
 scripts. Only its hash is in the database; `epitrace logout` revokes it.

@@ -33,8 +33,11 @@ def new(
                                 "'all' (said explicitly: the approver sees it)."),
     title: str = typer.Option("", "--title", help="Short title."),
 ) -> None:
-    """Open a case; its window runs from 2 days before onset to isolation. It waits for a
-    supervisor's approval before anything can be searched."""
+    """Open a case.
+
+    Its window runs from 2 days before onset to isolation. It waits for a supervisor's approval before
+    anything can be searched.
+    """
     with friendly_errors():
         svc = services()
         scope = core.ALL_CAMERAS if cameras.strip() == core.ALL_CAMERAS else [
@@ -173,8 +176,10 @@ def unmask(case_id: str = typer.Argument(..., help="Case id."),
            sighting: int = typer.Argument(None, help="A contact's sighting (track) id."),
            subject: int = typer.Option(None, "--subject", help="Instead: every confirmed sighting of this subject."),
            reason: str = typer.Option(..., "--reason", help="Why this person must be seen (audited).")) -> None:
-    """See one person unredacted, for you alone, in thumbnails and the clips you export: a contact's
-    sighting, or a subject's confirmed sightings. Confirming a sighting never does this."""
+    """See one person unredacted, for you alone, in thumbnails and the clips you export.
+
+    A contact's sighting, or a subject's confirmed sightings. Confirming a sighting never does this.
+    """
     with friendly_errors():
         session = case_session(case_id)  # access first: a refusal says nothing about the rest
         if (sighting is None) == (subject is None):

@@ -48,8 +48,11 @@ def contacts(
     csv_out: Path = typer.Option(None, "--csv", help="Also write the contact list as CSV (health authority)."),
     json_out: Path = typer.Option(None, "--json-out", help="Also write the contact list as a JSON file."),
 ) -> None:
-    """Everyone near each subject's confirmed sightings: when (camera's local time), where, exposure,
-    closest distance, masks, risk and why; contacts of contacts name the contact linking them."""
+    """Everyone near each subject's confirmed sightings.
+
+    When (camera's local time), where, exposure, closest distance, masks, risk and why; contacts of
+    contacts name the contact linking them.
+    """
     from epitrace.reports.contact_export import contact_records, write_contacts_csv, write_contacts_json
 
     with friendly_errors():

@@ -21,8 +21,11 @@ DEMO_CAMERA = "pets-view001"
 
 
 def demo_start() -> datetime:
-    """Yesterday 09:00 UTC. The footage was filmed in 2009, far past any retention period: stamped
-    with its real date, the automatic purge of `epitrace serve` would delete the demo at once."""
+    """Yesterday 09:00 UTC.
+
+    The footage was filmed in 2009, far past any retention period: stamped with its real date, the
+    automatic purge of `epitrace serve` would delete the demo at once.
+    """
     from datetime import UTC
 
     day = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
@@ -32,6 +35,7 @@ DEMO_CASE_TITLE = "PETS 2009 demo"
 
 
 def demo_cameras_yaml() -> Path:
+    """The packaged cameras.yaml of the demo (PETS View 001 with its calibration)."""
     return Path(str(files("epitrace.cli").joinpath("demo_cameras.yaml")))
 
 

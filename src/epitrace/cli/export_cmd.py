@@ -22,8 +22,10 @@ def clip(
     safety_net: bool = typer.Option(True, "--safety-net/--no-safety-net",
                                     help="Also run the person detector on every frame (admins may turn it off)."),
 ) -> None:
-    """Cut a sighting's clip, every head mosaicked except the people you unmasked with a reason
-    (`epitrace case unmask`)."""
+    """Cut a sighting's clip, every head mosaicked except the people you unmasked with a reason.
+
+    Unmask a contact or a subject first with `epitrace case unmask` (audited).
+    """
     with friendly_errors():
         session = case_session(case)
         with err_console.status(f"cutting the redacted clip of sighting {sighting}..."):

@@ -49,6 +49,7 @@ app.command("trace", help="Trace every subject of a case at once (same as `case 
 
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
+    """EpiTrace: CCTV contact tracing with privacy built in."""
     setup_logging(verbose)
 
 

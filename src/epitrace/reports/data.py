@@ -28,6 +28,8 @@ JPEG_QUALITY = 85
 
 @dataclass
 class SubjectSection:
+    """One subject's part of the report: route, contacts, photos."""
+
     id: int
     label: str
     face_consent: bool
@@ -39,9 +41,11 @@ class SubjectSection:
 
 @dataclass
 class ReportData:
-    """Everything a report shows. Times are read in each camera's zone (`places`); times that
-    belong to no camera (the case window, the timeline axis) in `zone`: the cameras' common zone,
-    or UTC when they differ."""
+    """Everything a report shows.
+
+    Times are read in each camera's zone (`places`); times that belong to no camera (the case window,
+    the timeline axis) in `zone`: the cameras' common zone, or UTC when they differ.
+    """
 
     case: Case
     policy: ContactPolicy
@@ -100,10 +104,13 @@ def _crop_or_none(store: Store, track_id: int, *, clear: bool) -> bytes | None:
 
 def gather(store: Store, *, case_id: str, policy: ContactPolicy, second_order: bool = True,
            clear: frozenset[int] = frozenset()) -> ReportData:
-    """Case, subjects with routes, contacts (and, with `second_order`, their contacts), and
-    evidence photos redacted for the one person each is about: that person's head is clear only
+    """Case, subjects with routes, contacts (and their contacts), and redacted evidence photos.
+
+    With `second_order`, contacts of contacts too. Each photo is redacted for the one person it
+    is about: that person's head is clear only
     for the sightings in `clear` (those the report's author unmasked with a reason); every other
-    head in a photo is always mosaicked (`privacy.crops`)."""
+    head in a photo is always mosaicked (`privacy.crops`).
+    """
     case = get_case(store, case_id=case_id)
     subject_tracks = confirmed_tracks(store, case_id=case_id)
     contacts = case_contacts(store, case=case, policy=policy, second_order=second_order)

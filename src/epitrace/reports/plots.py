@@ -84,6 +84,7 @@ def contact_graph_png(subjects: list[str], contacts: list[tuple[str, str, str, f
     """Subjects in the centre, contacts around them; edges coloured by risk, labelled minutes.
 
     Args:
+        subjects: the subjects' labels, drawn in the centre.
         contacts: (subject label, contact label, risk, exposure seconds); for a contact of a
             contact, the first element is the label of the contact linking them.
     """

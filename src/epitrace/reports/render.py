@@ -48,6 +48,7 @@ def photo_track(tracks: list[int], thumbs: dict[int, bytes]) -> int | None:
 
 
 def render_html(data: ReportData, figs: dict[str, bytes]) -> str:
+    """The report as one self-contained HTML page (figures and photos inlined)."""
     env = Environment(loader=PackageLoader("epitrace.reports", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
     subjects = [{"id": s.id, "label": s.label, "face_consent": s.face_consent, "visits": s.visits,

@@ -174,8 +174,10 @@ def thumbnail_source(store: Store, *, track_id: int, session: Session | None = N
 
 def points_near(store: Store, *, video_id: int, frame: int, frames: int,
                 session: Session | None = None) -> list[tuple[int, int, float, float, float, float, float]]:
-    """(track id, frame, x1, y1, x2, y2, confidence) of every track point of a video within
-    `frames` of `frame` (to find who else stood in a picture)."""
+    """Every track point of a video within `frames` of `frame` (who else stood in a picture).
+
+    Rows are (track id, frame, x1, y1, x2, y2, confidence).
+    """
     with store.unit(session) as s:
         rows = s.execute(
             select(TrackPoint.track_id, TrackPoint.frame, TrackPoint.x1, TrackPoint.y1, TrackPoint.x2,

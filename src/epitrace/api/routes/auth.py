@@ -12,7 +12,7 @@ from epitrace.api.views import user_out
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/login", responses=errors())
+@router.post("/login", responses=errors(429))
 def login(body: S.LoginIn, request: Request, response: Response, store: StoreDep,
           server: ServerDep) -> S.LoginOut:
     """Check name and password; return a bearer token and also set the web session cookie.

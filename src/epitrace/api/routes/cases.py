@@ -104,6 +104,9 @@ def frame_image(case: CaseDep, video_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 @router.get("/{case_id}/sightings/{track_id}/thumbnail", response_class=Response,
             responses={**JPEG, **errors(404)})
 def thumbnail(case: CaseDep, track_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> Response:
-    """A sighting's thumbnail: clear only for the case's confirmed subjects or a contact you
-    unmasked (audited); everyone else's head is mosaicked."""
+    """A sighting's thumbnail.
+
+    Clear only for the case's confirmed subjects or a contact you unmasked (audited); everyone else's
+    head is mosaicked.
+    """
     return Response(core.thumbnail(case, track_id=track_id), media_type="image/jpeg", headers=NO_STORE)

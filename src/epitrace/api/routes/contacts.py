@@ -86,8 +86,10 @@ def export_contacts(case: CaseDep, format: Annotated[Literal["csv", "json"], Que
 @router.post("/subjects/{subject_id}/unmask", responses=errors(404))
 def unmask_subject(body: S.UnmaskIn, case: CaseDep,
                    subject_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> S.OkOut:
-    """See a subject's confirmed sightings with their face clear (yours alone): a written reason
-    is required and audited; confirming a sighting never unmasks anyone."""
+    """See a subject's confirmed sightings with their face clear (yours alone).
+
+    A written reason is required and audited; confirming a sighting never unmasks anyone.
+    """
     ids = core.unmask_subject(case, subject_id=subject_id, reason=body.reason)
     return S.OkOut(detail=f"{len(ids)} sighting(s) of subject {subject_id} unmasked for {case.user.name}")
 

@@ -42,8 +42,10 @@ def report(case: CaseDep, format: Annotated[Literal["html", "pdf"], Query()] = "
 @router.post("/exports/clip", response_class=FileResponse, responses={
     200: {"content": {"video/mp4": {}}, "description": "The redacted MP4 clip."}, **errors(404, 410)})
 def export_clip(body: S.ClipExportIn, case: CaseDep) -> FileResponse:
-    """Cut a sighting's clip with every head mosaicked except the case's confirmed subjects
-    (the detector safety net can be turned off by admins only)."""
+    """Cut a sighting's clip, every head mosaicked except those you unmasked with a reason.
+
+    The detector safety net can be turned off by admins only.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="epitrace-clip-"))
     try:
         out = core.export_clip(case, track_id=body.track_id, out=tmp / f"{case.id}_sighting_{body.track_id}.mp4",
