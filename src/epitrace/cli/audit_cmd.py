@@ -45,8 +45,10 @@ def verify_cmd(
     anchor: str = typer.Option(None, "--anchor", help="A head hash saved by hand earlier (optional: the anchor "
                                                       "file already records every entry)."),
 ) -> None:
-    """Check the keyed chain and the anchor file; exit 1 at the first edited, removed, reordered
-    or missing entry, or when the table is gone."""
+    """Check the keyed chain and the anchor file.
+
+    Exit 1 at the first edited, removed, reordered or missing entry, or when the table is gone.
+    """
     with friendly_errors():
         svc = services()
         acting(svc, "auditor", "admin")

@@ -99,8 +99,10 @@ def _fields_text(*, id: int, ts: float, user: str, action: str, case_id: str | N
 
 def entry_hash(*, id: int, ts: float, user: str, action: str, case_id: str | None,  # noqa: A002
                legal_basis: str | None, detail: str, prev_hash: str, key: bytes | None = None) -> str:
-    """Hex HMAC-SHA256 under `key` of the canonical JSON of an entry's fields (all but `hash`);
-    without a key, the legacy unkeyed sha256 of the same text."""
+    """Hex HMAC-SHA256 under `key` of the canonical JSON of an entry's fields (all but `hash`).
+
+    Without a key, the legacy unkeyed sha256 of the same text.
+    """
     text = _fields_text(id=id, ts=ts, user=user, action=action, case_id=case_id, legal_basis=legal_basis,
                         detail=detail, prev_hash=prev_hash)
     if key is None:

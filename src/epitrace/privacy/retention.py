@@ -204,8 +204,7 @@ def camera_cutoffs(store: Store, *, now: datetime, default_days: int) -> dict[st
 def _purge_tracks(store: Store, indices: dict[str, VectorIndex], report: PurgeReport,
                   camera_id: str | None, cutoff: float, known: list[str], batch_size: int,
                   held: HoldClause) -> int:
-    """Delete one camera's expired tracks not under legal hold, `batch_size` per transaction;
-    returns how many."""
+    """Delete one camera's expired tracks not under legal hold, `batch_size` per transaction; returns how many."""
     total = 0
     while True:
         with store.unit() as s:
@@ -262,8 +261,10 @@ def _video_expired(v: Video, cutoff: float) -> bool:
 
 def _purge_videos(store: Store, cutoffs: dict[str, float], default_cut: float,
                   upload_dirs: list[Path]) -> tuple[int, int]:
-    """Delete expired videos' rows (those with no tracks left) and every copy of their footage
-    the system holds: the uploaded source file, and byte-identical files under the upload folders."""
+    """Delete expired videos' rows (those with no tracks left) and every copy of their footage the system holds.
+
+    The uploaded source file, and byte-identical files under the upload folders.
+    """
     with store.unit() as s:
         retention_repo.secure_delete(s)
         videos = [v for v in retention_repo.videos_without_tracks(s)
@@ -301,8 +302,10 @@ def _purge_gaps(store: Store, cutoffs: dict[str, float], default_cut: float) -> 
 
 
 def _purge_cases(store: Store, case_cut: datetime) -> tuple[int, int]:
-    """Delete closed cases past their period with everything in them (their exports too); keep
-    one count. Returns (cases, export files removed)."""
+    """Delete closed cases past their period with everything in them (their exports too).
+
+    Keep one count. Returns (cases, export files removed).
+    """
     with store.unit() as s:
         retention_repo.secure_delete(s)
         case_ids = retention_repo.expired_case_ids(s, closed_before=case_cut)

@@ -1,5 +1,7 @@
-"""Files retention removes: thumbnails no row refers to, evidence clips past their period, every
-copy of purged footage under the upload folders, and a purged case's exports.
+"""Files retention removes.
+
+Thumbnails no row refers to, evidence clips past their period, every copy of purged footage under
+the upload folders, and a purged case's exports.
 
 Split from `retention` (rows and indices) because file clean-up runs after the SQL commit and
 must tolerate files that vanish or appear while it walks the folders.

@@ -33,8 +33,11 @@ def upload_dirs(settings: Settings, extra: Path | None = None) -> list[Path]:
 
 def purge_now(settings: Settings, store: Store, *, user: str = "system:retention",
               now: datetime | None = None, upload_dir: Path | None = None) -> PurgeReport:
-    """One purge with the configured periods (audited as `user`); copies of purged footage are
-    removed from home/uploads and from `upload_dir` (a server's own upload folder)."""
+    """One purge with the configured periods (audited as `user`).
+
+    Copies of purged footage are removed from home/uploads and from `upload_dir` (a server's own upload
+    folder).
+    """
     return purge(store, now=now or _utcnow(), default_days=settings.retention_days,
                  closed_case_days=settings.closed_case_days, user=user,
                  upload_dirs=upload_dirs(settings, upload_dir))

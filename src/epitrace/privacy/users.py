@@ -133,7 +133,11 @@ def authenticate(store: Store, *, name: str, password: str, address: str = throt
     the refusal and any enclosing unit).
 
     Args:
+        store: The store holding the accounts.
+        name: The login name given.
+        password: The password given.
         address: The client's address (the API's peer address; "local" for the CLI).
+        session: An enclosing unit of work, if any.
         now: The time of the attempt, epoch seconds (tests); default the clock.
         policy: Throttling; default `login_policy()`.
 

@@ -38,9 +38,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _private_sqlite_file(path: Path) -> None:
-    """Create the SQLite file 0600 in a 0700 folder before SQLite does (it would use the umask),
-    and take others' access away from an existing one and its WAL and shared-memory files
-    (SQLite gives those the database file's mode)."""
+    """Create the SQLite file 0600 in a 0700 folder before SQLite does (it would use the umask).
+
+    An existing file, its WAL and its shared-memory file lose others' access too (SQLite gives
+    those the database file's mode).
+    """
     restrict_umask()
     private_dir(path.parent)
     if not path.exists():

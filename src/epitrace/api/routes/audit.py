@@ -29,8 +29,11 @@ def list_entries(reader: AuditReader, store: StoreDep,
 @router.get("/verify", responses=errors())
 def verify(reader: AuditReader, store: StoreDep,
            anchor: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None) -> S.VerifyOut:
-    """Walk the keyed chain and the anchor file; `ok` is false at the first edited, removed,
-    reordered or missing entry, or when the table is gone (the reason says which)."""
+    """Walk the keyed chain and the anchor file.
+
+    `ok` is false at the first edited, removed, reordered or missing entry, or when the table is gone
+    (the reason says which).
+    """
     from epitrace.privacy.audit import verify as check
 
     r = check(store, anchor=anchor)
