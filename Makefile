@@ -49,7 +49,7 @@ test-fast: venv
 # approximate search over 10M synthetic sightings, body and face (built once: ~31 + 5 min on
 # 2 cores, 9 GB peak memory, 8 GB under $(EPITRACE_HOME)/bench/ann; later runs only query).
 bench: models key demo-data
-	$(BIN)/epitrace bench ingest --video "$(DEMO_VIDEO)" --out "$(EPITRACE_HOME)/bench/ingest.json"
+	$(BIN)/epitrace bench ingest --video "$(DEMO_VIDEO)" --compare --out "$(EPITRACE_HOME)/bench/ingest.json"
 	$(BIN)/epitrace bench trace --camera-hours 1000 --workdir "$(EPITRACE_HOME)/bench/trace-1000h" \
 		--out "$(EPITRACE_HOME)/bench/trace.json"
 	$(BIN)/epitrace bench footprint --video "$(DEMO_VIDEO)" --out "$(EPITRACE_HOME)/bench/footprint.json"

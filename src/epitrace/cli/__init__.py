@@ -1,0 +1,1 @@
+"""The `epitrace` command line: parse, call `epitrace.app`, format."""

@@ -28,8 +28,10 @@ CANDIDATE_DETECTOR = "nanodet-int8"  # what `--compare` measures by default
 
 
 def _with_detector(settings: Settings, detector: str, own_defaults: bool = False) -> Settings:
-    """`settings` with another person detector; with `own_defaults` also its own score and input size
-    (the baseline of `--compare` runs as it shipped, whatever the candidate is configured with)."""
+    """`settings` with another person detector; with `own_defaults` also its own score and input size.
+
+    The baseline of `--compare` runs as it shipped, whatever the candidate is configured with.
+    """
     from epitrace.vision.registry import PERSON_DETECTORS
 
     if detector not in PERSON_DETECTORS.names():

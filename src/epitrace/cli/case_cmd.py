@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import Literal
 
 import typer
 from rich.table import Column, Table
@@ -40,7 +41,7 @@ def new(
     """
     with friendly_errors():
         svc = services()
-        scope = core.ALL_CAMERAS if cameras.strip() == core.ALL_CAMERAS else [
+        scope: list[str] | Literal["all"] = "all" if cameras.strip() == core.ALL_CAMERAS else [
             c.strip() for c in cameras.split(",") if c.strip()]
         request = core.CaseRequest(legal_basis=legal_basis, onset=parse_start(onset),
                                    isolation=parse_start(isolation) if isolation else None, cameras=scope, title=title)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import typer
@@ -85,7 +86,7 @@ def contacts(
                   f"{result.frames_analysed} frames analysed)")
 
 
-def _emit(payload: dict[str, object], as_json: bool, text: str) -> None:
+def _emit(payload: Mapping[str, object], as_json: bool, text: str) -> None:
     if as_json:
         typer.echo(json.dumps(payload))
     else:

@@ -13,8 +13,9 @@ app = typer.Typer(help="The encryption key of biometric data (face vectors, thum
 @app.command("init")
 def init(if_missing: bool = typer.Option(False, "--if-missing",
                                          help="Do nothing (and succeed) when a key is already configured.")) -> None:
-    """Create a random key file (owner-readable only) where the settings expect it, and the audit
-    log's HMAC key (home/secrets/audit.key) if there is none.
+    """Create the encryption key file (owner-readable only) and the audit log's HMAC key if missing.
+
+    The audit key is home/secrets/audit.key.
 
     Keep it apart from backups of the database: either alone reveals nothing biometric.
     Losing it makes sealed face vectors and thumbnails unreadable.

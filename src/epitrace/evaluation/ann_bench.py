@@ -10,6 +10,7 @@ in a work folder, so a later run only loads the index and queries it.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -52,6 +53,7 @@ class AnnSpec:
 
     @property
     def index_file(self) -> str:
+        """The index's file name, from its FAISS factory string."""
         return "index-" + re.sub(r"[^A-Za-z0-9]+", "_", self.factory) + ".faiss"
 
 
@@ -119,7 +121,7 @@ def _train(index: Any, stream: SightingStream, n_train: int, iters: int, clock: 
     chunks = min(math.ceil(n_train / stream.chunk_size), stream.n_chunks)
     sample = []
     for c in range(chunks):
-        sample.append(clock.run("generate", lambda c=c: stream.chunk(c).vectors))
+        sample.append(clock.run("generate", functools.partial(lambda i: stream.chunk(i).vectors, c)))
         progress("training sample (chunks)", c + 1, chunks)
     x = np.concatenate(sample)[:n_train]
     del sample
@@ -171,11 +173,11 @@ def build(spec: AnnSpec, workdir: Path, progress: Progress | None = None,
         if not index.is_trained:
             _train(index, stream, spec.train, spec.kmeans_iters, clock, progress)
     for c in range(stream.n_chunks):
-        chunk: Chunk = clock.run("generate", lambda c=c: stream.chunk(c))
+        chunk: Chunk = clock.run("generate", functools.partial(stream.chunk, c))
         if index is not None:
-            clock.run("add", lambda x=chunk.vectors: index.add(x))
+            clock.run("add", functools.partial(index.add, chunk.vectors))
         if need_truth:
-            s, i = clock.run("exact", lambda x=chunk.vectors: faiss.knn(q, x, spec.k, metric=ip))
+            s, i = clock.run("exact", functools.partial(faiss.knn, q, chunk.vectors, spec.k, metric=ip))
             top_s, top_i = merge_topk(top_s, top_i, s, i + chunk.first, spec.k)
             persons[chunk.first:chunk.first + len(chunk.persons)] = chunk.persons
         progress("adding + exact search (chunks)" if need_truth else "adding (chunks)", c + 1, stream.n_chunks)
@@ -215,6 +217,7 @@ def _set_probe(index: Any, value: int | None) -> str | None:
 
 
 def percentiles(ms: list[float]) -> dict[str, float]:
+    """Median and 95th percentile of query times, milliseconds."""
     return {"median_ms": round(float(np.median(ms)), 3), "p95_ms": round(float(np.percentile(ms, 95)), 3)}
 
 
@@ -246,7 +249,7 @@ def measure(spec: AnnSpec, workdir: Path, progress: Progress | None = None, batc
     persons = np.load(workdir / "persons.npy", mmap_mode="r")
     qp = np.load(workdir / "query_persons.npy")
     mates_exact = float(np.mean((persons[truth] == qp[:, None]).sum(axis=1)))
-    settings = [p for p in spec.nprobes if _set_probe(index, p)] or [None]
+    settings: list[int | None] = [p for p in spec.nprobes if _set_probe(index, p)] or [None]
     rows = []
     for n, value in enumerate(settings):
         knob = _set_probe(index, value)

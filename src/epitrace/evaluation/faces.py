@@ -51,9 +51,10 @@ def embed_largest_faces(
     """The embedding of the largest face of each photo, None where no face is found."""
     out: dict[Path, npt.NDArray[np.float32] | None] = {}
     for path in paths:
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        read = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        image = None if read is None else np.asarray(read, np.uint8)
         faces = detector.detect(image, threshold) if image is not None else None
-        if faces is None or len(faces) == 0:
+        if image is None or faces is None or len(faces) == 0:
             logger.warning("no face in %s", path)
             out[path] = None
             continue

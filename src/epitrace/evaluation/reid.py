@@ -39,7 +39,7 @@ def load_crops(folder: Path) -> tuple[list[npt.NDArray[np.uint8]], npt.NDArray[n
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
             raise ValueError(f"cannot read {path}")
-        crops.append(image)
+        crops.append(np.asarray(image, np.uint8))
     return crops, np.array([p.name.split("_")[0] for p in paths])
 
 
@@ -74,6 +74,8 @@ def evaluate_reid(crops_dir: Path | None, embed_crops: EmbedCrops, query_dir: Pa
         crops_dir: folder with `query/` and `gallery/`.
         embed_crops: maps a list of BGR crops to (n, D) L2-normalised vectors, e.g.
             `BodyEmbedder(...).embed_crops`.
+        query_dir: the query crops, instead of `crops_dir/query`.
+        gallery_dir: the gallery crops, instead of `crops_dir/gallery`.
 
     Example:
         >>> evaluate_reid(data / "reid/pets09_s2l1_crops", embedder.embed_crops)  # doctest: +SKIP
