@@ -57,6 +57,7 @@ class Job:
 
     @property
     def progress(self) -> float:
+        """Share of the job done, 0-1 (1 once done; 0 while the total is unknown)."""
         if self.status == "done":
             return 1.0
         return min(self.frames_done / self.frames_total, 1.0) if self.frames_total else 0.0
@@ -68,7 +69,8 @@ Runner = Callable[[Job, Callable[[int, int], None]], dict[str, Any]]
 class IndexReloader(Protocol):
     """The server's store, as far as jobs need it: its vector indices re-read after a job wrote."""
 
-    def reload_indices(self) -> None: ...
+    def reload_indices(self) -> None:
+        """Re-read the vector indices from disk."""
 
 
 def file_result(result: IngestResult) -> dict[str, Any]:
@@ -95,8 +97,10 @@ class JobManager:
         self._ingestor: Ingestor | None = None  # file jobs share its models
 
     def submit(self, job: Job) -> Job:
-        """Queue a file job (one runs at a time); a live stream starts at once in its own thread,
-        since it runs until cancelled."""
+        """Queue a file job (one runs at a time), or start a live stream at once.
+
+        A stream gets its own thread, since it runs until cancelled.
+        """
         with self._lock:
             self._jobs[job.id] = job
             self._forget_old()
@@ -113,15 +117,18 @@ class JobManager:
         return job
 
     def get(self, job_id: str) -> Job:
+        """The job `job_id`, or LookupError (jobs are forgotten when the server restarts)."""
         job = self._jobs.get(job_id)
         if job is None:
             raise LookupError(f"no ingest job {job_id!r} (jobs are kept in memory until the server restarts)")
         return job
 
     def list(self) -> list[Job]:
+        """Every job remembered, newest first."""
         return sorted(self._jobs.values(), key=lambda j: -j.created_ts)
 
     def cancel(self, job_id: str) -> Job:
+        """Ask a queued or running job to stop at its next frame; what it committed stays."""
         job = self.get(job_id)
         if job.status in ("queued", "running"):
             job.cancel.set()
@@ -197,9 +204,11 @@ class JobManager:
         return {**file_result(result), "ray": self.ray_address} if outcome.runner == "ray" else file_result(result)
 
     def _ingest_stream(self, job: Job, request: IngestRequest) -> dict[str, Any]:
-        """A live stream until cancelled (or `max_seconds`): reconnects with back-off, records
-        gaps; each connection's tracks are stored as it goes. Its own models: it runs beside
-        file jobs."""
+        """A live stream until cancelled (or `max_seconds`), with models of its own.
+
+        It reconnects with back-off and records gaps; each connection's tracks are stored as it
+        goes. It runs beside file jobs, so it does not share their models.
+        """
         from epitrace.app.ingest import Ingestor, IngestWatch
 
         analysed = 0

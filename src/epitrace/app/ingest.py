@@ -144,8 +144,11 @@ def plan_files(source: Path, start: datetime, fps: float | None) -> list[tuple[P
 
 
 class Ingestor:
-    """Runs ingest requests; the vision models are loaded from `settings.ingest` on first use
-    and kept, so a server's worker loads them once for all its file jobs."""
+    """Runs ingest requests with models loaded once.
+
+    The vision models are loaded from `settings.ingest` on first use and kept, so a server's
+    worker loads them once for all its file jobs.
+    """
 
     def __init__(self, settings: Settings, models: VisionModels | None = None) -> None:
         self.settings = settings

@@ -66,6 +66,7 @@ class IngestCommand(TyperCommand):
     """Lets `--ray` stand alone (a local Ray) as well as take an address: `--ray host:6379`."""
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        """Give a bare `--ray` the value 'local' before click parses the line."""
         fixed: list[str] = []
         for i, arg in enumerate(args):
             fixed.append(arg)

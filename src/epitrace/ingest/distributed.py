@@ -109,9 +109,11 @@ class ChunkWorker:
         self.models = load_models(settings, models_dir)
 
     def pid(self) -> int:
+        """The worker's process id (a restarted actor has a new one)."""
         return os.getpid()
 
     def run(self, task: ChunkTask) -> ChunkResult:
+        """Ingest one chunk; its tracks come back to the driver, nothing is written here."""
         store = _RecordingStore()
         pipeline = IngestPipeline(store, self.models, self.settings)  # type: ignore[arg-type]
         result = pipeline.run(task.job())
@@ -222,7 +224,11 @@ def ingest_with_ray(
     """Ingest video files of one camera on Ray workers; same rows as the in-process runner.
 
     Args:
+        settings: settings of the store and of ingest (models, cut length).
         sources: files, or (file, start time) pairs; a bare file starts at `start`.
+        camera_id: the registered camera that filmed them.
+        start: start time of a bare file (timezone-aware).
+        fps: true frame rate when the files' is wrong (the camera's override wins).
         address: Ray cluster address; None starts a local Ray (shut down at the end).
         workers: actors to start (default: one per CPU of the cluster).
         progress: called with (frames done, frames total) over all files as chunks finish.

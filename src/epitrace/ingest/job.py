@@ -96,8 +96,14 @@ def register_video(store: Store, analysed_fps: float, path: Path, camera_id: str
     deleted.
 
     Args:
+        store: where the video row goes.
+        analysed_fps: frames analysed per second (recorded with the video).
+        path: the video file.
+        camera_id: the registered camera that filmed it.
+        start: time of its first frame (timezone-aware).
         fps: true frame rate when the container's is wrong (camera override wins).
         stored_path: the path stored with the video (default `str(path)`).
+        resume_cut_s: cut length in seconds: resume from the start of the cut segment.
         log: where the "resuming" line goes.
     """
     if start.tzinfo is None:

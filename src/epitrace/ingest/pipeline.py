@@ -113,7 +113,11 @@ class IngestPipeline:
         """Register `path` as footage of `camera_id` from `start` (timezone-aware) and run it.
 
         Args:
+            path: the video file.
+            camera_id: the registered camera that filmed it.
+            start: time of its first frame (timezone-aware).
             fps: true frame rate when the container's is wrong (camera override wins).
+            progress: called with (frames done, frames the file declares or 0).
             stop_after_frames: stop early (tests and benchmarks), leaving the video resumable.
         """
         reg = register_video(self.store, self.settings.analysed_fps, path, camera_id, start, fps)
@@ -196,8 +200,10 @@ class IngestPipeline:
         run.id_offset = run.next_id = id_offset
 
     def _analyse(self, run: _Run, index: int, bgr: np.ndarray) -> None:
-        """Cut if a new segment or scene begins; detect (or reuse the last detections on a static
-        frame), track, checkpoint."""
+        """Analyse one frame: cut, detect, track, checkpoint.
+
+        Cuts if a new segment or scene begins; reuses the last detections on a static frame.
+        """
         segment = index // run.cut
         if segment != run.segment:
             self._checkpoint(run, segment * run.cut - 1, done=True)

@@ -35,6 +35,7 @@ class MotionGate:
         self._last: npt.NDArray[Any] | None = None  # grey thumbnail of the last analysed frame
 
     def __call__(self, frame_bgr: npt.NDArray[np.uint8]) -> bool:
+        """True when `frame_bgr` is worth detecting on (it becomes the frame compared with)."""
         h, w = frame_bgr.shape[:2]
         small = cv2.resize(frame_bgr, (160, max(1, round(160 * h / w))), interpolation=cv2.INTER_AREA)
         grey = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (5, 5), 0)

@@ -91,8 +91,11 @@ class SceneCutDetector:
         return float(np.hypot(dx, dy)) if response >= MIN_PAN_RESPONSE else 0.0
 
     def __call__(self, frame_bgr: npt.NDArray[np.uint8]) -> bool:
-        """True when `frame_bgr` starts a new scene (never for the first frame after a reset): its
-        content changed by `threshold` or more, or the whole picture moved `PAN_SHIFT` or more."""
+        """True when `frame_bgr` starts a new scene (never for the first frame after a reset).
+
+        A new scene: the content changed by `threshold` or more, or the whole picture moved
+        `PAN_SHIFT` or more.
+        """
         if self.threshold <= 0:
             return False
         return self.score(frame_bgr) >= self.threshold or self.last_shift >= PAN_SHIFT

@@ -49,6 +49,7 @@ class Chunk:
 
     @property
     def frames(self) -> int | None:
+        """Frames in the chunk, None when it runs to the end of the file."""
         return None if self.stop is None else self.stop - self.start
 
 
@@ -81,8 +82,10 @@ def id_bases(store: Store, video_id: int, segment: int, resumed: bool) -> tuple[
 
 def close_video(store: Store, settings: IngestSettings, video_id: int, fps: float, frames_total: int, *,
                 scene_cuts: Sequence[int] = ()) -> None:
-    """Link track pieces across cuts (never across a scene cut), then mark the video done
-    (in-process and Ray alike)."""
+    """Link track pieces across cuts (never across a scene cut), then mark the video done.
+
+    The in-process runner and the Ray driver both close videos here.
+    """
     step = FrameSampler(fps, settings.analysed_fps).step
     max_gap = max(round(fps), round(2 * step) + 1)  # a second of video, or two analysed frames
     stitch(store, video_id, cut_frames(settings.cut_s, fps), max_gap, scene_cuts=scene_cuts)
@@ -92,9 +95,11 @@ def close_video(store: Store, settings: IngestSettings, video_id: int, fps: floa
 
 def close_checked(store: Store, settings: IngestSettings, video_id: int, fps: float, path: Path | str,
                   declared: int, end: int, *, scene_cuts: Sequence[int] = ()) -> None:
-    """Close the video (`close_video`) once decoding reached frame `end` (exclusive), unless the
-    file declared `declared` frames (0: unknown) and decoding ended well short of them: then the
-    video is marked failed and VideoError raised (what was decoded stays stored)."""
+    """Close the video (`close_video`) once decoding reached frame `end` (exclusive).
+
+    If the file declared `declared` frames (0: unknown) and decoding ended well short of them,
+    the video is marked failed and VideoError raised instead (what was decoded stays stored).
+    """
     step = FrameSampler(fps, settings.analysed_fps).step
     if declared and end < declared - step - 1:
         store.fail_video(video_id)

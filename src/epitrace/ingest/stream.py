@@ -1,5 +1,6 @@
-"""Live streams (RTSP, HTTP, RTMP, ...) into the store: every connection a stored segment, every
-outage a recorded gap.
+"""Live streams (RTSP, HTTP, RTMP, ...) into the store.
+
+Every connection is a stored segment, every outage a recorded gap.
 
 The reader (`stream_reader.py`) reconnects with back-off and stamps frames; here each
 connection becomes one stored video (a stream segment) run by the ordinary pipeline. When the
@@ -83,8 +84,9 @@ def ingest_stream(store: Store, pipeline: IngestPipeline, url: str, camera_id: s
                   fps: float | None = None, options: StreamOptions | None = None,
                   on_segment: Callable[[IngestResult], None] | None = None,
                   stop: threading.Event | None = None) -> StreamResult:
-    """Ingest a live stream of `camera_id` until `stop` is set, `options.max_seconds` pass, or
-    the stream is given up on.
+    """Ingest a live stream of `camera_id` until stopped, out of time, or given up on.
+
+    It stops when `stop` is set, after `options.max_seconds`, or when the stream stays down.
 
     Raises:
         StreamError: the URL never connected (after `first_attempts` tries), or stayed down

@@ -1,5 +1,6 @@
-"""Reading a live stream: time limits on every blocking call, reconnection with back-off, and
-time stamps for frames (see `stream.py` for how they are stored).
+"""Reading a live stream: time limits, reconnection with back-off, time stamps for frames.
+
+See `stream.py` for how the frames are stored.
 
 A reader thread owns the connection: it decodes, keeps about `analysed_fps` frames a second and
 hands them over through a bounded queue (dropping frames, never blocking, when analysis falls
@@ -82,6 +83,8 @@ def backoff_delays(options: StreamOptions) -> Iterator[float]:
 # Events from the reader thread, in order: Connected, frames, Ended; repeated per connection.
 @dataclass(frozen=True)
 class Connected:
+    """A connection opened: its frames follow."""
+
     anchor_ts: float  # UTC epoch s of the connection's first frame
     fps: float
     attempts: int  # connection tries this took
@@ -89,12 +92,16 @@ class Connected:
 
 @dataclass(frozen=True)
 class Ended:
+    """A connection ended: its frames are all out."""
+
     reason: str  # why the connection ended; "" when stopped on purpose
     last_ts: float  # time stamp just after the last frame of the connection
 
 
 @dataclass(frozen=True)
 class Finished:
+    """The reader stopped for good: the last event."""
+
     error: BaseException | None  # why the reader gave up for good (None: stopped on purpose)
 
 
@@ -183,9 +190,11 @@ class StreamReader(threading.Thread):
         self.dropped = 0
 
     def stop(self) -> None:
+        """Ask the reader to end the current connection and stop."""
         self.stop_event.set()
 
     def run(self) -> None:
+        """The thread's body: connect and read until stopped; always ends with Finished."""
         try:
             self.events.put(Finished(self._connect_loop()))
         except BaseException as exc:  # a bug here must not leave the consumer waiting forever
@@ -276,6 +285,7 @@ class StreamReader(threading.Thread):
         return started
 
     def start(self) -> None:
+        """Start reading (the clock of `max_seconds` starts now)."""
         self._began = time.time()
         super().start()
 

@@ -18,6 +18,7 @@ class StageTimer:
 
     @contextmanager
     def __call__(self, stage: str) -> Iterator[None]:
+        """Time the block it wraps as `stage`."""
         start = time.perf_counter()
         try:
             yield

@@ -49,6 +49,8 @@ def cleave(t: Tracklet, next_id: Callable[[], int], threshold: float = 0.6, wind
     """`t` split at every identity change found; parts after the first get ids from `next_id`.
 
     Args:
+        t: the finished tracklet, with a colour signature per point.
+        next_id: gives the local id of each part after the first.
         threshold: split when the colour similarity across a frame is below this; lower keeps
             more tracks whole (fewer false splits when light changes), higher splits more swaps.
         window: points compared on each side; both parts must have at least this many.

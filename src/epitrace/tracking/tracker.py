@@ -23,7 +23,8 @@ class Tracker(ABC):
         """Returns a copy of `detections` with `tracker_id` set (-1: not yet confirmed)."""
 
     @abstractmethod
-    def reset(self) -> None: ...
+    def reset(self) -> None:
+        """Forget every track (a cut: the next frame starts from nothing)."""
 
 
 class TrackersLibTracker(Tracker):
@@ -36,6 +37,7 @@ class TrackersLibTracker(Tracker):
         self.reset()
 
     def reset(self) -> None:
+        """A fresh library tracker (its ids start again)."""
         import trackers
 
         c = self.config
@@ -61,6 +63,7 @@ class TrackersLibTracker(Tracker):
             )
 
     def update(self, detections: Detections, frame: np.ndarray | None = None) -> Detections:
+        """Returns a copy of `detections` with `tracker_id` set (-1: not yet confirmed)."""
         import supervision as sv
 
         sv_dets = sv.Detections(

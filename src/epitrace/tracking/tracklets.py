@@ -39,10 +39,12 @@ class Tracklet:
 
     @property
     def start_frame(self) -> int:
+        """First frame of the tracklet."""
         return self.frames[0]
 
     @property
     def last_frame(self) -> int:
+        """Last frame of the tracklet."""
         return self.frames[-1]
 
 
@@ -81,6 +83,7 @@ class TrackletBuilder:
         self.active: dict[int, Tracklet] = {}
 
     def add(self, frame_index: int, frame: npt.NDArray[np.uint8], tracked: Detections) -> None:
+        """Append the confirmed boxes of one analysed frame to their tracklets (samples cut now)."""
         for i in np.flatnonzero(tracked.tracker_id >= 0):
             tid = int(tracked.tracker_id[i])
             box = tracked.xyxy[i]
@@ -115,9 +118,11 @@ class TrackletBuilder:
         return [self.active.pop(tid) for tid in done]
 
     def pop_all(self) -> list[Tracklet]:
+        """End and return every open tracklet (a cut or the end of the video)."""
         done = list(self.active.values())
         self.active.clear()
         return done
 
     def earliest_active_frame(self) -> int | None:
+        """First frame of the oldest open tracklet (None: none open): the resume safe point."""
         return min((t.start_frame for t in self.active.values()), default=None)

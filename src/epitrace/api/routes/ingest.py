@@ -30,10 +30,12 @@ JobId = Path(pattern=r"^[0-9a-f]{1,32}$", description="Job id.")
 
 
 def jobs(request: Request) -> JobManager:
+    """The server's job manager."""
     return request.app.state.jobs
 
 
 def job_out(job: Job) -> S.JobOut:
+    """A job as the API shows it (a stream by its URL without credentials, a file by its name)."""
     return S.JobOut(id=job.id, status=job.status, camera_id=job.camera_id,  # type: ignore[arg-type]
                     source=FsPath(job.source).name if not job.source.startswith(URL_SCHEMES) else job.source,
                     created_by=job.created_by, created=S.utc(job.created_ts), frames_done=job.frames_done,
@@ -99,8 +101,10 @@ def from_source(request: Request, body: S.IngestSourceIn, user: StaffUser, store
 
 
 def _stream_job(request: Request, body: S.IngestSourceIn, user: User) -> S.JobOut:
-    """A camera's live stream (RTSP/HTTP): ingested until the job is cancelled (or for
-    `max_seconds`); the URL's credentials are never shown or stored."""
+    """A camera's live stream (RTSP/HTTP), ingested until the job is cancelled (or `max_seconds`).
+
+    The URL's credentials are never shown or stored.
+    """
     from epitrace.ingest.stream import safe_url
 
     _require_reachable(body.source)
@@ -118,6 +122,7 @@ def list_jobs(request: Request, user: StaffUser) -> S.JobList:
 
 @router.get("/jobs/{job_id}", responses=errors(404))
 def get_job(request: Request, user: StaffUser, job_id: str = JobId) -> S.JobOut:
+    """One job and its progress (investigators see their own)."""
     job = jobs(request).get(job_id)
     if not _visible(job, user):
         raise LookupError(f"no ingest job {job_id!r}")
@@ -134,8 +139,10 @@ def cancel_job(request: Request, user: StaffUser, job_id: str = JobId) -> S.JobO
 
 
 def _require_reachable(url: str, timeout_s: float = 2.0) -> None:
-    """Refuse a stream whose host does not answer now (a typo should not become a job that
-    loads models and retries for minutes)."""
+    """Refuse a stream whose host does not answer now.
+
+    A typo should not become a job that loads models and retries for minutes.
+    """
     import socket
     from urllib.parse import urlsplit
 
