@@ -6,9 +6,10 @@ tracker, exactly as at a cut segment's edge.
 
 The score is PySceneDetect's `ContentDetector` score: the mean absolute change of hue,
 saturation and value per pixel, averaged over the three (0-255), with its default threshold of
-27. It is computed here on a 160-px-wide thumbnail rather than through the library: the
-library's wheel requires the GUI `opencv-python`, which would shadow the headless OpenCV this
-project installs, and the score itself is three OpenCV calls (0.2 ms a 768x576 frame).
+27. It is computed here on a 160-px-wide thumbnail rather than through the library: `scenedetect`
+0.7.2 requires the GUI `opencv-python`, which would shadow the headless OpenCV this project
+installs (a `scenedetect-headless` variant exists), its detectors take `FrameTimecode`s and by
+default hold a cut back to merge flashes, and the score itself is three OpenCV calls.
 
 A PTZ move changes the content less than a cut until it is fast (a 40-px pan between two
 analysed frames scores 24), so the whole picture's shift is measured too, by phase correlation
