@@ -86,14 +86,17 @@ def camera_calibration(camera: Camera) -> Calibration | None:
 
 
 def ground_mapper(spec: dict[str, Any] | None) -> GroundMapper | None:
-    """Pixel -> ground metres (non-strict) with the calibration `spec` of a camera, built once;
-    None if uncalibrated."""
+    """Pixel -> ground metres (non-strict) with a camera's calibration `spec`, built once.
+
+    None if the camera is uncalibrated.
+    """
     if spec is None:
         return None
     calibration = build_calibration(spec)
 
     def to_ground(points: npt.NDArray[np.float32]) -> npt.NDArray[np.floating[Any]]:
         return calibration.image_to_ground(points, strict=False)
+    to_ground.calibration = calibration  # type: ignore[attr-defined]  # heights need the full model
     return to_ground
 
 

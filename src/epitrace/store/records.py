@@ -17,6 +17,18 @@ class ThumbnailRecord:
 
 
 @dataclass(frozen=True)
+class AttributesRecord:
+    """A track's describable attributes (colour names from `vision.attributes.PALETTE`, metres)."""
+
+    upper: str | None
+    upper_share: float
+    lower: str | None
+    lower_share: float
+    height_m: float | None
+    height_spread_m: float | None
+
+
+@dataclass(frozen=True)
 class TrackRecord:
     """One finished track of one camera, ready to store.
 
@@ -40,3 +52,4 @@ class TrackRecord:
     mask_state: str = "unknown"
     mask_confidence: float = 0.0
     thumbnails: list[ThumbnailRecord] = field(default_factory=list)
+    attributes: AttributesRecord | None = None

@@ -17,6 +17,7 @@ from epitrace.store.codec import SEALED_KINDS, VectorCodec, track_context
 from epitrace.store.db import Database
 from epitrace.store.index_backends import VectorConfig, make_index
 from epitrace.store.orm import Camera, Thumbnail, Track, TrackPoint, TrackVector, Video, utcnow
+from epitrace.store.orm_attributes import attribute_row
 from epitrace.store.private_files import write_private_bytes
 from epitrace.store.records import TrackRecord
 from epitrace.store.sealing import KeyMissingError, Sealer, is_sealed
@@ -260,6 +261,8 @@ class Store:
             )
             for i, (f, t, b, c) in enumerate(zip(rec.frames, rec.ts, rec.boxes, rec.confidence, strict=False))
         )
+        if rec.attributes is not None:
+            s.add(attribute_row(track.id, rec.attributes))
         for kind, vec in (("body", rec.body_vector), ("face", rec.face_vector)):
             if vec is not None:
                 vec = np.asarray(vec, np.float32)
