@@ -15,6 +15,7 @@ from epitrace.ingest.timing import StageTimer
 from epitrace.ingest.vision_models import VisionModels
 from epitrace.store import ThumbnailRecord, TrackRecord
 from epitrace.tracking import Sample, Tracklet
+from epitrace.vision.attributes import track_attributes
 from epitrace.vision.face_chips import face_chip
 from epitrace.vision.masks import FaceSample, track_mask_state
 
@@ -151,4 +152,5 @@ def finalise(t: Tracklet, ctx: FinaliseContext) -> TrackRecord | None:
         local_id=t.local_id, frames=frames, ts=ts, boxes=boxes, confidence=conf, ground=ground,
         body_vector=body, face_vector=face, face_score=face_score, mask_state=mask_state,
         mask_confidence=mask_conf, thumbnails=thumbs,
+        attributes=track_attributes(chosen, boxes, getattr(ctx.to_ground, "calibration", None)),
     )
