@@ -87,10 +87,32 @@ def _pair(distances: list[float]) -> tuple[TrackSeries, TrackSeries]:
 def test_episode_table(distances: list[float], gap: int,
                        expected: list[tuple[int, int, int]]) -> None:
     a, b = _pair(distances)
-    r = contact_episodes(a, b, 2.0, P, max_gap_frames=gap)
+    r = contact_episodes(a, b, 2.0, P, max_gap_frames=gap, min_frames=1)
     got = [(round((e.start_ts - 100) / P), round((e.end_ts - 100) / P), e.n_frames)
            for e in r.episodes]
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("distances", "expected"),  # expected: (first frame, last frame, contact frames)
+    [
+        ([2.1, 1.98, 2.05, 2.3], []),  # one frame dipping under the radius: noise at the limit
+        ([FAR, 1.93, FAR, FAR, FAR, 1.9, FAR], []),  # two isolated dips, 3 frames apart
+        ([FAR, 1.9, 1.95, FAR], [(1, 2, 2)]),  # two frames: a (short) contact
+        ([1.9, FAR, 1.9, FAR], [(0, 2, 2)]),  # two contact frames bridged over one
+        ([FAR, NEAR, FAR, FAR, FAR, NEAR, NEAR, NEAR], [(5, 7, 3)]),  # only the lone frame goes
+    ],
+)
+def test_one_frame_flicker_at_the_radius_is_no_episode(distances: list[float],
+                                                       expected: list[tuple[int, int, int]]) -> None:
+    a, b = _pair(distances)
+    r = contact_episodes(a, b, 2.0, P)  # default: an episode needs two contact frames
+    got = [(round((e.start_ts - 100) / P), round((e.end_ts - 100) / P), e.n_frames)
+           for e in r.episodes]
+    assert got == expected
+    assert r.exposure_s == pytest.approx(sum((e - s + 1) * P for s, e, _ in expected))
+    with pytest.raises(ValueError, match="min_frames"):
+        contact_episodes(a, b, 2.0, P, min_frames=0)
     for e, (first, last, _) in zip(r.episodes, expected, strict=True):
         assert e.duration_s == pytest.approx((last - first + 1) * P)
     assert r.exposure_s == pytest.approx(sum((f1 - f0 + 1) * P for f0, f1, _ in expected))
