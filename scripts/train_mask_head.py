@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
+    """Train, score and write the head; print the figures and the sha256 as JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "masks" / "kaggle")
     parser.add_argument("--out", type=Path, default=HEAD_PATH)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 import pytest
 from conftest_vision import (  # noqa: F401 (pytest fixtures)
     data_dir_fixture,
@@ -113,10 +114,16 @@ def _write_labels(rows: list[tuple[str, str, tuple[int, int, int, int]]], path: 
     return path
 
 
+def _read(path: Path) -> npt.NDArray[np.uint8]:
+    image = cv2.imread(str(path))
+    assert image is not None, path
+    return np.asarray(image, np.uint8)
+
+
 def _faces(data_dir: Path, rows: list[tuple[str, str, tuple[int, int, int, int]]]) -> list[FaceSample]:
     out = []
     for image_name, _, box in rows:
-        image = cv2.imread(str(data_dir / KAGGLE / "images" / image_name))
+        image = _read(data_dir / KAGGLE / "images" / image_name)
         side = min(box[2] - box[0], box[3] - box[1])
         out.append(FaceSample(image, np.array(box, np.float32), 0.9, float(side)))
     return out
@@ -126,7 +133,7 @@ def _faces(data_dir: Path, rows: list[tuple[str, str, tuple[int, int, int, int]]
 def test_predict_shapes_and_obvious_cases(data_dir: Path, mask_classifier: MaskClassifier) -> None:
     assert mask_classifier.predict([]).shape == (0,)
     rows = _heldout_rows(data_dir, min_side=40)[:40]
-    crops = [crop_face(cv2.imread(str(data_dir / KAGGLE / "images" / r[0])), r[2]) for r in rows]
+    crops = [crop_face(_read(data_dir / KAGGLE / "images" / r[0]), r[2]) for r in rows]
     probs = mask_classifier.predict(crops + [np.zeros((0, 0, 3), np.uint8)])
     assert probs.shape == (len(crops) + 1,) and ((probs >= 0) & (probs <= 1)).all()
     y = np.array([label for _, label, _ in rows])

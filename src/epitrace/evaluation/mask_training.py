@@ -59,14 +59,17 @@ def read_face_set(
 ) -> FaceSet:
     """Features of the (image, label, box) rows' faces, cut with `margin` from `images_dir`."""
     by_image: dict[str, list[tuple[str, tuple[int, int, int, int]]]] = defaultdict(list)
-    for image, label, box in rows:
-        by_image[image].append((label, box))
-    labels, photos, sides, views = [], [], [], []
+    for photo, label, box in rows:
+        by_image[photo].append((label, box))
+    labels: list[str] = []
+    photos: list[str] = []
+    sides: list[int] = []
+    views: list[npt.NDArray[np.float32]] = []
     for name, faces in sorted(by_image.items()):
         image = cv2.imread(str(images_dir / name), cv2.IMREAD_COLOR)
         if image is None:
             raise ValueError(f"cannot read {images_dir / name}")
-        crops = [crop_face(image, box, margin) for _, box in faces]
+        crops = [crop_face(np.asarray(image, np.uint8), box, margin) for _, box in faces]
         views.append(extractor.view_features(crops, margin, view_margins))
         labels += [label for label, _ in faces]
         photos += [name] * len(faces)
@@ -128,8 +131,10 @@ def balanced_accuracy(labels: npt.NDArray[np.str_], probs: npt.NDArray[np.float3
 
 def choose_c(faces: FaceSet, grid: tuple[float, ...] = C_GRID, folds: int = 5, input_size: int = 224,
              margin: float = DEFAULT_MARGIN) -> tuple[float, dict[float, float], npt.NDArray[np.float32]]:
-    """The C of `grid` with the best balanced accuracy cross-validated by photo, every C's score and
-    the best C's cross-validated P(mask)."""
+    """The C of `grid` with the best balanced accuracy cross-validated by photo.
+
+    Returns the best C, every C's score and the best C's cross-validated P(mask).
+    """
     scores, probs = {}, {}
     for c in grid:
         probs[c] = cross_validated_probabilities(faces, c, folds, input_size=input_size, margin=margin)

@@ -77,6 +77,8 @@ def evaluate_masks(
         margin: crop margin, share of the box size on each side.
         threshold: P(mask) at or above which a face counts as masked.
         min_side: faces with a shorter box side below this (pixels) are left out.
+        images_dir: the images, when not `data_dir / "images"`.
+        labels_csv: the labels, when not `data_dir / "labels.csv"`.
 
     Example:
         >>> result = evaluate_masks(data / "other_set", classifier)  # doctest: +SKIP
@@ -85,14 +87,16 @@ def evaluate_masks(
     images_dir = images_dir or data_dir / "images"
     rows = read_labels(labels_csv or data_dir / "labels.csv", min_side)
     by_image: dict[str, list[tuple[str, tuple[int, int, int, int]]]] = defaultdict(list)
-    for image, label, box in rows:
-        by_image[image].append((label, box))
-    labels, probs, sides = [], [], []
+    for photo, label, box in rows:
+        by_image[photo].append((label, box))
+    labels: list[str] = []
+    probs: list[float] = []
+    sides: list[int] = []
     for image_name, faces in sorted(by_image.items()):
         image = cv2.imread(str(images_dir / image_name), cv2.IMREAD_COLOR)
         if image is None:
             raise ValueError(f"cannot read {image_name}")
-        crops = [crop_face(image, box, margin) for _, box in faces]
+        crops = [crop_face(np.asarray(image, np.uint8), box, margin) for _, box in faces]
         probs.extend(classifier.predict(crops).tolist())
         labels.extend(label for label, _ in faces)
         sides.extend(min(b[2] - b[0], b[3] - b[1]) for _, b in faces)
