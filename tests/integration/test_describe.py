@@ -5,7 +5,9 @@ height): ranking, case scope (window and cameras), refusal outside scope, and th
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import cv2
 import numpy as np
@@ -119,3 +121,31 @@ def _with_status(case: Case, status: str) -> Case:
     clone = copy.copy(case)
     clone.status = status
     return clone
+
+
+def _cli(world: World, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from epitrace.cli.main import app as cli_app
+    from epitrace.config import get_settings
+    from epitrace.privacy.sessions import create_session
+    from epitrace.privacy.users import get_user
+
+    monkeypatch.setenv("EPITRACE_HOME", str(world.settings.home))
+    monkeypatch.setenv("EPITRACE_TOKEN", create_session(world.store, user=get_user(world.store, name="ana")))
+    get_settings.cache_clear()
+    return CliRunner().invoke(cli_app, list(args))
+
+
+def test_cli_describe(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _cli(world, monkeypatch, "case", "describe", world.case_a, "--upper", "red", "--lower", "black",
+               "--height", "1.75", "--json")
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    assert rows[0]["track_id"] == _track(world, "a", 1) and rows[0]["explanation"].startswith("red upper")
+    table = _cli(world, monkeypatch, "case", "describe", world.case_a, "--upper", "blue", "--camera", "a")
+    assert table.exit_code == 0 and "blue upper" in table.output
+    bad = _cli(world, monkeypatch, "case", "describe", world.case_a, "--upper", "crimson")
+    assert bad.exit_code != 0 and "unknown colour" in bad.output
+    other = _cli(world, monkeypatch, "case", "describe", world.case_a, "--upper", "red", "--camera", "b")
+    assert other.exit_code != 0 and "not one of case" in other.output

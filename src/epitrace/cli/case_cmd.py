@@ -140,6 +140,39 @@ def trace(
         console.print(table)
 
 
+@app.command("describe")
+def describe(
+    case_id: str = typer.Argument(..., help="Case id."),
+    upper: str | None = typer.Option(None, "--upper", help="Upper-body colour (black, white, grey, red, ...)."),
+    lower: str | None = typer.Option(None, "--lower", help="Lower-body colour."),
+    height: float | None = typer.Option(None, "--height", help="Height in metres."),
+    tolerance: float = typer.Option(0.10, "--tolerance", help="Height tolerance in metres."),
+    cameras: list[str] | None = typer.Option(None, "--camera", help="Only these cameras of the case."),
+    start: str | None = typer.Option(None, "--from", help="ISO 8601 time with a zone."),
+    end: str | None = typer.Option(None, "--to", help="ISO 8601 time with a zone."),
+    top: int = typer.Option(20, "--top", help="Candidates shown."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Search the case's footage by clothing colours and height, for a patient with no photo."""
+    from epitrace.app.describe import describe as describe_case
+    from epitrace.tracing.describe import Description
+
+    with friendly_errors():
+        d = Description(upper=upper, lower=lower, height_m=height, tolerance_m=tolerance,
+                        start_ts=None if start is None else parse_start(start).timestamp(),
+                        end_ts=None if end is None else parse_start(end).timestamp(),
+                        cameras=tuple(cameras) if cameras else None)
+        found = describe_case(case_session(case_id), d, limit=top)
+    if as_json:
+        typer.echo(json.dumps([asdict(c) for c in found]))
+        return
+    table = Table("sighting", "camera", "from", "to", "score", "matched", "looks like")
+    for c in found:
+        table.add_row(str(c.track_id), c.camera_id, local(c.start_ts), clock(c.end_ts), f"{c.score:.2f}",
+                      ", ".join(c.matched), c.explanation)
+    console.print(table if found else "no sighting in the case's scope has attributes like these")
+
+
 def _decide(case_id: str, subject: int, sightings: list[int], decision: Decision) -> None:
     with friendly_errors():
         ids = core.decide(case_session(case_id), subject_id=subject, track_ids=sightings, decision=decision)
