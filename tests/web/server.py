@@ -17,6 +17,7 @@ from cli_login import PASSWORD
 from epitrace.config import Settings
 
 CHROMIUM = "/usr/bin/chromium"
+CAMERA_ZONE = "Asia/Seoul"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 
@@ -62,7 +63,7 @@ class LiveServer:
 
 
 def prepare_home(home: Path, models_dir: Path) -> Settings:
-    """Users (an investigator and an auditor) and the demo cameras, as an administrator would."""
+    """Users (investigator, auditor, supervisor, admin) and the demo cameras, as an administrator would."""
     from epitrace.cli.demo_cmd import demo_cameras_yaml
     from epitrace.ingest import load_cameras_yaml, register_camera
     from epitrace.privacy.users import add_user
@@ -71,10 +72,12 @@ def prepare_home(home: Path, models_dir: Path) -> Settings:
     settings = Settings(home=home, models_path=models_dir)
     store = open_store(settings)
     for cfg in load_cameras_yaml(demo_cameras_yaml()):
-        register_camera(store, cfg)
+        # Seoul's clock (UTC+9), so that a local time can be told from UTC on every page.
+        register_camera(store, cfg.model_copy(update={"timezone": CAMERA_ZONE}))
     add_user(store, name="ana", password=PASSWORD, role="investigator", by="test")
     add_user(store, name="aud", password=PASSWORD, role="auditor", by="test")
     add_user(store, name="sue", password=PASSWORD, role="supervisor", by="test")
+    add_user(store, name="adm", password=PASSWORD, role="admin", by="test")
     store.db.dispose()
     return settings
 

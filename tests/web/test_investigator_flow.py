@@ -1,54 +1,41 @@
 """The investigators' web app in a real browser against a real server, models and footage.
 
 Chromium (Debian's, headless) logs in, ingests a piece of PETS 2009 through the upload form,
-opens a case, enrols a pedestrian by clicking them in a frame, confirms the sightings the
-search finds, reads the trajectory and the contacts and downloads the report; an auditor then
-reads the audit log. Every page is saved as a screenshot in the artefact folder.
+opens a case, has a supervisor approve it, enrols a pedestrian by clicking them in a frame of
+the footage picker, reviews the candidates (keys, undo), confirms the matches, reads the
+trajectory and the contacts in the camera's local time, plays the redacted clips and downloads
+the report; an administrator calibrates the camera and manages users. The same case is then
+walked in Korean (the browser's language), where a face is picked in a two-person photo and
+the case is closed; an auditor finally reads the audit log. Every page is saved as a
+screenshot in the artefact folder (en_* and ko_* for the two languages).
 """
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .server import PASSWORD, LiveServer
+from .flows import (
+    CAMERA,
+    admin_users,
+    api_docs,
+    calibrate_camera,
+    login,
+    play_and_save,
+    switch_user,
+    wait_until,
+    zone_shown,
+)
+from .server import CAMERA_ZONE, LiveServer
 
-pytestmark = [pytest.mark.slow, pytest.mark.models, pytest.mark.timeout(420)]
-CAMERA = "pets-view001"
+pytestmark = [pytest.mark.slow, pytest.mark.models, pytest.mark.timeout(900)]
 # Footage stamped yesterday, as `epitrace demo` does: the server's retention purge (30 days of
 # footage time) would otherwise delete the 2009 recording as soon as it is ingested.
 START = (datetime.now(UTC) - timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-
-
-def login(page: Any, url: str, name: str) -> None:
-    page.goto(f"{url}/")
-    page.wait_for_url("**/login")
-    page.fill("#login-name", name)
-    page.fill("#login-password", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(lambda u: not u.endswith("/login"))
-
-
-def switch_user(page: Any, url: str, name: str) -> None:
-    """Log out and log in as `name` (each role sees only its own pages)."""
-    page.goto(f"{url}/")
-    page.click("#logout")
-    page.wait_for_url("**/login")
-    login(page, url, name)
-
-
-def wait_until(page: Any, expression: str, timeout_s: float = 30.0) -> None:
-    """Poll a JS expression with `page.evaluate` (the page's CSP forbids the eval behind
-    `wait_for_function`, and the test keeps that CSP on)."""
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still false after {timeout_s} s: {expression}")
-        time.sleep(0.2)
+SEOUL = timedelta(hours=9)  # the camera's and the browser's clock: Asia/Seoul, no daylight saving
 
 
 def most_exposed_track(server: LiveServer, track_ids: list[int]) -> int:
@@ -68,34 +55,57 @@ def most_exposed_track(server: LiveServer, track_ids: list[int]) -> int:
 
 
 def test_investigator_traces_a_pedestrian_in_the_browser(browser: Any, live_server: LiveServer, pets_clip: Path,
-                                                         artifacts: Path) -> None:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    page = context.new_page()
-    try:
-        investigator_flow(page, live_server, pets_clip, artifacts)
-    except BaseException:
-        page.screenshot(path=artifacts / "failure.png", full_page=True)
-        (artifacts / "failure.txt").write_text(page.inner_text("body"), encoding="utf-8")
-        raise
-    finally:
-        context.close()
+                                                         artifacts: Path, shared_data: Path) -> None:
+    photo = shared_data / "faces" / "stills" / "examples" / "knn_examples" / "test" / "obama_and_biden.jpg"
+    case_id, labels = run_in(browser, "en-US", artifacts,
+                             lambda page: investigator_flow(page, live_server, pets_clip, artifacts))
+    run_in(browser, "en-US", artifacts,
+           lambda page: admin_flow(page, live_server, case_id, artifacts, "en", save=False))
+    run_in(browser, "ko-KR", artifacts, lambda page: korean_flow(page, live_server, case_id, labels, artifacts, photo))
     auditor_flow(browser, live_server, artifacts)
 
 
-def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path, artifacts: Path) -> None:
-    url = live_server.url
+def run_in(browser: Any, locale: str, artifacts: Path, flow: Any) -> Any:
+    """Run `flow(page)` in a fresh browser context whose language is `locale`; on failure keep
+    a screenshot and the page's text; fail on any script error of the page."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale=locale,
+                                  timezone_id=CAMERA_ZONE)  # a tracer in Seoul
+    page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None)
     page.set_default_timeout(30_000)
+    try:
+        out = flow(page)
+        assert errors == [], errors
+        return out
+    except BaseException:
+        page.screenshot(path=artifacts / f"failure_{locale}.png", full_page=True)
+        (artifacts / f"failure_{locale}.txt").write_text(page.inner_text("body"), encoding="utf-8")
+        raise
+    finally:
+        context.close()
 
+
+def contact_labels(page: Any) -> dict[str, str]:
+    """Contact sighting -> the person label the contacts table shows for it."""
+    return dict(page.eval_on_selector_all("#contacts-table tbody tr",
+                                          "rows => rows.map(r => [r.dataset.track, r.dataset.person])"))
+
+
+def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path,
+                      artifacts: Path) -> tuple[str, dict[str, str]]:
+    url = live_server.url
     login(page, url, "ana")
+    assert page.get_attribute("html", "lang") == "en"
     page.screenshot(path=artifacts / "01_cases_empty.png")
 
     # Ingest: upload the PETS piece and watch the job to the end.
     page.goto(f"{url}/ingest")
     page.select_option("#ingest-camera", CAMERA)
-    page.fill("#ingest-start", f"{START:%Y-%m-%dT%H:%M:%S}")
+    page.fill("#ingest-start", f"{START + SEOUL:%Y-%m-%dT%H:%M:%S}")  # the camera's clock
+    assert "Asia/Seoul" in page.inner_text("#ingest-zone")
     page.set_input_files("#ingest-file", str(pets_clip))
     page.click("#ingest-submit")
     page.wait_for_selector('#jobs-table tr[data-status="running"]', timeout=60_000)
@@ -110,8 +120,11 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path, artif
     page.goto(f"{url}/")
     page.fill("#case-title", "Browser test")
     page.fill("#case-basis", "Infectious Disease Control and Prevention Act art. 76-2")
-    page.fill("#case-onset", f"{START + timedelta(days=1):%Y-%m-%dT00:00:00}")
-    page.fill("#case-isolation", f"{START + timedelta(days=2):%Y-%m-%dT00:00:00}")
+    # Onset that evening, isolation just now: the window (2 days before onset to isolation) holds
+    # the footage and does not reach into the future.
+    # (typed in the browser's local time: Seoul's here).
+    page.fill("#case-onset", f"{START + timedelta(hours=12) + SEOUL:%Y-%m-%dT%H:%M:%S}")
+    page.fill("#case-isolation", f"{datetime.now(UTC) - timedelta(minutes=1) + SEOUL:%Y-%m-%dT%H:%M:%S}")
     page.check(f'#case-cameras input[value="{CAMERA}"]')
     page.click("#case-create")
     page.wait_for_url("**/cases/C-*")
@@ -131,6 +144,20 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path, artif
     switch_user(page, url, "ana")
     page.goto(f"{url}/cases/{case_id}")
     page.wait_for_selector("#case-pending[hidden]", state="attached")
+    wait_until(page, "document.getElementById('case-facts').innerText.includes('Asia/Seoul')")
+    assert zone_shown(page.inner_text("#case-facts")), page.inner_text("#case-facts")
+
+    # The footage picker: the recorded spans in Seoul time, a jump to a typed local time.
+    page.wait_for_selector("#picker-spans button.span")
+    assert "Asia/Seoul" in page.inner_text("#picker-zone")
+    local_start = START + SEOUL  # the footage began at 09:00 UTC = 18:00 in Seoul
+    assert f"{local_start:%Y-%m-%d} {local_start:%H:%M}" in page.inner_text("#picker-spans")
+    page.wait_for_selector("#picker rect.box")
+    page.fill("#picker-jump", f"{local_start + timedelta(seconds=10):%Y-%m-%dT%H:%M:%S}")
+    page.click("#picker-go")
+    wait_until(page, "Math.abs(Date.parse(document.getElementById('picker-when').dataset.time) - "
+               f"{(START + timedelta(seconds=10)).timestamp() * 1000}) < 2000")
+    page.click("#picker-busiest")
 
     # A subject, enrolled by clicking the person in the busiest frame.
     page.fill("#subject-label", "patient-1")
@@ -142,36 +169,61 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path, artif
     assert len(boxes) >= 3
     target = most_exposed_track(live_server, boxes)
     page.click(f'#picker rect.box[data-track="{target}"]')
-    page.wait_for_selector('#subjects .chip:has-text("enrolled ·")')
+    page.wait_for_selector('#subjects .chip [data-enrolled="yes"]')
     page.screenshot(path=artifacts / "04_case_enrol_by_click.png")
 
-    # Search, confirm the matches, see the trajectory.
+    # Search; review with the keys: reject a card, undo it; the cards keep their place.
     page.click("#search")
     page.wait_for_selector(f'#candidates figure.candidate.confirmed[data-track="{target}"]')  # picked = confirmed
     wait_until(page, "[...document.querySelectorAll('#candidates img')].every(i => i.complete)")
+    assert zone_shown(page.inner_text("#candidates figure.candidate >> nth=0"))
+    order = page.eval_on_selector_all("#candidates figure.candidate", "els => els.map(e => e.dataset.key)")
+    open_key = page.eval_on_selector_all("#candidates figure.candidate:not(.confirmed):not(.match)",
+                                         "els => els.length ? els[0].dataset.key : null")
+    assert open_key, "no undecided non-match candidate to review"
+    page.click(f'#candidates figure[data-key="{open_key}"] figcaption')
+    page.keyboard.press("r")
+    page.wait_for_selector(f'#candidates figure.rejected[data-key="{open_key}"]')
+    assert page.eval_on_selector_all("#candidates figure.candidate", "els => els.map(e => e.dataset.key)") == order
     page.screenshot(path=artifacts / "05_candidates.png")
+    page.keyboard.press("u")
+    page.wait_for_selector(f'#candidates figure.candidate:not(.rejected)[data-key="{open_key}"]')
     assert page.is_enabled("#confirm-matches"), page.inner_text("#candidates")  # the search found more of them
     page.click("#confirm-matches")
     wait_until(page, "document.querySelectorAll('#candidates figure.candidate.confirmed').length >= 2")
     assert page.locator("#candidates figure.candidate.match:not(.confirmed)").count() == 0
+    assert page.eval_on_selector_all("#candidates figure.candidate", "els => els.map(e => e.dataset.key)") == order
     page.wait_for_selector("#trajectory svg.timeline rect.visit")
     page.wait_for_selector("#trajectory svg.route circle.stop")
     assert page.locator("#visits-table tbody tr").count() >= 1
+    assert zone_shown(page.inner_text("#visits-table"))
     page.locator("#trajectory-card").scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "06_trajectory.png")
 
-    # Contacts with exposure, masks, risk and redacted thumbnails.
+    # Playback of a confirmed sighting: the redacted clip in the page, and its download.
+    play_and_save(page, "#visits-table button.play >> nth=0", artifacts, "en_07a_playback_sighting.png")
+
+    # Contacts with local times, exposure, masks, risk and redacted thumbnails; stable labels.
     page.click("#contacts-load")
     page.wait_for_selector("#contacts-table tbody tr")
     rows = page.locator("#contacts-table tbody tr")
     assert rows.count() >= 1
     first = rows.first.inner_text()
     assert any(r in first for r in ("high", "medium", "low")) and "/" in first
+    assert f"{local_start:%Y-%m-%d} {local_start:%H}:" in first and zone_shown(first), first
     wait_until(page, "[...document.querySelectorAll('#contacts-table img.thumb')].every(i => i.complete)")
     assert page.eval_on_selector_all("#contacts-table img.thumb", "els => els.every(e => e.naturalWidth > 0)")
     assert page.locator('#contacts-table img[alt="contact (redacted)"]').count() == rows.count()
+    labels = contact_labels(page)
     page.locator("#contacts-card").scroll_into_view_if_needed()
-    page.screenshot(path=artifacts / "07_contacts.png")
+    page.screenshot(path=artifacts / "en_07_contacts.png")
+    page.select_option("#contacts-policy", "who")
+    page.check("#contacts-second")
+    page.click("#contacts-load")
+    page.wait_for_selector("#contacts-status:has-text('WHO')")
+    again = contact_labels(page)
+    assert all(labels[t] == again[t] for t in labels.keys() & again.keys()), (labels, again)
+    play_and_save(page, "#contacts-table button.play >> nth=0", artifacts, "en_07b_playback_contact.png")
     page.screenshot(path=artifacts / "08_case_page_full.png", full_page=True)
 
     # The report, as a download.
@@ -190,7 +242,73 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path, artif
     page.goto(f"{url}/")
     page.wait_for_selector(f'#cases-table a:has-text("{case_id}")')
     page.screenshot(path=artifacts / "09_case_list.png")
-    assert errors == [], errors
+    return case_id, labels
+
+
+def admin_flow(page: Any, live_server: LiveServer, case_id: str, artifacts: Path, prefix: str, save: bool) -> None:
+    """An administrator calibrates the camera on a frame, manages users, and reads /docs."""
+    login(page, live_server.url, "adm")
+    rmse = calibrate_camera(page, live_server, artifacts, prefix, save=save)
+    assert rmse < 0.25, rmse  # five clicks on the registered plane: centimetres, not metres
+    admin_users(page, live_server.url, case_id, artifacts, prefix, new_user=f"{prefix}-tracer")
+    api_docs(page, live_server.url, artifacts, prefix)
+
+
+def korean_flow(page: Any, live_server: LiveServer, case_id: str, labels: dict[str, str], artifacts: Path,
+                photo: Path) -> None:
+    """The same case in Korean: the browser asks for it; labels and times agree with English."""
+    url = live_server.url
+    login(page, url, "ana")
+    page.goto(f"{url}/cases/{case_id}")
+    assert page.get_attribute("html", "lang") == "ko"
+    page.wait_for_selector("#visits-table")
+    assert "접촉자" in page.inner_text("#contacts-card h2") and "대상자" in page.inner_text("#subjects-card h2")
+    page.click("#contacts-load")
+    page.wait_for_selector("#contacts-table tbody tr")
+    first = page.locator("#contacts-table tbody tr").first.inner_text()
+    assert any(r in first for r in ("높음", "중간", "낮음")) and zone_shown(first), first
+    assert contact_labels(page) == labels
+    page.locator("#contacts-card").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "ko_07_contacts.png")
+    play_and_save(page, "#contacts-table button.play >> nth=0", artifacts, "ko_07b_playback_contact.png")
+
+    # A second subject enrolled from a two-person photo by clicking the leftmost face.
+    page.fill("#subject-label", "patient-2")
+    page.check("#subject-consent")
+    page.click("#subject-add")
+    page.wait_for_selector('#subjects .chip:has-text("patient-2") input:checked')
+    page.set_input_files("#photo-file", str(photo))
+    page.wait_for_selector("#photo-faces rect.face >> nth=1")
+    assert page.locator("#photo-faces rect.face").count() >= 2  # Obama and Biden (and what else the detector sees)
+    page.click('#photo-faces rect.face[data-face="0"]')
+    page.locator("#enrol-card").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "ko_04c_photo_face_pick.png")
+    page.click("#photo-submit")
+    page.wait_for_selector('#subjects .chip:has-text("patient-2") [data-enrolled="yes"]')
+
+    # The user's own choice of language (a cookie) wins over the browser's.
+    page.click('#lang-switch a[data-lang="en"]')
+    page.wait_for_selector('html[lang="en"]')
+    page.click('#lang-switch a[data-lang="ko"]')
+    page.wait_for_selector('html[lang="ko"]')
+
+    # The administrator's pages in Korean; the calibration is saved this time.
+    switch_user(page, url, "adm")
+    rmse = calibrate_camera(page, live_server, artifacts, "ko", save=True)
+    assert rmse < 0.25, rmse
+    admin_users(page, url, case_id, artifacts, "ko", new_user="ko-tracer")
+    api_docs(page, url, artifacts, "ko")
+
+    # Close the case with its outcome (last: a closed case takes no new assignment or search).
+    switch_user(page, url, "ana")
+    page.goto(f"{url}/cases/{case_id}")
+    page.wait_for_selector("#close-case:not([hidden])")
+    page.fill("#close-outcome", "접촉자 3명 통보, 검사 의뢰")
+    page.click("#close-submit")
+    page.wait_for_selector("#close-case[hidden]", state="attached")
+    wait_until(page, "document.getElementById('case-facts').innerText.includes('종결')")
+    assert page.is_hidden("#enrol-card") and page.is_hidden("#close-case")  # no more footage, no second close
+    page.screenshot(path=artifacts / "ko_08_case_closed.png", full_page=True)
 
 
 def auditor_flow(browser: Any, live_server: LiveServer, artifacts: Path) -> None:
@@ -204,8 +322,12 @@ def auditor_flow(browser: Any, live_server: LiveServer, artifacts: Path) -> None
     page.wait_for_selector("#audit-table tbody tr")
     page.click("#audit-verify")
     page.wait_for_selector("#audit-verdict.ok")
+    page.select_option("#audit-limit", "1000")
+    page.click("#audit-filter button[type=submit]")
+    page.wait_for_selector("#audit-table tbody tr")
     log = page.inner_text("#audit-table")
-    for action in ("login", "case_new", "case_approve", "enrol", "search", "confirm", "view", "export"):
+    for action in ("login", "case_new", "case_approve", "enrol", "search", "confirm", "reject", "undo_decision",
+                   "view", "export", "case_close", "camera_put"):
         assert action in log, action
     page.screenshot(path=artifacts / "10_audit.png")
     page.goto(f"{url}/cases/{case_id}")

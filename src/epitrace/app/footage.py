@@ -1,7 +1,7 @@
-"""Finding footage and setting cameras up from the web app: recorded spans, a face picker for
-photos, a frame to calibrate on and a calibration's error before it is saved.
+"""Finding footage and setting cameras up from the web app.
 
-Each use case applies its rule here (case scope, consent, the administrator role) and audits
+Recorded spans, a face picker for photos, a frame to calibrate on and a calibration's error
+before it is saved. Each use case applies its rule here (case scope, consent, the administrator role) and audits
 what it shows, so the routes only parse and format.
 """
 

@@ -50,8 +50,10 @@ def _user(request: Request) -> User | None:
 
 
 def _page(request: Request, name: str, *roles: str, case_id: str | None = None, **context: Any) -> Response:
-    """Render `name` for the logged-in user if their role (and case access: the same `open_case`
-    the API and CLI use) allow it."""
+    """Render `name` for the logged-in user if their role and case access allow it.
+
+    Case access is the same `open_case` the API and CLI use.
+    """
     user = _user(request)
     if user is None:
         return RedirectResponse("/login", status_code=303)
@@ -69,11 +71,13 @@ def _page(request: Request, name: str, *roles: str, case_id: str | None = None, 
 
 @router.get("/login")
 def login_page(request: Request) -> Response:
+    """The login form."""
     return _render("login.html.j2", request, None)
 
 
 @router.get("/")
 def cases_page(request: Request) -> Response:
+    """The case list (auditors go to the audit log instead)."""
     user = _user(request)
     if user is not None and user.role == "auditor":
         return RedirectResponse("/audit", status_code=303)
@@ -82,21 +86,25 @@ def cases_page(request: Request) -> Response:
 
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: Annotated[str, PathParam(pattern=CASE_ID_PATTERN)]) -> Response:
+    """One case: subjects, enrolment, review, trajectory, contacts, report."""
     return _page(request, "case.html.j2", *STAFF, case_id=case_id, case_id_=case_id)
 
 
 @router.get("/ingest")
 def ingest_page(request: Request) -> Response:
+    """Uploading footage and watching ingest jobs."""
     return _page(request, "ingest.html.j2", "admin", "investigator")
 
 
 @router.get("/cameras")
 def cameras_page(request: Request) -> Response:
+    """The camera registry and calibration (administrators)."""
     return _page(request, "cameras.html.j2", "admin")
 
 
 @router.get("/users")
 def users_page(request: Request) -> Response:
+    """Accounts and case assignments (administrators)."""
     return _page(request, "users.html.j2", "admin")
 
 
@@ -113,6 +121,7 @@ def choose_language(to: Annotated[str, Query(pattern="^[a-z]{2}$")],
 
 @router.get("/audit")
 def audit_page(request: Request) -> Response:
+    """The audit log and its chain check."""
     return _page(request, "audit.html.j2", "admin", "auditor")
 
 

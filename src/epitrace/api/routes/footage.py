@@ -25,18 +25,24 @@ Point = tuple[Annotated[float, Field(ge=-1e6, le=1e6)], Annotated[float, Field(g
 
 
 class SpanOut(BaseModel):
+    """Recorded, in-scope time of a camera (UTC)."""
+
     start: datetime
     end: datetime
     video_ids: list[int]
 
 
 class FootageOut(BaseModel):
+    """A camera's recorded spans in the case's window."""
+
     camera_id: str
     time_zone: str = Field(description="IANA zone of the camera's clock (times are UTC; show them in it).")
     spans: list[SpanOut] = Field(description="Recorded in-scope time, earliest first; gaps left out.")
 
 
 class FaceOut(BaseModel):
+    """One face of a photo, pixels."""
+
     index: int = Field(description="Pass as `face` when enrolling the photo (0 = leftmost).")
     x1: float
     y1: float
@@ -46,26 +52,36 @@ class FaceOut(BaseModel):
 
 
 class FacesOut(BaseModel):
+    """A photo's size and its faces, leftmost first."""
+
     width: int
     height: int
     faces: list[FaceOut]
 
 
 class UndoIn(S.In):
+    """The sightings whose decision is undone."""
+
     track_ids: list[S.RowId] = Field(min_length=1, max_length=500)
 
 
 class UndoOut(BaseModel):
+    """The decisions that were undone."""
+
     subject_id: int
     cleared: dict[int, str] = Field(description="Sighting id -> the decision that was undone.")
 
 
 class CalibrationPointsIn(S.In):
+    """Clicked pixels and their typed ground positions."""
+
     image: list[Point] = Field(min_length=4, max_length=100, description="Clicked pixels (u, v) on the frame.")
     ground: list[Point] = Field(min_length=4, max_length=100, description="Their ground positions (x, y), metres.")
 
 
 class CalibrationCheckOut(BaseModel):
+    """A point calibration's ground error on its own points, metres."""
+
     rmse_m: float
     mean_m: float
     max_m: float

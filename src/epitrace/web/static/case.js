@@ -4,7 +4,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { api, el, toast, fmtDuration, guarded, t, fmtLocal, fmtClock, browserZone, zoneLabel } = ET;
+  const { api, el, toast, fmtDuration, guarded, t, fmtLocal, fmtClock, fmtDate, browserZone, zoneLabel } = ET;
   const caseId = document.getElementById("case").dataset.caseId;
   const base = `/api/cases/${caseId}`;
   const state = { case: null, subject: null, zones: {}, photo: null, face: null };
@@ -29,6 +29,11 @@ document.addEventListener("DOMContentLoaded", () => {
     document.getElementById("case-pending").hidden = !pending;
     document.getElementById("close-case").hidden = c.status !== "open";
     for (const id of ["search", "picker-camera"]) { const b = document.getElementById(id); if (b) b.disabled = pending || c.status === "closed"; }
+    if (c.status === "closed") { // nothing more is shown from footage: no picker, no review
+      document.getElementById("picker").replaceChildren();
+      document.getElementById("enrol-card").hidden = true;
+      document.getElementById("candidates-card").hidden = true;
+    }
     if (pending) { renderSubjects(); return; }
     if (!state.subject || !c.subjects.some((s) => s.id === state.subject)) state.subject = c.subjects[0]?.id ?? null;
     renderSubjects();
@@ -157,7 +162,9 @@ document.addEventListener("DOMContentLoaded", () => {
       el("td", {}, el("strong", { class: "person", text: c.person_label }), ` #${c.contact_track_id}`,
         c.via ? el("div", { class: "muted", text: `${t("via")} ${c.via}` }) : null),
       el("td", { title: c.place, text: c.camera_name || c.camera_id }),
-      el("td", { class: "when", text: fmtLocal(c.first_seen, z) }), el("td", { class: "when", text: fmtLocal(c.last_seen, z) }),
+      el("td", { class: "when", text: fmtLocal(c.first_seen, z) }),
+      el("td", { class: "when", title: fmtLocal(c.last_seen, z), text: fmtDate(c.first_seen, z) === fmtDate(c.last_seen, z)
+        ? fmtClock(c.last_seen, z) : fmtLocal(c.last_seen, z) }),
       el("td", { text: `${fmtDuration(c.exposure_s)} (${t("person")} ${fmtDuration(c.person_exposure_s)})` }),
       el("td", { text: closest }),
       el("td", { text: `${maskLabel(c.subject_mask)} / ${maskLabel(c.contact_mask)}` }),

@@ -1,6 +1,6 @@
 "use strict";
 document.addEventListener("DOMContentLoaded", async () => {
-  const { api, el, toast, fmtLocal, utcValue, guarded, t, browserZone, zoneLabel } = ET;
+  const { api, el, toast, fmtLocal, zonedToUtc, guarded, t, browserZone, zoneLabel } = ET;
   const body = document.querySelector("#cases-table tbody");
 
   const me = document.querySelector('meta[name="user"]');
@@ -21,6 +21,7 @@ document.addEventListener("DOMContentLoaded", async () => {
 
   async function load() {
     document.getElementById("window-zone").textContent = zoneLabel(browserZone);
+    document.querySelectorAll(".local-zone").forEach((s) => { s.textContent = zoneLabel(browserZone); });
     const cases = await api("GET", "/api/cases");
     body.replaceChildren(...cases.data.map((c) => el("tr", { "data-case": c.id, "data-status": c.status },
       el("td", {}, myRole === "supervisor" ? el("span", { text: c.id })
@@ -47,8 +48,8 @@ document.addEventListener("DOMContentLoaded", async () => {
       const made = await api("POST", "/api/cases", {
         title: document.getElementById("case-title").value,
         legal_basis: document.getElementById("case-basis").value,
-        onset: utcValue(document.getElementById("case-onset").value),
-        isolation: utcValue(document.getElementById("case-isolation").value),
+        onset: zonedToUtc(document.getElementById("case-onset").value, browserZone),  // typed in local time
+        isolation: zonedToUtc(document.getElementById("case-isolation").value, browserZone),
         cameras: all ? "all" : ticked,
       });
       toast(`${made.id}: ${t("opened")}`);

@@ -1,14 +1,19 @@
 "use strict";
 document.addEventListener("DOMContentLoaded", async () => {
-  const { api, upload, el, toast, fmtTime, utcValue } = ET;
+  const { api, upload, el, toast, zonedToUtc, zoneLabel } = ET;
+  const zones = {};
+  const zoneOf = () => zones[document.getElementById("ingest-camera").value] || "UTC";
+  const showZone = () => { document.getElementById("ingest-zone").textContent = zoneLabel(zoneOf()); };
   const form = document.getElementById("ingest-form");
   const status = document.getElementById("ingest-status");
   let timer = null;
 
   async function cameras() {
     const cams = await api("GET", "/api/cameras");
+    for (const c of cams.data) zones[c.id] = c.timezone;
     document.getElementById("ingest-camera").replaceChildren(
       ...cams.data.map((c) => el("option", { value: c.id, text: `${c.name} (${c.id})` })));
+    showZone();
   }
 
   function resultText(j) {
@@ -41,7 +46,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     const button = document.getElementById("ingest-submit");
     const file = document.getElementById("ingest-file").files[0];
     const path = document.getElementById("ingest-path")?.value.trim();
-    const start = utcValue(document.getElementById("ingest-start").value);
+    const start = zonedToUtc(document.getElementById("ingest-start").value, zoneOf()); // the camera's clock
     const fps = document.getElementById("ingest-fps").value;
     const maxFrames = document.getElementById("ingest-max").value;
     const camera = document.getElementById("ingest-camera").value;
@@ -79,8 +84,6 @@ document.addEventListener("DOMContentLoaded", async () => {
   });
 
   try { await Promise.all([cameras(), jobs()]); } catch (x) { toast(x.message, true); }
-  if (!document.getElementById("ingest-start").value) {
-    document.getElementById("ingest-start").value = new Date().toISOString().slice(0, 19);
-  }
-  void fmtTime;
+  // No default start time: footage is recorded before it is ingested, so "now" would be wrong.
+  document.getElementById("ingest-camera").addEventListener("change", showZone);
 });
