@@ -155,6 +155,10 @@ def masks(
 def reid(
     query: Path = typer.Option(..., "--query", help="Query crops (identity = file-name prefix)."),
     gallery: Path = typer.Option(..., "--gallery", help="Gallery crops."),
+    shift: str = typer.Option("none", "--shift", help="Simulated second camera on the gallery: none, "
+                              "white_balance, exposure, blur, resolution, combined."),
+    cnn_weight: float = typer.Option(0.0, "--cnn-weight", help="Weight of the MobileNetV2 part (0: colour only)."),
+    raw_colour: bool = typer.Option(False, "--raw-colour", help="Colour of the raw crop (the v1 vector)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Re-identification rank-1 and mAP of the body embedder."""
@@ -163,10 +167,13 @@ def reid(
     from epitrace.vision.body_embed import BodyEmbedder
 
     with friendly_errors():
-        embedder = BodyEmbedder(model_path("body_mobilenetv2", get_settings().models_dir))
-        r = evaluate_reid(None, embedder.embed_crops, query_dir=query, gallery_dir=gallery)
-    _emit({"rank1": r.rank1, "map": r.mean_ap, "queries": r.queries, "gallery": r.gallery}, as_json,
-          f"rank-1 {r.rank1:.3f}, mAP {r.mean_ap:.3f} ({r.queries} queries, {r.gallery} gallery)")
+        path = model_path("body_mobilenetv2", get_settings().models_dir) if cnn_weight > 0 else None
+        embedder = BodyEmbedder(path, cnn_weight=cnn_weight, normalise=not raw_colour)
+        r = evaluate_reid(None, embedder.embed_crops, query_dir=query, gallery_dir=gallery, shift=shift)
+    _emit({"rank1": r.rank1, "map": r.mean_ap, "track_rank1": r.track_rank1, "shift": r.shift,
+           "queries": r.queries, "gallery": r.gallery}, as_json,
+          f"rank-1 {r.rank1:.3f}, mAP {r.mean_ap:.3f}, track rank-1 {r.track_rank1:.3f} "
+          f"(gallery shift {r.shift}; {r.queries} queries, {r.gallery} gallery)")
 
 
 @app.command("redaction")

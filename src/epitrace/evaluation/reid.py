@@ -16,6 +16,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from epitrace.evaluation.camera_shift import apply_shift
+
 logger = logging.getLogger(__name__)
 
 EmbedCrops = Callable[[list[npt.NDArray[np.uint8]]], npt.NDArray[np.float32]]
@@ -29,6 +31,9 @@ class ReidResult:
     gallery: int
     rank1: float
     mean_ap: float
+    track_rank1: float = float("nan")
+    """Rank-1 against one mean vector per gallery identity (a track's aggregated vector)."""
+    shift: str = "none"
 
 
 def load_crops(folder: Path) -> tuple[list[npt.NDArray[np.uint8]], npt.NDArray[np.str_]]:
@@ -66,8 +71,21 @@ def rank_metrics(
     return float(np.mean(hits)), float(np.mean(aps))
 
 
+def track_rank1(
+    query: npt.NDArray[np.float32],
+    query_ids: npt.NDArray[np.str_],
+    gallery: npt.NDArray[np.float32],
+    gallery_ids: npt.NDArray[np.str_],
+) -> float:
+    """Rank-1 of queries against each gallery identity's mean vector (track-level aggregation)."""
+    ids = np.unique(gallery_ids)
+    means = np.stack([gallery[gallery_ids == i].mean(axis=0) for i in ids])
+    means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-9)
+    return rank_metrics(query, query_ids, means.astype(np.float32), ids)[0]
+
+
 def evaluate_reid(crops_dir: Path | None, embed_crops: EmbedCrops, query_dir: Path | None = None,
-                  gallery_dir: Path | None = None) -> ReidResult:
+                  gallery_dir: Path | None = None, shift: str = "none") -> ReidResult:
     """Rank-1 and mAP of `embed_crops` on `crops_dir/query` against `crops_dir/gallery`.
 
     Args:
@@ -76,6 +94,8 @@ def evaluate_reid(crops_dir: Path | None, embed_crops: EmbedCrops, query_dir: Pa
             `BodyEmbedder(...).embed_crops`.
         query_dir: the query crops, instead of `crops_dir/query`.
         gallery_dir: the gallery crops, instead of `crops_dir/gallery`.
+        shift: a simulated camera difference applied to the gallery (a key of
+            `epitrace.evaluation.camera_shift.SHIFTS`), as if a second camera saw it.
 
     Example:
         >>> evaluate_reid(data / "reid/pets09_s2l1_crops", embedder.embed_crops)  # doctest: +SKIP
@@ -86,7 +106,8 @@ def evaluate_reid(crops_dir: Path | None, embed_crops: EmbedCrops, query_dir: Pa
     q_crops, q_ids = load_crops(query_dir)
     g_crops, g_ids = load_crops(gallery_dir)
     q = np.asarray(embed_crops(q_crops), np.float32)
-    g = np.asarray(embed_crops(g_crops), np.float32)
+    g = np.asarray(embed_crops(apply_shift(shift, g_crops)), np.float32)
     rank1, mean_ap = rank_metrics(q, q_ids, g, g_ids)
-    logger.info("re-ID on %s: rank-1 %.3f, mAP %.3f", query_dir, rank1, mean_ap)
-    return ReidResult(queries=len(q), gallery=len(g), rank1=rank1, mean_ap=mean_ap)
+    logger.info("re-ID on %s (gallery shift %s): rank-1 %.3f, mAP %.3f", query_dir, shift, rank1, mean_ap)
+    return ReidResult(queries=len(q), gallery=len(g), rank1=rank1, mean_ap=mean_ap,
+                      track_rank1=track_rank1(q, q_ids, g, g_ids), shift=shift)

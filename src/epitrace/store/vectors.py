@@ -64,8 +64,14 @@ class VectorIndex(ABC):
         """`vectors` at unit length, checked to be one `dim`-long row per id (for `add`)."""
         vectors = l2_normalise(vectors)
         if vectors.shape != (len(ids), self.dim):
-            raise ValueError(f"expected vectors of shape ({len(ids)}, {self.dim}), got {vectors.shape}")
+            raise ValueError(f"expected vectors of shape ({len(ids)}, {self.dim}), got {vectors.shape}"
+                             + _DIM_HINT.get((self.dim, vectors.shape[-1]), ""))
         return vectors
+
+
+_DIM_HINT = {(1856, 576): ": this store holds v1 body vectors (1,856-d colour + MobileNetV2); the body "
+              "vector is 576-d since BODY_VECTOR_VERSION 2: re-ingest the footage into a new store"}
+"""Why a known pair of (stored, new) dimensions differ."""
 
 
 class FaissIndex(VectorIndex):

@@ -1,11 +1,17 @@
-"""Person appearance vectors: MobileNetV2 features plus part-based colour histograms.
+"""Person appearance vectors: camera-normalised part colour histograms, optionally plus MobileNetV2.
 
-No re-ID-trained model installs offline (see docs on models), so the CNN is ImageNet MobileNetV2,
-which describes texture and shape but is not trained to tell people apart. CCTV crops are tiny
-(PETS people are ~50x18 px), where clothing colour per body part carries much of the identity.
-The vector concatenates both parts, each L2-normalised and weighted, so the cosine similarity of
-two vectors is `cnn_weight^2 * cos_cnn + colour_weight^2 * cos_colour` (weights squared sum to 1).
-The default weights were set by rank-1/mAP on PETS 2009 re-ID crops (epitrace.evaluation.reid).
+No re-ID-trained model installs offline (see docs/scaling.md for the by-URL path), so the CNN is
+ImageNet MobileNetV2, which describes texture and shape but is not trained to tell people apart.
+CCTV crops are tiny (PETS people are ~50x18 px), where clothing colour per body part carries most
+of the identity. Colour must survive a change of camera, so each crop is first normalised
+(`normalise_crop`: fixed size, grey-world white balance, equalised luminance) before its HSV
+histograms are taken. Measured on the shared PETS re-ID crops with simulated camera differences on
+the gallery (`epitrace eval reid --shift ...`, docs/scaling.md): raw colour + CNN scored rank-1
+0.756 unshifted but 0.356-0.422 under another white balance; the normalised colour scores
+0.667-0.711 under every shift, and the CNN part never raised rank-1, so it is off by default
+(`cnn_weight=0`: a 576-d vector, BODY_VECTOR_VERSION 2). With `cnn_weight > 0` the vector
+concatenates both parts, each L2-normalised, so its cosine is
+`cnn_weight^2 * cos_cnn + colour_weight^2 * cos_colour`.
 """
 
 from __future__ import annotations
@@ -32,6 +38,33 @@ STRIPES: tuple[tuple[float, float, float], ...] = (
 )
 H_BINS, S_BINS, V_BINS = 12, 4, 4
 COLOUR_DIM = len(STRIPES) * H_BINS * S_BINS * V_BINS
+CANON_HW = (64, 32)
+"""Size every crop is resampled to first, so blur and resolution differ less between cameras."""
+BODY_VECTOR_VERSION = 2
+"""1: 1,856-d raw colour + MobileNetV2; 2: 576-d normalised colour. Stores of v1 need a re-ingest."""
+
+
+def normalise_crop(crop_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """The crop as a camera-neutral image: 64x32, grey-world balanced, luminance equalised.
+
+    Grey-world scales each channel so the crop's mean is mid-grey, which cancels a camera's
+    white balance and exposure gain; equalising the luminance cancels its tone curve; the fixed
+    size (area resampling) makes sharp and soft or near and far crops alike.
+    """
+    if crop_bgr.shape[0] < 3 or crop_bgr.shape[1] < 3:
+        return crop_bgr
+    small = cv2.resize(crop_bgr, (CANON_HW[1], CANON_HW[0]), interpolation=cv2.INTER_AREA)
+    f = small.astype(np.float32)
+    mean = f.reshape(-1, 3).mean(axis=0) + 1e-3
+    balanced = np.clip(f * (128.0 / mean), 0, 255).astype(np.uint8)
+    ycc = cv2.cvtColor(balanced, cv2.COLOR_BGR2YCrCb)
+    ycc[..., 0] = cv2.equalizeHist(np.ascontiguousarray(ycc[..., 0]))
+    return np.asarray(cv2.cvtColor(ycc, cv2.COLOR_YCrCb2BGR), np.uint8)
+
+
+def camera_invariant_features(crop_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """(COLOUR_DIM,) `colour_features` of the normalised crop (the default body vector's part)."""
+    return colour_features(normalise_crop(crop_bgr))
 
 
 def colour_features(crop_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
@@ -63,34 +96,42 @@ class BodyEmbedder:
     """Body appearance embedder for person boxes.
 
     Args:
-        model_path: installed `body_mobilenetv2.onnx` (0-255 RGB input, see the converter).
+        model_path: installed `body_mobilenetv2.onnx` (0-255 RGB input, see the converter);
+            needed only when `cnn_weight > 0`.
         threads: onnxruntime intra-op threads.
         cnn_weight: weight of the MobileNetV2 part; `colour_weight = sqrt(1 - cnn_weight^2)`.
-            1.0 gives CNN only, 0.0 colour only. Raise it where lighting differs a lot
-            between cameras (colour shifts); lower it for tiny or blurred crops.
+            0.0 (default) gives the 576-d colour vector, 1.0 CNN only.
+        normalise: colour of the camera-normalised crop (default) or of the raw crop (the v1
+            vector, which a change of white balance breaks).
 
     Example:
         >>> embedder = BodyEmbedder(models / "body_mobilenetv2.onnx")  # doctest: +SKIP
         >>> vectors = embedder.embed(frame, dets.xyxy)  # doctest: +SKIP
         >>> vectors.shape  # doctest: +SKIP
-        (n, 1856)
+        (n, 576)
     """
 
     def __init__(
-        self, model_path: Path, threads: int = 2, cnn_weight: float = 0.5, batch: int = 32
+        self, model_path: Path | None = None, threads: int = 2, cnn_weight: float = 0.0, batch: int = 32,
+        normalise: bool = True,
     ) -> None:
         if not 0.0 <= cnn_weight <= 1.0:
             raise ValueError(f"cnn_weight must be in [0, 1], got {cnn_weight}")
-        self._session: Any = onnx_session(model_path, threads)
-        self._input = self._session.get_inputs()[0].name
+        self._session: Any = None
+        if cnn_weight > 0:
+            if model_path is None:
+                raise ValueError("cnn_weight > 0 needs the body_mobilenetv2 model_path")
+            self._session = onnx_session(model_path, threads)
+            self._input = self._session.get_inputs()[0].name
         self.cnn_weight = cnn_weight
         self.colour_weight = float(np.sqrt(1.0 - cnn_weight**2))
         self.batch = batch
+        self.normalise = normalise
 
     @property
     def dim(self) -> int:
-        """Length of the vectors."""
-        return CNN_DIM + COLOUR_DIM
+        """Length of the vectors: 576 colour only, 1,856 with the CNN part."""
+        return COLOUR_DIM + (CNN_DIM if self.cnn_weight > 0 else 0)
 
     def embed(
         self, frame_bgr: npt.NDArray[np.uint8], boxes_xyxy: npt.ArrayLike
@@ -109,13 +150,18 @@ class BodyEmbedder:
         """(n, dim) L2-normalised vectors of BGR person crops."""
         if not crops:
             return np.empty((0, self.dim), np.float32)
-        cnn = self.cnn_features(crops) if self.cnn_weight > 0 else np.zeros((len(crops), CNN_DIM))
-        colour = np.stack([colour_features(c) for c in crops])
+        colour_of = camera_invariant_features if self.normalise else colour_features
+        colour = np.stack([colour_of(c) for c in crops])
+        if self.cnn_weight == 0:
+            return colour
+        cnn = self.cnn_features(crops)
         out = np.concatenate([self.cnn_weight * cnn, self.colour_weight * colour], axis=1)
         return _unit(out.astype(np.float32))
 
     def cnn_features(self, crops: list[npt.NDArray[np.uint8]]) -> npt.NDArray[np.float32]:
         """(n, 1280) L2-normalised MobileNetV2 features of BGR crops."""
+        if self._session is None:
+            raise ValueError("this BodyEmbedder has no CNN (cnn_weight=0)")
         out = []
         for start in range(0, len(crops), self.batch):
             chunk = crops[start : start + self.batch]
