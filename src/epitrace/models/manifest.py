@@ -185,3 +185,37 @@ DEFAULT_MODELS: tuple[ModelSpec, ...] = (
 def default_manifest() -> dict[str, ModelSpec]:
     """The default models by name."""
     return {m.name: m for m in DEFAULT_MODELS}
+
+
+REID_MODEL_NAME = "body_reid"
+"""Name (and `body_reid.onnx` output) of an operator-supplied trained re-ID network."""
+
+
+def reid_url_spec(url: str, sha256: str, licence: str = "MIT (OSNet, deep-person-reid)",
+                  description: str = "") -> ModelSpec:
+    """Manifest entry for a trained person re-ID network in ONNX, fetched by URL and pinned.
+
+    Not a default: no trained re-ID weights install from the registries. An operator exports
+    e.g. OSNet-x0.25 (torchreid, MIT) to ONNX (input `(n, 3, 256, 128)` RGB, ImageNet
+    normalisation inside or outside the graph, output `(n, D)` features), hosts the file,
+    and installs it with its sha256 (docs/scaling.md, "Trained re-ID network by URL").
+
+    Args:
+        url: https:// or file:// address of the ONNX file.
+        sha256: the file's sha256, checked before it is installed.
+        licence: the weights' licence, recorded in the manifest.
+        description: what the network was trained on.
+    """
+    if not url.startswith(("https://", "http://", "file://")):
+        raise ValueError(f"re-ID model URL must be http(s):// or file://, got {url!r}")
+    return ModelSpec(
+        name=REID_MODEL_NAME,
+        stage="body_embed",
+        registry="url",
+        package=url,
+        files=(SourceFile(key="onnx", member="", sha256=sha256.lower()),),
+        converter="copy",
+        output=f"{REID_MODEL_NAME}.onnx",
+        licence=licence,
+        description=description or "Trained person re-ID network (ONNX) given by URL.",
+    )
