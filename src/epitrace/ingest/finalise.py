@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from epitrace.ingest.feet import foot_points, foot_window
 from epitrace.ingest.timing import StageTimer
 from epitrace.ingest.vision_models import VisionModels
 from epitrace.store import ThumbnailRecord, TrackRecord
@@ -135,7 +136,7 @@ def finalise(t: Tracklet, ctx: FinaliseContext) -> TrackRecord | None:
     ts = ctx.start_ts + frames / ctx.fps
     ground = None
     if ctx.to_ground is not None:
-        feet = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, boxes[:, 3]], axis=1)
+        feet = foot_points(boxes, foot_window(ctx.fps, ctx.analysed_step))
         ground = smooth_positions(ctx.to_ground(feet).astype(np.float32), ctx.smoothing_points)
     chosen = _spread_best(t.samples, ctx.body_samples)
     with ctx.timer("embeddings"):
