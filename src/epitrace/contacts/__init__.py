@@ -1,5 +1,7 @@
-"""Exposure engine: co-presence, ground distance over time, cumulative duration and masks ->
-contacts, risk levels, contacts of contacts."""
+"""Exposure engine: contacts, their risk levels, and contacts of contacts.
+
+From co-presence, ground distance over time, cumulative duration and masks.
+"""
 
 from epitrace.contacts.cameras import CameraPlace, camera_places
 from epitrace.contacts.engine import (

@@ -11,8 +11,11 @@ from epitrace.store.orm import Case, Subject
 
 def case_contacts(store: Store, *, case: Case, policy: ContactPolicy,
                   second_order: bool = False) -> list[tuple[Subject, int, Contact]]:
-    """(subject, order, contact) for each subject of `case` (subjects loaded): the contacts of
-    its confirmed sightings (order 1) and, with `second_order`, their contacts (order 2)."""
+    """(subject, order, contact) for each subject of `case` (subjects loaded).
+
+    The contacts of its confirmed sightings (order 1) and, with `second_order`, their contacts
+    (order 2).
+    """
     confirmed = confirmed_by_subject(store, case_id=case.id)
     rows: list[tuple[Subject, int, Contact]] = []
     for subject in case.subjects:

@@ -98,9 +98,11 @@ class PolicyRiskRule(RiskRule):
     name = "policy"
 
     def level(self, intervals: list[ExposureInterval], policy: ContactPolicy) -> RiskLevel:
+        """The level alone (`assess` without its reason)."""
         return self.assess(intervals, policy).level
 
     def assess(self, intervals: list[ExposureInterval], policy: ContactPolicy) -> RiskAssessment:
+        """The level of `intervals` under `policy`, with the reason a tracer reads."""
         if not intervals:
             return RiskAssessment("low", "low: no exposure")
         window = policy.window_h * 3600.0

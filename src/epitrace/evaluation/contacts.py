@@ -11,7 +11,8 @@ Predicted episodes come from the store's tracks of the same frames:
    (a false person). After an identity swap the track's minority part is thus credited to
    the wrong person: the swap shows up as missed and false episodes, as it would in a report.
 2. Contact episodes between every two overlapping tracks come from the contact engine's core
-   (`epitrace.contacts.contact_episodes`, `max_gap_frames` bridged), and episodes of track pairs
+   (`epitrace.contacts.contact_episodes`, `max_gap_frames` bridged, one-frame dips under the
+   radius dropped as noise at the limit), and episodes of track pairs
    that map to the same pair of labels are united (a fragmented track does not split an
    episode twice). Two tracks with the same GT id that come close are a false contact.
 3. Per label pair, scoring is event-based: a GT episode is found when a predicted episode of
@@ -78,6 +79,7 @@ class ContactScores:
     false: list[tuple[PairKey, int, int]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
+        """The headline figures as JSON-ready values (the miss and false lists left out)."""
         return {"precision": self.precision, "recall": self.recall,
                 "median_duration_error_s": self.median_duration_error_s,
                 "median_signed_error_s": self.median_signed_error_s,
@@ -163,8 +165,7 @@ def predicted_episodes(tracks: dict[int | Label, FrameTrack], labels: dict[int |
 
 def score_episodes(gt: dict[PairKey, list[Interval]], pred: dict[PairKey, list[Interval]],
                    fps: float) -> ContactScores:
-    """Event-based scoring per pair: an episode counts as found when any episode of the other
-    side overlaps it in time.
+    """Event-based scoring per pair: found when an episode of the other side overlaps in time.
 
     A contact split in two by a short track break is still one real contact, so it is not a
     false alarm; the duration error of a found GT episode compares its length with the summed
@@ -249,12 +250,17 @@ def run_contacts_eval(video: Path, calibration: dict[str, Any], gt_world_csv: Pa
     """Ingest `video` into a throw-away home (camera calibrated by `calibration`) and score it.
 
     Args:
+        video: the video file, ingested from its first frame.
         calibration: a calibration spec as stored with a camera, e.g.
             `{"type": "tsai_xml", "path": ".../View_001.xml"}`.
+        gt_world_csv: world ground truth (`load_world_gt`).
+        settings: settings whose models (and nothing else of whose home) are used.
         frames: (first, last) frames, 0-based inclusive like the world CSV (default: the GT's
             span); ingest runs from frame 0 to `last`, so the tracker starts as it would on the
             full video.
+        distance: contact radius, metres.
         fps: true frame rate of the video and the GT (PETS: 7).
+        max_gap_frames: gaps bridged in predicted episodes.
     """
     if frames is None:
         span = load_world_gt(gt_world_csv)["frame"]
