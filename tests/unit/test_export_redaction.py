@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from epitrace.evaluation.redaction import covered_shares, redacted_mask
-from epitrace.privacy.export_redaction import DEFAULT_CONFIG, ExportRedactor, Regions, apply_regions
+from epitrace.privacy.export_redaction import DEFAULT_CONFIG, ExportRedactor, Regions, apply_regions, in_front
 
 SHAPE = (200, 300)
 SUBJECT = np.array([100, 40, 130, 115], np.float32)  # a 30 x 75 px person, like PETS
@@ -34,7 +34,7 @@ def test_bystander_beside_the_subject_is_mosaicked_over_the_subjects_pasted_back
     regions = ExportRedactor().regions(np.stack([SUBJECT, BESIDE, FAR]), keep_box=SUBJECT)
     subject, beside, far = shares(regions, SUBJECT, BESIDE, FAR)
     assert beside >= 0.9 and far >= 0.9
-    assert len(regions.cover) == 1  # only the neighbour touches the subject's head
+    assert len(regions.hide) == 1  # only the neighbour (2 px nearer the camera) touches the subject's head
     assert subject < 0.9  # the subject keeps part of the head: the side away from the neighbour
 
     old_rule = ExportRedactor(replace(DEFAULT_CONFIG, bystander_priority=False))
@@ -49,7 +49,7 @@ def test_alone_the_subject_stays_clear_and_fragments_of_it_are_not_bystanders() 
     assert r.is_subject(np.stack([SUBJECT, upper_body, BESIDE, FAR]), SUBJECT).tolist() == [True, True, False, False]
     regions = r.regions(np.stack([SUBJECT, upper_body, FAR]), keep_box=SUBJECT)
     subject, far = shares(regions, SUBJECT, FAR)
-    assert subject == 0.0 and far >= 0.9 and len(regions.cover) == 0
+    assert subject == 0.0 and far >= 0.9 and len(regions.cover) == len(regions.hide) == 0
 
 
 def test_carried_boxes_cover_a_missed_bystander_but_never_the_subject() -> None:
@@ -64,11 +64,14 @@ def test_carried_boxes_cover_a_missed_bystander_but_never_the_subject() -> None:
 
 
 def test_stored_tracks_of_others_win_even_when_they_overlap_the_subject_heavily() -> None:
-    behind = np.array([104, 36, 134, 110], np.float32)  # IoU ~0.75 with the subject, head 4 px up
+    close = np.array([104, 44, 134, 118], np.float32)  # IoU ~0.75 with the subject, 3 px nearer the camera
     r = ExportRedactor()
-    assert r.is_subject(behind[None], SUBJECT).tolist() == [True]  # as a bare detection: the subject
-    regions = r.regions(np.empty((0, 4), np.float32), keep_box=SUBJECT, always=behind[None])
-    assert shares(regions, behind)[0] >= 0.9  # the tracker says it is someone else: mosaicked
+    assert r.is_subject(close[None], SUBJECT).tolist() == [True]  # as a bare detection: the subject
+    regions = r.regions(np.empty((0, 4), np.float32), keep_box=SUBJECT, always=close[None])
+    assert shares(regions, close)[0] >= 0.9  # the tracker says it is someone else: mosaicked
+    behind = np.array([104, 36, 134, 110], np.float32)  # the same 5 px farther: still mosaicked ...
+    regions = ExportRedactor().regions(np.empty((0, 4), np.float32), keep_box=SUBJECT, always=behind[None])
+    assert shares(regions, behind)[0] >= 0.9 and len(regions.cover) == 1 and not len(regions.hide)
 
 
 def test_applied_pixels_follow_the_regions() -> None:
@@ -80,3 +83,51 @@ def test_applied_pixels_follow_the_regions() -> None:
     mask = redacted_mask(SHAPE, regions)
     assert not changed[~mask].any()  # nothing outside the regions is touched
     assert changed[mask].mean() > 0.9  # inside them the mosaic replaced the detail
+
+
+BEHIND = np.array([122, 30, 152, 105], np.float32)  # at the subject's shoulder, feet 10 px higher: behind
+IN_FRONT = np.array([122, 52, 152, 127], np.float32)  # at the subject's shoulder, feet 12 px lower: in front
+
+
+def test_only_people_in_front_of_the_subject_cover_its_head() -> None:
+    r = ExportRedactor(replace(DEFAULT_CONFIG, cover_behind=False))
+    assert in_front(np.stack([BEHIND, IN_FRONT]), SUBJECT[None])[:, 0].tolist() == [False, True]
+    behind_regions = r.regions(np.stack([SUBJECT, BEHIND]), keep_box=SUBJECT)
+    assert shares(behind_regions, SUBJECT)[0] == 0.0  # the one behind is hidden by the subject's head
+    front_only = ExportRedactor(replace(DEFAULT_CONFIG, cover_behind=False))
+    front_regions = front_only.regions(np.stack([SUBJECT, IN_FRONT]), keep_box=SUBJECT)
+    subject, front = shares(front_regions, SUBJECT, IN_FRONT)
+    assert subject > 0.3 and front >= 0.9  # the one in front covers part of the subject's head
+
+    no_depth = ExportRedactor(replace(DEFAULT_CONFIG, depth_order=False, cover_behind=False))
+    assert shares(no_depth.regions(np.stack([SUBJECT, BEHIND]), keep_box=SUBJECT), SUBJECT)[0] > 0.3
+
+
+def face_at(box: np.ndarray, dx: float = 0.0) -> np.ndarray:
+    """A 7 x 8 px face box centred under the head point of `box`, shifted `dx` px."""
+    cx, top = (box[0] + box[2]) / 2 + dx, box[1] + 2
+    return np.array([cx - 3.5, top, cx + 3.5, top + 8], np.float32)
+
+
+def test_a_bystanders_face_is_mosaicked_exactly_even_behind_the_subject() -> None:
+    face = face_at(BEHIND)  # its centre is outside the subject's middle: not the subject's face
+    r = ExportRedactor()
+    assert r.subject_faces(np.stack([face, face_at(SUBJECT)]), SUBJECT).tolist() == [False, True]
+    regions = r.regions(np.stack([SUBJECT, BEHIND]), keep_box=SUBJECT, faces=face[None])
+    mask = redacted_mask(SHAPE, regions)
+    assert covered_shares(mask, face[None])[0] == 1.0
+    assert shares(regions, SUBJECT)[0] < 0.9  # the rest of the subject's head stays clear
+
+
+def test_the_subjects_face_stays_clear_unless_someone_in_front_covers_it() -> None:
+    face = face_at(SUBJECT, dx=3)
+    regions = ExportRedactor().regions(np.stack([SUBJECT, BEHIND]), keep_box=SUBJECT, faces=face[None])
+    mask = redacted_mask(SHAPE, regions)
+    assert len(regions.cover) == 1 and covered_shares(mask, face[None])[0] == 0.0  # unveiled
+    front = ExportRedactor().regions(np.stack([SUBJECT, IN_FRONT]), keep_box=SUBJECT, faces=face[None])
+    assert covered_shares(redacted_mask(SHAPE, front), face[None])[0] > 0.5  # the one in front wins
+    rng = np.random.default_rng(1)
+    frame = rng.integers(0, 255, (*SHAPE, 3), dtype=np.uint8)
+    out = apply_regions(frame, regions, block=8)
+    fx1, fy1, fx2, fy2 = face.astype(int)
+    assert (out[fy1:fy2, fx1:fx2] == frame[fy1:fy2, fx1:fx2]).all()  # pixels, not just the mask

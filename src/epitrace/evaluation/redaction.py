@@ -39,11 +39,13 @@ from epitrace.privacy.export_redaction import (
     apply_regions,
     box_iou,
 )
+from epitrace.privacy.face_regions import FaceFinder, detect_faces
 from epitrace.vision.types import Detections
 
 GT_HEAD_SHARE = 0.18
 COVERED = 0.9  # a head counts as hidden when this share of its area is mosaicked
 VISIBLE = 0.1  # the subject's head counts as visible when less than this share is mosaicked
+FACE_PERSON_SCORE = 0.3  # faces are searched in person boxes from this score (the tracking threshold)
 _NO_BOXES = np.empty((0, 4), np.float32)
 _NOTHING = Regions(_NO_BOXES, _NO_BOXES, _NO_BOXES)  # a frame nothing was applied to
 
@@ -89,6 +91,10 @@ def redacted_mask(shape: tuple[int, int], regions: Regions) -> npt.NDArray[np.bo
         mask &= ~mosaic_mask(shape, regions.clear)
     if len(regions.cover):
         mask |= mosaic_mask(shape, regions.cover)
+    if len(regions.unveil):
+        mask &= ~mosaic_mask(shape, regions.unveil)
+    if len(regions.hide):
+        mask |= mosaic_mask(shape, regions.hide)
     return mask
 
 
@@ -133,6 +139,7 @@ class CoverageTally:
                     self.missed.append((gt_frame, int(gid)))
 
     def scores(self, ms_per_frame: float = 0.0, detector_ms: float = 0.0) -> RedactionScores:
+        """The tallied shares, with the given per-frame timings."""
         return RedactionScores(
             frames=self.frames, other_heads=self.other_heads, other_hidden=self.other_hidden,
             coverage=self.other_hidden / self.other_heads if self.other_heads else 1.0,
@@ -168,6 +175,7 @@ def redaction_coverage(
     video: Path, gt_mot_txt: Path, frames: tuple[int, int] = (1, 400),
     subject_gt_id: int | None = None, detector=None,  # type: ignore[no-untyped-def]
     *, config: ExportRedactionConfig = DEFAULT_CONFIG, detections: dict[int, Detections] | None = None,
+    face_detector: FaceFinder | None = None, faces: dict[int, npt.NDArray[np.float32]] | None = None,
 ) -> RedactionScores:
     """Redact frames as an export would, and score head coverage against the GT.
 
@@ -182,6 +190,9 @@ def redaction_coverage(
             frame range, as an export would.
         detections: precomputed detections by GT frame (skips the detector; for comparing
             variants on the same detections).
+        face_detector: searched in the head of every person box scoring >= `FACE_PERSON_SCORE`
+            and the subject's (its time counts as the detector's); None: no face boxes.
+        faces: precomputed face boxes by GT frame (instead of `face_detector`).
     """
     gt = load_mot(gt_mot_txt, frames)
     if subject_gt_id is None:
@@ -205,10 +216,13 @@ def redaction_coverage(
         else:
             b = rows[["x", "y", "w", "h"]].to_numpy(np.float32)
             dets = Detections(xyxy=np.c_[b[:, :2], b[:, :2] + b[:, 2:]], confidence=np.ones(len(b)))
-        t1 = time.perf_counter()
         subj = rows[rows["id"] == subject_gt_id]
         keep = subject_keep_box(dets, subj[["x", "y", "w", "h"]].to_numpy()[0] if len(subj) else None)
-        regions = redactor.regions(dets, keep)
+        found = faces.get(gt_frame) if faces is not None else None
+        if face_detector is not None and found is None:
+            found = detect_faces(face_detector, image, face_search_boxes(dets, keep))
+        t1 = time.perf_counter()
+        regions = redactor.regions(dets, keep, faces=found)
         apply_regions(image, regions)
         t2 = time.perf_counter()
         detect_s += t1 - t0
@@ -216,6 +230,14 @@ def redaction_coverage(
         tally.add(gt_frame, rows, redacted_mask(image.shape[:2], regions))
     n = max(tally.frames, 1)
     return tally.scores(1000 * redact_s / n, 1000 * detect_s / n)
+
+
+def face_search_boxes(dets: Detections, keep: npt.ArrayLike | None) -> npt.NDArray[np.float32]:
+    """Person boxes whose heads are searched for faces: confident detections and the subject."""
+    boxes = dets.xyxy[dets.confidence >= FACE_PERSON_SCORE].reshape(-1, 4)
+    if keep is not None:
+        boxes = np.concatenate([boxes, np.asarray(keep, np.float32).reshape(-1, 4)])
+    return np.asarray(boxes, np.float32)
 
 
 def detect_all(video: Path, detector, frames: tuple[int, int]) -> dict[int, Detections]:  # type: ignore[no-untyped-def]

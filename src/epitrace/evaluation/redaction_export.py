@@ -22,6 +22,7 @@ from epitrace.evaluation.throwaway import EVAL_CAMERA, throwaway_pipeline
 from epitrace.media import probe_video
 from epitrace.privacy.clips import export_clip
 from epitrace.privacy.export_redaction import DEFAULT_CONFIG, ExportRedactionConfig, Regions, box_iou
+from epitrace.privacy.face_regions import FaceFinder
 
 Points = list[tuple[int, int, float, float, float, float, float]]
 
@@ -57,14 +58,20 @@ def subject_tracks(points: Points, gt: pd.DataFrame, gt_id: int, min_share: floa
 def export_redaction_coverage(video: Path, gt_mot_txt: Path, settings: Settings,
                               frames: tuple[int, int] = (1, 400), subject_gt_id: int | None = None,
                               fps: float | None = None, detector=None,  # type: ignore[no-untyped-def]
-                              config: ExportRedactionConfig = DEFAULT_CONFIG) -> ExportCoverage:
+                              config: ExportRedactionConfig = DEFAULT_CONFIG,
+                              face_detector: FaceFinder | None = None) -> ExportCoverage:
     """Ingest `video` into a throw-away home, export the subject's clip over `frames`, score it.
 
     Args:
+        video: the footage to ingest.
+        gt_mot_txt: MOTChallenge ground truth of every person.
+        settings: where the models are (the throw-away home replaces the data folders).
         frames: 1-based inclusive GT frames; the clip spans them (ingest starts at frame 1).
         subject_gt_id: GT person kept clear (None: the longest GT track).
         fps: true frame rate when the file's header is wrong (PETS: 7).
         detector: the export's safety-net `PersonDetector`, or None (stored tracks only).
+        config: the export's redaction rules.
+        face_detector: the export's face detector (`FaceDetector`), or None (no face boxes).
 
     Raises:
         LookupError: no stored track is the subject's (checked before ingesting when the subject
@@ -90,6 +97,7 @@ def export_redaction_coverage(video: Path, gt_mot_txt: Path, settings: Settings,
         if not tracks:
             raise nobody
         export_clip(run.store, track_id=tracks[0], out=run.home / "clip.mp4", subject_track_ids=set(tracks),
-                    margin_s=(frames[1] + 1) / rate, detector=detector, config=config, on_frame=keep)
+                    margin_s=(frames[1] + 1) / rate, detector=detector, config=config, on_frame=keep,
+                    face_detector=face_detector)
     scored = [f for f in range(frames[0], frames[1] + 1) if f in regions]
     return ExportCoverage(score_regions(gt_mot_txt, regions, shape, gid, scored), gid, tracks)

@@ -32,6 +32,7 @@ from epitrace.privacy.export_redaction import (
     Regions,
     apply_regions,
 )
+from epitrace.privacy.face_regions import FaceFinder, detect_faces
 from epitrace.store import sightings_repo
 from epitrace.store.orm import Track, Video
 from epitrace.store.repo import Store
@@ -124,7 +125,7 @@ def _open_stream(container: av.container.OutputContainer, fps: float, width: int
 def export_clip(store: Store, *, track_id: int, out: Path, subject_track_ids: set[int],
                 margin_s: float = 2.0, detector: PersonDetector | None = None,
                 config: ExportRedactionConfig = DEFAULT_CONFIG,
-                on_frame: FrameHook | None = None) -> Path:
+                on_frame: FrameHook | None = None, face_detector: FaceFinder | None = None) -> Path:
     """Write the redacted clip of sighting `track_id` to `out` (MP4) and return its path.
 
     Args:
@@ -139,6 +140,9 @@ def export_clip(store: Store, *, track_id: int, out: Path, subject_track_ids: se
             on every frame as a safety net for people without a stored track.
         config: export redaction rules.
         on_frame: called per written frame with the regions applied (for measuring coverage).
+        face_detector: optional face detector searched in every stored person's head (and the
+            safety net's from score 0.3): bystanders' faces are mosaicked exactly, the subjects'
+            kept clear unless someone in front of them covers it.
 
     Raises:
         LookupError: unknown track.
@@ -179,9 +183,13 @@ def export_clip(store: Store, *, track_id: int, out: Path, subject_track_ids: se
                 keep = [b for t, b in present.items() if t in subject_track_ids]
                 others = [b for t, b in present.items() if t not in subject_track_ids]
                 dets = detector.detect(image) if detector is not None else Detections.empty()
+                faces = None
+                if face_detector is not None:
+                    searched = [*present.values(), *dets.xyxy[dets.confidence >= 0.3]]
+                    faces = detect_faces(face_detector, image, np.array(searched, np.float32).reshape(-1, 4))
                 regions = redactor.regions(
                     dets, np.array(keep, np.float32).reshape(-1, 4) if keep else None,
-                    always=np.array(others, np.float32).reshape(-1, 4))
+                    always=np.array(others, np.float32).reshape(-1, 4), faces=faces)
                 redacted = apply_regions(image, regions, config.block)
                 if on_frame is not None:
                     on_frame(index, regions)

@@ -25,6 +25,23 @@ heads; these defaults hide 99.25% with the subject kept, and 99.7% when nobody i
   take part of the subject's head with them (`epitrace eval redaction`; a real export from
   stored tracks, `--export`: 99.70% hidden, subject clear in 41%).
   Privacy of the people who are not the case decides, so this is the default.
+- **depth** (`depth_order`): a person whose feet (box bottom) are lower in the image stands
+  nearer the camera (`in_front`). Cores of people in front of the subject are mosaicked last
+  (`hide`), over everything; cores of people behind (`cover`) come before the subject's
+  detected face is pasted back (`unveil`), so someone behind never hides the subject's face.
+- **faces** (`faces`, from `face_regions.detect_faces`): a face box whose centre lies in the
+  subject's head (middle 60% of the box width, top 20%) is the subject's and is unveiled unless
+  someone in front covers it; every other face box is mosaicked last, exactly (+25% margin).
+
+  Measured on the same frames (frames mode, detections cached; `cover_behind=False` leaves the
+  heads of people behind to the subject): depth alone 98.30% hidden / subject clear in 65.8%
+  of frames; + the subject's top 18% unveiled over people behind (`unveil_share=0.18`) 98.65% /
+  54.8%; cores of current boxes only (`carry_cores=False`) 97.4% / 74.5%. No variant tried
+  kept >= 99% with the subject clear in more than 40%: at PETS scale a neighbour's full-width
+  head region takes >= 10% of the subject's whenever they walk shoulder to shoulder. So the
+  defaults keep people behind covered and unveil only the subject's face: without a face
+  detector they give exactly the bystanders-win figures above; with CenterFace on head crops
+  99.10% / 40.25% (the subject's face shows where the detector found it).
 """
 
 from __future__ import annotations
@@ -62,6 +79,13 @@ class ExportRedactionConfig:
     core_share: float = 0.25  # head core of a bystander: top share of its box height ...
     core_side: float = 0.2  # ... widened by this share of its width each side ...
     core_top: float = 0.15  # ... and raised by this share of its height
+    depth_order: bool = True  # only bystanders in front of the subject (feet lower) cover its head
+    front_margin: float = 0.0  # "in front": feet lower by more than this share of the subject's height
+    cover_behind: bool = True  # also cover with the cores of people behind, then unveil ...
+    unveil_share: float = 0.0  # ... the subject's own head: top share of its box height (0: its face only) ...
+    unveil_side: float = 0.0  # ... narrowed by this share of its width each side (negative: wider)
+    carry_cores: bool = True  # carried boxes (earlier frames) also cover a subject's head
+    face_margin: float = 0.25  # widen face boxes by this share of their size each side
     block: int = 8
 
 
@@ -117,19 +141,40 @@ def _keep_array(keep_box: npt.ArrayLike | None) -> BoxArray:
     return np.asarray(keep_box, np.float32).reshape(-1, 4)
 
 
+_NONE = np.empty((0, 4), np.float32)
+
+
 class Regions(NamedTuple):
     """What one exported frame gets, applied in order by `apply_regions`.
 
     `mosaic` regions are pixelated, then `clear` (the subjects' heads) is pasted back from the
-    original, then `cover` (bystanders' head cores overlapping a subject) is pixelated again.
+    original, then `cover` (head cores of people behind a subject, under `cover_behind`) is
+    pixelated, `unveil` (the subjects' detected faces) pasted back again, and last `hide`
+    (cores of people in front of a subject, and every bystander's detected face) pixelated.
     """
 
     mosaic: BoxArray
     clear: BoxArray
     cover: BoxArray
+    unveil: BoxArray = _NONE
+    hide: BoxArray = _NONE
 
 
-_NONE = np.empty((0, 4), np.float32)
+def in_front(boxes: npt.ArrayLike, keep: npt.ArrayLike, margin: float = 0.0) -> npt.NDArray[np.bool_]:
+    """(n, k): box i stands in front of keep box j (nearer the camera).
+
+    On a ground plane seen from above the horizon (CCTV), a person nearer the camera has their
+    feet lower in the image; the feet are the box bottom. `margin` is a share of the keep box's
+    height the feet must be lower by.
+    """
+    b, k = np.asarray(boxes, np.float32).reshape(-1, 4), np.asarray(keep, np.float32).reshape(-1, 4)
+    return np.asarray(b[:, None, 3] > k[None, :, 3] + margin * (k[None, :, 3] - k[None, :, 1]), bool)
+
+
+def _grow(boxes: npt.ArrayLike, share: float) -> BoxArray:
+    b = np.asarray(boxes, np.float32).reshape(-1, 4)
+    d = share * np.stack([b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], axis=1)
+    return np.concatenate([b[:, :2] - d, b[:, 2:] + d], axis=1).astype(np.float32)
 
 
 class ExportRedactor:
@@ -146,6 +191,7 @@ class ExportRedactor:
         self._core_config = replace(config, head_share=config.core_share, side_margin=config.core_side,
                                     top_margin=config.core_top)
         self._recent: deque[BoxArray] = deque(maxlen=max(config.carry_frames, 1))
+        self._current = 0
 
     def is_subject(self, boxes: npt.ArrayLike, keep_box: npt.ArrayLike | None) -> npt.NDArray[np.bool_]:
         """Which `boxes` are the subject: their head is the subject's, or they overlap it well."""
@@ -167,6 +213,7 @@ class ExportRedactor:
         held = np.concatenate([current, *carried]).reshape(-1, 4).astype(np.float32)
         subject = self.is_subject(held, keep_box)
         self._recent.appendleft(current[~subject[: len(current)]])
+        self._current = int((~subject[: len(current)]).sum())  # they come first in the result
         return held[~subject]
 
     def clear_regions(self, keep_box: npt.ArrayLike | None) -> BoxArray:
@@ -179,6 +226,13 @@ class ExportRedactor:
         return np.stack([keep[:, 0] - m, keep[:, 1] - m, keep[:, 2] + m, keep[:, 1] + 0.18 * h + m],
                         axis=1).astype(np.float32)
 
+    def own_heads(self, keep: BoxArray) -> BoxArray:
+        """The subjects' tight heads, unveiled over the cores of people behind them."""
+        w, h = keep[:, 2] - keep[:, 0], keep[:, 3] - keep[:, 1]
+        m = self.config.unveil_side * w
+        return np.stack([keep[:, 0] + m, keep[:, 1], keep[:, 2] - m, keep[:, 1] + self.config.unveil_share * h],
+                        axis=1).astype(np.float32)
+
     def head_cores(self, person_boxes: npt.ArrayLike) -> BoxArray:
         """Tighter head regions of bystanders, mosaicked over a subject's pasted-back head."""
         return export_head_boxes(person_boxes, self._core_config)
@@ -188,22 +242,48 @@ class ExportRedactor:
         """The regions mosaicked in this frame (before the subject is pasted back)."""
         return export_head_boxes(self.person_boxes(detections, keep_box), self.config)
 
+    def subject_faces(self, faces: npt.ArrayLike | None, keep_box: npt.ArrayLike | None) -> npt.NDArray[np.bool_]:
+        """Which face boxes are a subject's: centre within the subject's head (top 20%, middle 60%)."""
+        f, keep = np.asarray(faces if faces is not None else _NONE, np.float32).reshape(-1, 4), _keep_array(keep_box)
+        if not len(f) or not len(keep):
+            return np.zeros(len(f), bool)
+        cx, cy = (f[:, 0] + f[:, 2]) / 2, (f[:, 1] + f[:, 3]) / 2
+        w, h = keep[:, 2] - keep[:, 0], keep[:, 3] - keep[:, 1]
+        inside = ((cx[:, None] > keep[None, :, 0] + 0.2 * w) & (cx[:, None] < keep[None, :, 2] - 0.2 * w)
+                  & (cy[:, None] > keep[None, :, 1] - 0.05 * h) & (cy[:, None] < keep[None, :, 1] + 0.2 * h))
+        return np.asarray(inside.any(axis=1), bool)
+
     def regions(self, detections: Detections | npt.ArrayLike, keep_box: npt.ArrayLike | None = None,
-                always: npt.ArrayLike | None = None) -> Regions:
-        """Mosaic, clear and cover regions of this frame (see `Regions`).
+                always: npt.ArrayLike | None = None, faces: npt.ArrayLike | None = None) -> Regions:
+        """Mosaic, clear, cover, unveil and hide regions of this frame (see `Regions`).
 
         `always` are person boxes redacted whatever their overlap with the subject (e.g. stored
-        tracks known to be other people).
+        tracks known to be other people). `faces` are face boxes found in this frame (e.g.
+        `face_regions.detect_faces`): a subject's is kept clear unless someone in front covers
+        it, everyone else's is mosaicked last, exactly where the detector put it.
         """
+        cfg = self.config
         others = self.person_boxes(detections, keep_box)
+        # boxes that may cover a subject's head: carried ones trail their walking owner
+        coverers = others if cfg.carry_cores else others[: self._current]
         if always is not None:
             others = np.concatenate([others, np.asarray(always, np.float32).reshape(-1, 4)])
-        clear = self.clear_regions(keep_box)
-        cover = _NONE
-        if self.config.bystander_priority and len(clear) and len(others):
-            cores = self.head_cores(others)
-            cover = cores[box_iou(cores, clear).max(axis=1) > 0]
-        return Regions(export_head_boxes(others, self.config), clear, cover)
+            coverers = np.concatenate([coverers, np.asarray(always, np.float32).reshape(-1, 4)])
+        keep, clear = _keep_array(keep_box), self.clear_regions(keep_box)
+        face_boxes = np.asarray(faces if faces is not None else _NONE, np.float32).reshape(-1, 4)
+        own = self.subject_faces(face_boxes, keep_box) if len(keep) else np.zeros(len(face_boxes), bool)
+        cover, unveil, hide = _NONE, _NONE, _grow(face_boxes[~own], cfg.face_margin)
+        if cfg.bystander_priority and len(clear) and len(coverers):
+            cores = self.head_cores(coverers)
+            touches = box_iou(cores, clear) > 0  # (coverers, subjects)
+            front = in_front(coverers, keep, cfg.front_margin) if cfg.depth_order else np.ones_like(touches)
+            hide = np.concatenate([cores[(touches & front).any(axis=1)], hide])
+            if cfg.cover_behind:
+                cover = cores[(touches & ~front).any(axis=1)]
+        unveil = _grow(face_boxes[own], cfg.face_margin)
+        if len(cover) and cfg.unveil_share > 0:
+            unveil = np.concatenate([self.own_heads(keep), unveil])
+        return Regions(export_head_boxes(others, cfg), clear, cover, unveil, hide)
 
     def __call__(self, frame: npt.NDArray[np.uint8], detections: Detections | npt.ArrayLike,
                  keep_box: npt.ArrayLike | None = None,
@@ -212,16 +292,23 @@ class ExportRedactor:
         return apply_regions(frame, self.regions(detections, keep_box, always), block=self.config.block)
 
 
-def apply_regions(frame: npt.NDArray[np.uint8], regions: Regions, block: int = 8) -> npt.NDArray[np.uint8]:
-    """Mosaic `regions.mosaic`, paste the original pixels of `regions.clear` back, mosaic `cover`."""
-    out = mosaic(frame, regions.mosaic, block=block)
+def _paste(out: npt.NDArray[np.uint8], frame: npt.NDArray[np.uint8], boxes: npt.ArrayLike) -> None:
     h, w = frame.shape[:2]
-    for x1, y1, x2, y2 in np.asarray(regions.clear, np.float32).reshape(-1, 4):
+    for x1, y1, x2, y2 in np.asarray(boxes, np.float32).reshape(-1, 4):
         left, t = max(int(np.floor(x1)), 0), max(int(np.floor(y1)), 0)
         r, b = min(int(np.ceil(x2)), w), min(int(np.ceil(y2)), h)
         if r > left and b > t:
             out[t:b, left:r] = frame[t:b, left:r]
-    return mosaic(out, regions.cover, block=block) if len(regions.cover) else out
+
+
+def apply_regions(frame: npt.NDArray[np.uint8], regions: Regions, block: int = 8) -> npt.NDArray[np.uint8]:
+    """Mosaic `mosaic`, paste `clear` back, mosaic `cover`, paste `unveil` back, mosaic `hide`."""
+    out = mosaic(frame, regions.mosaic, block=block)
+    _paste(out, frame, regions.clear)
+    if len(regions.cover):
+        out = mosaic(out, regions.cover, block=block)
+    _paste(out, frame, regions.unveil)
+    return mosaic(out, regions.hide, block=block) if len(regions.hide) else out
 
 
 def redact_frame_for_export(frame: npt.NDArray[np.uint8], detections: Detections | npt.ArrayLike,
