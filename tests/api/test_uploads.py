@@ -15,7 +15,7 @@ def _form(camera: str = "a") -> dict[str, str]:
 
 def test_an_oversized_upload_is_refused_with_413_and_nothing_kept(client, tokens, server_settings) -> None:  # type: ignore[no-untyped-def]
     big = b"\0" * (2 * 1024 * 1024)  # the limit in these tests is 1 MiB
-    r = client.post("/api/ingest/jobs", headers=tokens["ana"], data=_form(), files={"file": ("big.avi", big)})
+    r = client.post("/api/ingest/jobs", headers=tokens["root"], data=_form(), files={"file": ("big.avi", big)})
     assert r.status_code == 413 and "too large" in r.json()["detail"]
     assert uploads_in(server_settings.upload_dir) == []
 
@@ -30,7 +30,7 @@ def test_a_chunked_oversized_body_is_cut_off(client, tokens) -> None:  # type: i
 
 
 def test_a_file_that_is_not_a_video_is_refused_with_422(client, tokens, server_settings) -> None:  # type: ignore[no-untyped-def]
-    r = client.post("/api/ingest/jobs", headers=tokens["ana"], data=_form(),
+    r = client.post("/api/ingest/jobs", headers=tokens["root"], data=_form(),
                     files={"file": ("clip.avi", b"RIFF....AVI not really a video" * 20)})
     assert r.status_code == 422 and r.json()["detail"].startswith("'clip.avi': no video stream")
     assert uploads_in(server_settings.upload_dir) == []
@@ -38,9 +38,9 @@ def test_a_file_that_is_not_a_video_is_refused_with_422(client, tokens, server_s
 
 def test_unknown_camera_and_zone_less_start_are_refused(client, tokens, tmp_path) -> None:  # type: ignore[no-untyped-def]
     clip = write_video(tmp_path / "ok.avi", frames=8).read_bytes()
-    r = client.post("/api/ingest/jobs", headers=tokens["ana"], data=_form("nope"), files={"file": ("ok.avi", clip)})
+    r = client.post("/api/ingest/jobs", headers=tokens["root"], data=_form("nope"), files={"file": ("ok.avi", clip)})
     assert r.status_code == 404 and "unknown camera" in r.json()["detail"]
-    r = client.post("/api/ingest/jobs", headers=tokens["ana"], data={"camera_id": "a", "start": "2026-03-02T09:00:00"},
+    r = client.post("/api/ingest/jobs", headers=tokens["root"], data={"camera_id": "a", "start": "2026-03-02T09:00:00"},
                     files={"file": ("ok.avi", clip)})
     assert r.status_code == 422 and "zone" in r.json()["detail"]
 

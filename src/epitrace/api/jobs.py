@@ -46,6 +46,7 @@ class Job:
     max_frames: int | None = None
     url: str | None = field(default=None, repr=False)  # a live stream's URL, credentials included
     max_seconds: float | None = None  # a live stream stops after this long (None: until cancelled)
+    server_owned: bool = True  # the server saved or stored the path (an upload, a resumed video)
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     created_ts: float = field(default_factory=time.time)
     status: str = "queued"  # queued, running, done, failed, cancelled
@@ -95,6 +96,20 @@ class JobManager:
         self._thread: threading.Thread | None = None
         self._streams: list[threading.Thread] = []
         self._ingestor: Ingestor | None = None  # file jobs share its models
+        self.interrupted = self._recover()
+
+    def _recover(self) -> list[int]:
+        """On server start, mark videos left "running" by a dead process as interrupted (F12)."""
+        from epitrace.store import Store
+
+        if not isinstance(self.store, Store):  # a test's stand-in store
+            return []
+        from epitrace.app.ingest_recovery import mark_interrupted
+
+        marked = mark_interrupted(self.settings, self.store)
+        if marked:
+            logger.warning("ingest of video(s) %s was interrupted; resume them from the ingest page", marked)
+        return marked
 
     def submit(self, job: Job) -> Job:
         """Queue a file job (one runs at a time), or start a live stream at once.
@@ -188,7 +203,8 @@ class JobManager:
         from epitrace.app.ingest import IngestRequest
 
         return IngestRequest(source=job.url or job.source, camera_id=job.camera_id, start=job.start, fps=job.fps,
-                             ray=self.ray_address, stop_after_frames=job.max_frames, max_seconds=job.max_seconds)
+                             ray=self.ray_address, stop_after_frames=job.max_frames, max_seconds=job.max_seconds,
+                             server_owned=job.server_owned, actor=job.created_by)
 
     def _ingest(self, job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]:
         """The default runner: the application's ingest entry point (in-process, Ray or stream)."""

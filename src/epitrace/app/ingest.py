@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from epitrace.app.errors import AppError, ErrorKind
+from epitrace.app.ingest_rules import check_fps, refuse_store_path, stream_scheme
 from epitrace.config import Settings
 from epitrace.ingest import (
     ChunkEvent,
@@ -65,6 +66,7 @@ class IngestRequest:
         stop_after_frames: files: stop at this frame, leaving the video resumable (runs
             in-process even when `ray` is set).
         max_seconds: live streams: stop after this long (None: until `stop` is set).
+        server_owned: the path is the server's own (an upload it saved, a video it resumes).
     """
 
     source: str
@@ -75,6 +77,10 @@ class IngestRequest:
     workers: int | None = None
     stop_after_frames: int | None = None
     max_seconds: float | None = None
+    server_owned: bool = False
+    actor: str = "system"
+    """Who asked (audited with the start and end of the run)."""
+    """The server itself chose the path (its own upload, a resumed video): not checked against the home."""
 
     @property
     def live(self) -> bool:
@@ -172,20 +178,52 @@ class Ingestor:
         """
         watch = watch or IngestWatch()
         self._check(request)
+        self._audit(request, "ingest_start", {})
+        try:
+            outcome = self._dispatch(request, watch)
+        except BaseException as exc:
+            self._audit(request, "ingest_end", {"ok": False, "error": type(exc).__name__})
+            raise
+        videos = [r.video_id for _, r in outcome.files] or (
+            [s.video_id for s in outcome.stream.segments] if outcome.stream else [])
+        self._audit(request, "ingest_end", {"ok": True, "videos": videos})
+        return outcome
+
+    def _dispatch(self, request: IngestRequest, watch: IngestWatch) -> IngestOutcome:
         try:
             if request.runner == "stream":
                 return self._stream(request, watch)
             assert request.start is not None
             plan = plan_files(Path(request.source), request.start, request.fps)
+            if not request.server_owned:  # a symlink in a folder may point at the database too
+                plan = [(refuse_store_path(p, self.settings), at) for p, at in plan]
             if request.runner == "ray":
                 return self._ray(request, plan, watch)
             return self._files(request, plan, watch)
         except (RayUnavailableError, StreamError) as exc:
             raise IngestUnavailable(str(exc)) from exc
 
+    def _audit(self, request: IngestRequest, action: str, detail: dict[str, object]) -> None:
+        """Record who ingested what into which camera (F6): the file's name or the URL without credentials."""
+        from epitrace.ingest import safe_url
+        from epitrace.privacy.audit import record
+        from epitrace.store import open_store
+
+        source = safe_url(request.source) if request.live else Path(request.source).name
+        store = open_store(self.settings)
+        try:
+            record(store, user=request.actor, action=action,
+                   detail={"camera": request.camera_id, "source": source[:200], **detail})
+        finally:
+            store.db.dispose()
+
     def _check(self, request: IngestRequest) -> None:
         if not request.source:
             raise BadIngestRequest("give a video file, a folder, or a stream URL")
+        stream_scheme(request.source)  # file://, ftp://, ... refused
+        check_fps(request.fps)
+        if not request.live and not request.server_owned:
+            refuse_store_path(request.source, self.settings)
         if request.live and request.ray:
             raise BadIngestRequest("live streams are read in-process, one reader per stream: drop --ray "
                                    "(use --ray for files and folders)")

@@ -8,9 +8,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from epitrace.cli.auth import services
+from epitrace.app.ingest_cameras import add_camera, calibration_file
+from epitrace.cli.auth import acting, services
 from epitrace.cli.common import console, friendly_errors
-from epitrace.ingest import CameraConfig, check_calibration, load_cameras_yaml, register_camera
+from epitrace.cli.ingest_cmd import cli_actor
+from epitrace.ingest import CameraConfig, check_calibration, load_cameras_yaml
 
 app = typer.Typer(help="Register cameras and check their calibration.", no_args_is_help=True)
 
@@ -31,16 +33,19 @@ def add(
 ) -> None:
     """Add (or replace) one camera."""
     with friendly_errors():
+        svc = services()
+        actor = cli_actor(svc, acting)
         spec = json.loads(calibration) if calibration else None
         if homography is not None:
-            rows = [[float(v) for v in line.split()] for line in homography.read_text().splitlines() if line.strip()]
+            text = calibration_file(svc.settings, homography, "--homography").read_text()
+            rows = [[float(v) for v in line.split()] for line in text.splitlines() if line.strip()]
             spec = {"type": "homography", "matrix": rows}
         if tsai_xml is not None:
-            spec = {"type": "tsai_xml", "path": str(tsai_xml.resolve())}
+            spec = {"type": "tsai_xml", "path": str(calibration_file(svc.settings, tsai_xml, "--tsai-xml"))}
         cfg = CameraConfig.model_validate({"id": camera_id, "name": name, "place": place, "latitude": lat,
                                            "longitude": lon, "timezone": timezone, "fps": fps,
                                            "calibration": spec})  # the spec's own type is validated
-        register_camera(services().store, cfg)
+        add_camera(svc.settings, svc.store, cfg, actor=actor)
     console.print(f"[green]camera {camera_id} registered[/]" + ("" if spec else " (uncalibrated: co-presence only)"))
 
 
@@ -48,10 +53,11 @@ def add(
 def import_yaml(path: Path = typer.Argument(..., help="cameras.yaml")) -> None:
     """Register every camera of a cameras.yaml (all are validated before any is stored)."""
     with friendly_errors():
-        configs = load_cameras_yaml(path)
-        store = services().store
+        svc = services()
+        actor = cli_actor(svc, acting)
+        configs = load_cameras_yaml(calibration_file(svc.settings, path, "cameras.yaml"))
         for cfg in configs:
-            register_camera(store, cfg, base_dir=path.parent)
+            add_camera(svc.settings, svc.store, cfg, actor=actor, base_dir=path.parent)
     console.print(f"[green]{len(configs)} camera(s) registered[/]")
 
 

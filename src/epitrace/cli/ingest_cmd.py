@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperCommand
@@ -21,6 +22,15 @@ if TYPE_CHECKING:
 
 RAY_ADDRESS = re.compile(r"^(local|auto|ray://\S+|[\w.\-]+:\d+)$")
 folder_plan = plan_files  # the name this command's callers and tests knew
+
+
+def cli_actor(svc: Any, acting: Callable[..., Any]) -> str:
+    """Who this command is audited as (a logged-in user must be an admin or operator)."""
+    import getpass
+
+    from epitrace.app.ingest_rules import ingest_actor
+
+    return ingest_actor(lambda: acting(svc), getpass.getuser())
 
 
 def parse_start(text: str) -> datetime:
@@ -77,7 +87,7 @@ class IngestCommand(TyperCommand):
 
 def ingest(
     video: str = typer.Argument(None, help="A video file, a folder of them, or a live stream URL (rtsp://, http://)."),
-    camera: str = typer.Option(..., "--camera", help="Registered camera id."),
+    camera: str = typer.Option("", "--camera", help="Registered camera id (not with --resume)."),
     start: str = typer.Option(None, "--start", help="Start time of the (first) file, ISO 8601 with zone "
                               "(files only: live streams are stamped from the wall clock)."),
     fps: float = typer.Option(None, "--fps", help="True frame rate if the file's is wrong."),
@@ -88,18 +98,31 @@ def ingest(
     workers: int = typer.Option(None, "--workers", min=1, help="Ray workers (default: one per CPU of the cluster)."),
     duration: float = typer.Option(None, "--duration", min=0.1, help="Live streams: stop after this many "
                                    "seconds (default: until Ctrl-C)."),
+    resume: int = typer.Option(None, "--resume", min=1, help="Resume an interrupted or failed video by id "
+                               "(from its safe point; no VIDEO or --start needed)."),
 ) -> None:
     """Detect, track and index the people in CCTV footage or a live stream (resumable, idempotent)."""
     settings = get_settings()
     source = url or video
-    if not source:
-        raise typer.BadParameter("give a video file, a folder, or a stream URL (VIDEO or --url)")
+    if not source and resume is None:
+        raise typer.BadParameter("give a video file, a folder, or a stream URL (VIDEO or --url), or --resume ID")
     with friendly_errors():
+        from epitrace.cli.auth import acting, services
+
+        svc = services()
+        actor = cli_actor(svc, acting)
         if analysed_fps:
             settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(
                 update={"analysed_fps": analysed_fps})})
-        request = IngestRequest(source=source, camera_id=camera, start=parse_start(start) if start else None,
-                                fps=fps, ray=ray, workers=workers, max_seconds=duration)
+        if resume is not None:
+            from dataclasses import replace
+
+            from epitrace.app.ingest_recovery import resume_request
+
+            request = replace(resume_request(svc.store, resume), actor=actor)
+        else:
+            request = IngestRequest(source=source, camera_id=camera, start=parse_start(start) if start else None,
+                                    fps=fps, ray=ray, workers=workers, max_seconds=duration, actor=actor)
         ingestor = Ingestor(settings)
         if request.live:
             _ingest_live(ingestor, request)

@@ -36,7 +36,7 @@ class CameraConfig(BaseModel):
     latitude: float | None = Field(None, ge=-90, le=90, description="Degrees north.")
     longitude: float | None = Field(None, ge=-180, le=180, description="Degrees east.")
     timezone: str = Field("UTC", description="IANA zone of the camera's clock.")
-    fps: float | None = Field(None, gt=0, le=240, description="True frame rate (overrides the file's).")
+    fps: float | None = Field(None, ge=0.1, le=240, description="True frame rate (overrides the file's).")
     retention_days: int | None = Field(None, ge=1, description="Retention override, days.")
     calibration: CalibrationSpec | None = Field(None, description="Image-to-ground calibration.")
 

@@ -13,12 +13,16 @@ from datetime import datetime
 from pathlib import Path
 
 from epitrace.ingest.cameras import ground_mapper
+from epitrace.ingest.claims import write_claim
 from epitrace.ingest.finalise import GroundMapper
 from epitrace.ingest.segments import cut_frames
 from epitrace.media import VideoError, file_sha256, probe_video
 from epitrace.store import Camera, Store, Video
+from epitrace.store.ingest_repo import restart_video, set_video_status
 
 logger = logging.getLogger(__name__)
+
+FPS_MIN, FPS_MAX = 0.1, 240.0  # the same bounds as epitrace.app.ingest_rules.FPS_RANGE
 
 
 @dataclass(frozen=True)
@@ -113,10 +117,19 @@ def register_video(store: Store, analysed_fps: float, path: Path, camera_id: str
     true_fps = camera.fps_override or fps or info.fps
     if not true_fps or true_fps <= 0:
         raise VideoError(f"{path}: frame rate unknown; pass --fps")
+    if not FPS_MIN <= true_fps <= FPS_MAX:
+        raise VideoError(f"{path.name}: frame rate {true_fps!r} is outside {FPS_MIN:g}-{FPS_MAX:g}; pass --fps")
     sha = file_sha256(path)
     state = store.find_video(camera_id, sha)
     if state is not None and state.status == "done":
-        return Registration(state.id, camera, info.frames, true_fps, state.resume_frame, skipped=True)
+        if store.count_tracks(state.id) > 0:
+            return Registration(state.id, camera, info.frames, true_fps, state.resume_frame, skipped=True)
+        # an empty run (e.g. a wrong fps) must not block a correct one: redo it with this run's facts
+        restart_video(store, video_id=state.id, fps=true_fps, start_ts=start.timestamp(),
+                      analysed_fps=analysed_fps, frames_total=info.frames)
+        log.info("re-ingesting video %s: its earlier run stored no tracks", state.id)
+        write_claim(store.evidence_dir.parent, state.id)
+        return Registration(state.id, camera, info.frames, true_fps, 0, skipped=False)
     if state is None:
         video_id = store.create_video(Video(
             camera_id=camera_id, path=str(path) if stored_path is None else stored_path, sha256=sha,
@@ -128,5 +141,8 @@ def register_video(store: Store, analysed_fps: float, path: Path, camera_id: str
             cut = cut_frames(resume_cut_s, true_fps)
             resume = (resume // cut) * cut
         removed = store.delete_tracks_from(video_id, resume)
+        if state.status != "running":  # interrupted or failed: it runs again now
+            set_video_status(store, video_id=video_id, status="running")
         log.info("resuming video %s at frame %d (%d stale tracks removed)", video_id, resume, removed)
+    write_claim(store.evidence_dir.parent, video_id)  # the home: tells a live run from a killed one
     return Registration(video_id, camera, info.frames, true_fps, resume, skipped=False)

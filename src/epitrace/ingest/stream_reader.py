@@ -111,8 +111,8 @@ def _open(url: str, options: StreamOptions) -> Any:
     opts = {"rw_timeout": micros}
     if scheme.startswith("rtsp"):
         opts = {"rtsp_transport": options.rtsp_transport, "timeout": micros}
-    elif scheme.startswith("http"):
-        opts["timeout"] = micros
+    elif scheme.startswith("http"):  # redirects off: a camera URL never sends the server elsewhere (F5)
+        opts.update({"timeout": micros, "max_redirects": "0", "reconnect": "0"})
     return av.open(url, options=opts, timeout=(options.open_timeout_s, options.read_timeout_s))
 
 

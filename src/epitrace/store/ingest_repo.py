@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import func, or_, select
 
-from epitrace.store.orm import StreamGap, Track, TrackPoint
+from epitrace.store.orm import StreamGap, Track, TrackPoint, Video
 from epitrace.store.repo import Store
 
 
@@ -109,3 +109,27 @@ def longest_track_id(store: Store, *, camera_id: str) -> int | None:
     with store.db.session() as s:
         return s.scalar(select(Track.id).where(Track.camera_id == camera_id)
                         .order_by((Track.end_ts - Track.start_ts).desc()).limit(1))
+
+
+def restart_video(store: Store, *, video_id: int, fps: float, start_ts: float, analysed_fps: float,
+                  frames_total: int) -> None:
+    """Put a finished video back to "running" from frame 0 with new facts (its tracks deleted first)."""
+    store.delete_tracks_from(video_id, 0)
+    with store.db.session() as s:
+        v = s.get_one(Video, video_id)
+        v.status, v.resume_frame, v.frames_analysed, v.finished_at = "running", 0, 0, None
+        v.fps, v.start_ts, v.analysed_fps, v.frames_total = fps, start_ts, analysed_fps, frames_total
+
+
+def videos_with_status(store: Store, *, status: str) -> list[tuple[int, str, str, float, float]]:
+    """(id, camera id, path, start_ts, fps) of every video in `status`, by id."""
+    with store.db.session() as s:
+        rows = s.execute(select(Video.id, Video.camera_id, Video.path, Video.start_ts, Video.fps)
+                         .where(Video.status == status).order_by(Video.id)).all()
+    return [(int(i), str(c), str(p), float(t), float(f)) for i, c, p, t, f in rows]
+
+
+def set_video_status(store: Store, *, video_id: int, status: str) -> None:
+    """Set one video's ingest status (e.g. "interrupted" after its process died)."""
+    with store.db.session() as s:
+        s.get_one(Video, video_id).status = status

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Path
 
 from epitrace.api import schemas as S
-from epitrace.api.deps import AdminUser, StaffUser, StoreDep
+from epitrace.api.deps import SettingsDep, StaffUser, StoreDep, roles
 from epitrace.api.errors import errors
 from epitrace.api.views import camera_out
+from epitrace.app.ingest_rules import INGEST_ROLES
 from epitrace.ingest import CameraConfig
+from epitrace.privacy.users import User
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
 
@@ -23,15 +27,15 @@ def list_cameras(user: StaffUser, store: StoreDep) -> S.CameraList:
 @router.get("/{camera_id}", responses=errors(404))
 def get_camera(user: StaffUser, store: StoreDep,
                camera_id: str = Path(pattern=S.ID_PATTERN, description="Camera id.")) -> S.CameraOut:
+    """One registered camera."""
     return camera_out(store.get_camera(camera_id))
 
 
 @router.put("", responses=errors())
-def put_camera(body: CameraConfig, admin: AdminUser, store: StoreDep) -> S.CameraOut:
-    """Add or replace a camera (same fields as a cameras.yaml entry)."""
-    from epitrace.ingest import register_camera
-    from epitrace.privacy.audit import record
+def put_camera(body: CameraConfig, user: Annotated[User, roles(*INGEST_ROLES)], store: StoreDep,
+               settings: SettingsDep) -> S.CameraOut:
+    """Add or replace a camera (same fields as a cameras.yaml entry; admins and operators)."""
+    from epitrace.app.ingest_cameras import add_camera
 
-    register_camera(store, body)
-    record(store, user=admin.name, action="camera_put", detail={"camera": body.id})
+    add_camera(settings, store, body, actor=user.name)
     return camera_out(store.get_camera(body.id))
