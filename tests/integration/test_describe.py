@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -149,3 +150,30 @@ def test_cli_describe(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     assert bad.exit_code != 0 and "unknown colour" in bad.output
     other = _cli(world, monkeypatch, "case", "describe", world.case_a, "--upper", "red", "--camera", "b")
     assert other.exit_code != 0 and "not one of case" in other.output
+
+
+def test_api_describe_and_explained_search(world: World, tmp_path: Path) -> None:
+    import warnings
+
+    from cli_login import PASSWORD
+    from epitrace.api import ServerSettings, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    server = ServerSettings(upload_dir=tmp_path / "uploads")
+    with cheap_argon2(), TestClient(create_app(world.settings, server, retention=False)) as client:
+        token = client.post("/api/auth/login", json={"name": "ana", "password": PASSWORD}).json()["token"]
+        client.cookies.clear()
+        auth = {"Authorization": f"Bearer {token}"}
+        base = f"/api/cases/{world.case_a}"
+        r = client.post(f"{base}/describe", headers=auth, json={"upper": "red", "lower": "black", "height_m": 1.75})
+        assert r.status_code == 200, r.text
+        first = r.json()["candidates"][0]
+        assert first["track_id"] == _track(world, "a", 1) and first["matched"] == ["upper", "lower", "height"]
+        assert client.post(f"{base}/describe", headers=auth, json={"upper": "crimson"}).status_code == 422
+        assert client.post(f"{base}/describe", headers=auth, json={}).status_code == 422  # nothing described
+        assert client.post(f"{base}/describe", headers=auth, json={"upper": "red", "cameras": ["b"]}).status_code == 404
+        found = client.post(f"{base}/search", headers=auth, json={}).json()["subjects"][0]["candidates"]
+        assert found and all(c["explanation"] and " upper, " in c["explanation"] for c in found)

@@ -256,6 +256,7 @@ class CandidateOut(BaseModel):
     match: bool
     decision: Literal["confirmed", "rejected"] | None
     thumbnail_url: str
+    explanation: str | None = Field(None, description="The sighting's attributes in words, when measured.")
 
 
 class SubjectCandidates(BaseModel):
@@ -271,6 +272,42 @@ class SearchOut(BaseModel):
     """The candidates of every searched subject."""
 
     subjects: list[SubjectCandidates]
+
+
+Colour = Literal["black", "white", "grey", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown"]
+
+
+class DescribeIn(In):
+    """A description of a person with no photo: colours, height, and optionally a narrower window or cameras."""
+
+    upper: Colour | None = None
+    lower: Colour | None = None
+    height_m: float | None = Field(None, ge=0.5, le=2.5, description="Height in metres.")
+    tolerance_m: float = Field(0.10, gt=0.0, le=1.0, description="Height tolerance in metres.")
+    cameras: list[Annotated[str, Field(pattern=ID_PATTERN)]] | None = Field(None, max_length=100,
+                                                                             description="Default: the case's.")
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    top: int = Field(50, ge=1, le=200, description="Candidates returned.")
+
+
+class DescribedOut(BaseModel):
+    """A sighting ranked for a description, with the attributes that matched."""
+
+    track_id: int
+    camera_id: str
+    start: datetime
+    end: datetime
+    score: float = Field(description="0-1: mean over the described attributes.")
+    matched: list[str]
+    explanation: str
+    thumbnail_url: str
+
+
+class DescribeOut(BaseModel):
+    """Candidates for a description, best first."""
+
+    candidates: list[DescribedOut]
 
 
 class DecisionIn(In):

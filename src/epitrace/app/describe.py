@@ -6,8 +6,13 @@ description may narrow them, never widen them), and the search is audited in the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from epitrace.app.case_session import CaseSession
-from epitrace.tracing.describe import DescribedCandidate, Description, described_tracks, rank
+from epitrace.store import Store, Unit
+from epitrace.store.attributes_repo import attributes_of
+from epitrace.tracing import Candidate
+from epitrace.tracing.describe import DescribedCandidate, Description, described_tracks, explain, rank
 
 
 def describe(session: CaseSession, description: Description, *, limit: int = 50) -> list[DescribedCandidate]:
@@ -28,3 +33,11 @@ def describe(session: CaseSession, description: Description, *, limit: int = 50)
                       height_m=description.height_m, cameras=list(cameras) if cameras else None,
                       results=len(found))
     return found
+
+
+def explain_candidates(store: Store, found: dict[int, list[Candidate]], tx: Unit) -> dict[int, list[Candidate]]:
+    """The same candidates, each with its track's attributes in words (where they were measured)."""
+    ids = sorted({c.track_id for cands in found.values() for c in cands})
+    looks = attributes_of(store, track_ids=ids, session=tx)
+    return {sid: [replace(c, explanation=explain(looks[c.track_id])) if c.track_id in looks else c for c in cands]
+            for sid, cands in found.items()}

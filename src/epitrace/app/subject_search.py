@@ -76,6 +76,7 @@ def enrol_by_sighting(session: CaseSession, *, subject_id: int, track_id: int) -
 
 def search(session: CaseSession, *, subject_ids: list[int] | None = None) -> list[SubjectCandidates]:
     """Search every (or the given) subject of the case at once; candidates best first. Audited."""
+    from epitrace.app.describe import explain_candidates
     from epitrace.tracing.case_faces import lazy_face_embed
     from epitrace.tracing.search import search_subjects
 
@@ -89,6 +90,7 @@ def search(session: CaseSession, *, subject_ids: list[int] | None = None) -> lis
             found = search_subjects(session.services.store, case_id=session.id, subject_ids=enrolled,
                                     config=settings.tracing, face_embed=lazy_face_embed(settings.models_dir),
                                     session=tx)
+            found = explain_candidates(session.services.store, found, tx)
         session.audit("search", tx=tx, subjects=sorted(s.id for s in wanted))
     return [SubjectCandidates(s.id, s.label, s.enrolled, found.get(s.id, [])) for s in wanted]
 

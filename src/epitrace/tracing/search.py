@@ -42,6 +42,7 @@ class Candidate:
     score: float  # > 0.5 means above threshold, on a common 0-1 scale
     match: bool
     decision: str | None  # "confirmed", "rejected" or None
+    explanation: str | None = None  # the track's attributes in words ("red upper, black lower, 1.72 m +- 0.08")
 
 
 def _calibrated(similarity: float, threshold: float, width: float = 0.05) -> float:

@@ -60,10 +60,28 @@ def search(body: S.SearchIn, case: CaseDep) -> S.SearchOut:
         cands = [S.CandidateOut(track_id=c.track_id, camera_id=c.camera_id, start=S.utc(c.start_ts),
                                 end=S.utc(c.end_ts), body_score=c.body_score, face_score=c.face_score,
                                 score=c.score, match=c.match, decision=c.decision,  # type: ignore[arg-type]
-                                thumbnail_url=thumb_url(case.id, c.track_id)) for c in r.candidates[:body.top]]
+                                thumbnail_url=thumb_url(case.id, c.track_id), explanation=c.explanation)
+                 for c in r.candidates[:body.top]]
         out.append(S.SubjectCandidates(subject_id=r.subject_id, label=r.label, enrolled=r.enrolled,
                                        candidates=cands))
     return S.SearchOut(subjects=out)
+
+
+@router.post("/describe", responses=errors(404, 409))
+def describe(body: S.DescribeIn, case: CaseDep) -> S.DescribeOut:
+    """Search the case's footage by clothing colours and height, for a patient with no photo."""
+    from epitrace.app.describe import describe as describe_case
+    from epitrace.tracing.describe import Description
+
+    d = Description(upper=body.upper, lower=body.lower, height_m=body.height_m, tolerance_m=body.tolerance_m,
+                    start_ts=None if body.start is None else body.start.timestamp(),
+                    end_ts=None if body.end is None else body.end.timestamp(),
+                    cameras=None if body.cameras is None else tuple(body.cameras))
+    found = describe_case(case, d, limit=body.top)
+    return S.DescribeOut(candidates=[
+        S.DescribedOut(track_id=c.track_id, camera_id=c.camera_id, start=S.utc(c.start_ts), end=S.utc(c.end_ts),
+                       score=c.score, matched=list(c.matched), explanation=c.explanation,
+                       thumbnail_url=thumb_url(case.id, c.track_id)) for c in found])
 
 
 @router.post("/subjects/{subject_id}/decisions", responses=errors(404, 409))
