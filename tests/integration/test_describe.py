@@ -177,3 +177,18 @@ def test_api_describe_and_explained_search(world: World, tmp_path: Path) -> None
         assert client.post(f"{base}/describe", headers=auth, json={"upper": "red", "cameras": ["b"]}).status_code == 404
         found = client.post(f"{base}/search", headers=auth, json={}).json()["subjects"][0]["candidates"]
         assert found and all(c["explanation"] and " upper, " in c["explanation"] for c in found)
+
+
+def test_ingest_records_keep_their_attributes_until_the_track_goes(world: World) -> None:
+    """What ingest measured is stored with the track (Store.save_tracks) and removed with it."""
+    from epitrace.store import TrackRecord
+
+    frames = np.arange(500, 505, dtype=np.int64)
+    rec = TrackRecord(local_id=99, frames=frames, ts=frames / 7.0 + 1.0e9, boxes=np.tile(
+        np.array([[10, 10, 40, 100]], np.float32), (5, 1)), confidence=np.full(5, 0.9, np.float32), ground=None,
+        attributes=_measured(16))
+    (track_id,) = world.store.save_tracks(world.video_id, [rec], 0, 0)
+    got = attributes_of(world.store, track_ids=[track_id])[track_id]
+    assert (got.upper, got.lower) == ("blue", "blue") and got.height_m is not None
+    assert world.store.delete_tracks_from(world.video_id, 500) == 1
+    assert attributes_of(world.store, track_ids=[track_id]) == {}
