@@ -33,6 +33,7 @@ document.addEventListener("DOMContentLoaded", () => {
       document.getElementById("picker").replaceChildren();
       document.getElementById("enrol-card").hidden = true;
       document.getElementById("candidates-card").hidden = true;
+      document.getElementById("new-subject").hidden = true;
     }
     if (pending) { renderSubjects(); return; }
     if (!state.subject || !c.subjects.some((s) => s.id === state.subject)) state.subject = c.subjects[0]?.id ?? null;

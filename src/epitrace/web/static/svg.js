@@ -56,7 +56,7 @@ const ETSvg = (() => {
     const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "route", role: "img", "aria-label": "route" });
     const placed = cameras.filter((c) => c.latitude !== null && c.longitude !== null);
     if (!placed.length) {
-      root.append(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "axis" }, "no camera has a position"));
+      root.append(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle", class: "axis" }, ET.t("no camera has a position")));
       return root;
     }
     const lat0 = placed.reduce((s, c) => s + c.latitude, 0) / placed.length;
@@ -83,7 +83,7 @@ const ETSvg = (() => {
         root.append(svg("text", { x, y: y + 4, "text-anchor": "middle", class: "stop-label" }, String(i + 1)));
       });
     });
-    root.append(svg("text", { x: 10, y: H - 10, class: "axis" }, "camera positions; numbers: visit order"));
+    root.append(svg("text", { x: 10, y: H - 10, class: "axis" }, ET.t("camera positions; numbers: visit order")));
     return root;
   }
 
@@ -93,7 +93,7 @@ const ETSvg = (() => {
     for (const b of frame.boxes) {
       const r = svg("rect", { x: b.x1, y: b.y1, width: b.x2 - b.x1, height: b.y2 - b.y1, class: "box",
         "data-track": b.track_id, tabindex: 0 });
-      r.append(svg("title", {}, `sighting ${b.track_id}: click to enrol`));
+      r.append(svg("title", {}, `#${b.track_id}: ${ET.t("click to enrol")}`));
       r.addEventListener("click", () => onPick(b.track_id));
       r.addEventListener("keydown", (e) => { if (e.key === "Enter") onPick(b.track_id); });
       root.append(r);
