@@ -76,6 +76,7 @@ def test_ingest_is_idempotent(settings: Settings, clip: Path) -> None:
 
 
 def test_killed_ingest_resumes_without_duplicates(settings: Settings, clip: Path) -> None:
+    """F12: kill -9 mid-ingest: the video is marked interrupted and `ingest --resume ID` ends it, no duplicates."""
     store, _ = open_pipeline(settings)
     _calibrated_camera(store)
     env = {**os.environ, "EPITRACE_HOME": str(settings.home), "EPITRACE_MODELS_PATH": str(settings.models_dir),
@@ -98,6 +99,12 @@ def test_killed_ingest_resumes_without_duplicates(settings: Settings, clip: Path
     with sqlite3.connect(db) as con:
         status, resume = con.execute("SELECT status, resume_frame FROM videos").fetchone()
     assert status == "running" and 0 < resume < 300 and before
+    # F12 (issue 12): the killed process's video is found on start, marked interrupted and resumed by id
+    from epitrace.app.ingest_recovery import mark_interrupted, stalled_videos
+
+    (video_id,) = mark_interrupted(settings, store)
+    assert [v.status for v in stalled_videos(store)] == ["interrupted"]
+    cmd = [sys.executable, "-m", "epitrace.cli.main", "ingest", "--resume", str(video_id)]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert f"resumed at frame {resume}" in done.stdout.replace("\n", " ")
@@ -144,3 +151,24 @@ def test_tracking_quality_on_pets(settings: Settings) -> None:
     assert scores.mota >= 0.80, scores
     assert scores.idf1 >= 0.80, scores  # measured 0.838 (MOTA 0.828) at commit time
     assert np.isfinite(scores.hota) and scores.hota >= 0.55
+
+
+def test_an_empty_run_does_not_block_a_correct_one(settings: Settings, clip: Path) -> None:
+    """F13: fps=5e-324 stored 0 tracks, marked the video done and blocked a correct re-ingest.
+
+    The fps is now refused, and a finished video without tracks (as that bug left it) is redone.
+    """
+    from epitrace.media import file_sha256
+    from epitrace.store import Video
+
+    store, pipeline = open_pipeline(settings)
+    _calibrated_camera(store)
+    register_camera(store, CameraConfig(id="raw"))  # no fps override: the request's fps counts
+    with pytest.raises(VideoError, match="outside 0.1-240"):
+        ingest_file(store, pipeline, clip, "raw", START, 5e-324)
+    vid = store.create_video(Video(camera_id="pets", path=str(clip), sha256=file_sha256(clip),
+                                   start_ts=START.timestamp(), fps=5e-324, analysed_fps=3, frames_total=300))
+    store.finish_video(vid, 300, 0)  # what the bug left: done, no tracks
+    again = ingest_file(store, pipeline, clip, "pets", START)
+    assert not again.skipped and again.video_id == vid and again.tracks_added >= 5
+    assert store.video_state(vid).status == "done"

@@ -134,3 +134,41 @@ def test_case_actions_are_audited_and_the_chain_verifies() -> None:
     assert "IDCPA" in shown.output
     assert "root" in shown.output  # actions are audited as the logged-in user
     assert runner.invoke(app, ["audit", "verify"]).exit_code == 0
+
+
+def _store():  # type: ignore[no-untyped-def]
+    from epitrace.store import open_store
+
+    return open_store(get_settings())
+
+
+def test_f4_calibration_files_inside_the_home_are_refused(home: Path, tmp_path: Path) -> None:
+    """F4: `cameras add --tsai-xml <the database>` (or --homography, cameras.yaml) made the server lock it."""
+    assert runner.invoke(app, ["cameras", "add", "seed"]).exit_code == 0  # creates the database
+    db = home / "epitrace.db"
+    link = tmp_path / "view.xml"
+    link.symlink_to(db)
+    for args in (["--tsai-xml", str(db)], ["--homography", str(home / "epitrace.db-wal")], ["--tsai-xml", str(link)]):
+        result = runner.invoke(app, ["cameras", "add", "evil", *args])
+        assert result.exit_code != 0 and "EpiTrace's home" in result.output, result.output
+    (home / "cameras.yaml").write_text("- id: y1\n")
+    result = runner.invoke(app, ["cameras", "import", str(home / "cameras.yaml")])
+    assert result.exit_code != 0 and "EpiTrace's home" in result.output
+    assert [c.id for c in _store().list_cameras()] == ["seed"]
+
+
+def test_f6_camera_changes_are_audited_and_investigators_refused(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """F6: camera registration was never audited and any logged-in user could do it."""
+    from cli_login import cheap_argon2, login_as
+    from epitrace.privacy.audit import entries
+
+    assert runner.invoke(app, ["cameras", "add", "c1"]).exit_code == 0
+    with cheap_argon2():
+        login_as(_store(), monkeypatch, "ivy", "investigator")
+        result = runner.invoke(app, ["cameras", "add", "c2"])
+        assert result.exit_code != 0
+        login_as(_store(), monkeypatch, "opal", "operator")
+        assert runner.invoke(app, ["cameras", "add", "c3"]).exit_code == 0
+    audited = [(e.user, e.action) for e in entries(_store()) if e.action == "camera_put"]
+    assert audited[0][0].startswith("os:") and audited[1:] == [("opal", "camera_put")]
+    assert [c.id for c in _store().list_cameras()] == ["c1", "c3"]

@@ -126,15 +126,19 @@ class IngestOutcome:
     stream: StreamResult | None = None
 
 
-def plan_files(source: Path, start: datetime, fps: float | None) -> list[tuple[Path, datetime]]:
+def plan_files(source: Path, start: datetime, fps: float | None,
+               guard: Callable[[Path], Path] | None = None) -> list[tuple[Path, datetime]]:
     """A file with its start time, or a folder's video files in name order with theirs.
 
     In a folder a time stamp in the name (YYYYMMDD-HHMMSS, in the zone of `start`) wins;
     otherwise a file starts where the previous one ended (consecutive recorder segments).
+    `guard` checks each file before it is opened (e.g. a symlink to the database).
     """
     if not source.is_dir():
-        return [(source, start)]
+        return [(guard(source) if guard else source, start)]
     files = sorted(p for p in source.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+    if guard is not None:
+        files = [guard(p) for p in files]
     if not files:
         raise BadIngestRequest(f"{source}: no video files ({', '.join(sorted(VIDEO_SUFFIXES))})")
     plan, at = [], start
@@ -194,14 +198,18 @@ class Ingestor:
             if request.runner == "stream":
                 return self._stream(request, watch)
             assert request.start is not None
-            plan = plan_files(Path(request.source), request.start, request.fps)
-            if not request.server_owned:  # a symlink in a folder may point at the database too
-                plan = [(refuse_store_path(p, self.settings), at) for p, at in plan]
+            guard = None if request.server_owned else self._guard
+            plan = plan_files(Path(request.source), request.start, request.fps, guard)  # links in a folder too
             if request.runner == "ray":
                 return self._ray(request, plan, watch)
             return self._files(request, plan, watch)
         except (RayUnavailableError, StreamError) as exc:
             raise IngestUnavailable(str(exc)) from exc
+
+    def _guard(self, path: Path) -> Path:
+        """`path` as given, once its resolved target is known not to be the store's own (F4)."""
+        refuse_store_path(path, self.settings)
+        return path
 
     def _audit(self, request: IngestRequest, action: str, detail: dict[str, object]) -> None:
         """Record who ingested what into which camera (F6): the file's name or the URL without credentials."""
