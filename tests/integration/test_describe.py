@@ -152,7 +152,8 @@ def test_cli_describe(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     assert other.exit_code != 0 and "not one of case" in other.output
     traced = _cli(world, monkeypatch, "case", "trace", world.case_a, "--json")
     assert traced.exit_code == 0, traced.output
-    assert all(" upper, " in c["explanation"] for cands in json.loads(traced.output).values() for c in cands)
+    cands = [c for per_subject in json.loads(traced.output).values() for c in per_subject]
+    assert cands and all(" upper, " in c["explanation"] for c in cands)
 
 
 def test_api_describe_and_explained_search(world: World, tmp_path: Path) -> None:
