@@ -52,7 +52,9 @@ def height_errors(frames: int = 400) -> dict[str, object]:
     cal = TsaiCalibration.from_xml(PETS / "calibration" / "View_001.xml")
     gt = np.loadtxt(PETS / "PETS2009-S2L1_gt_mot_768x576_frames0001-0400.txt", delimiter=",")
     video = cv2.VideoCapture(str(PETS / "video" / "vtest.avi"))
-    errors, per_person_det, per_person_gt = [], {}, {}
+    errors: list[float] = []
+    per_person_det: dict[int, list[float]] = {}
+    per_person_gt: dict[int, list[float]] = {}
     for f in range(1, frames + 1):  # MOT frame f is video frame f - 1
         ok, frame = video.read()
         if not ok:
@@ -61,7 +63,7 @@ def height_errors(frames: int = 400) -> dict[str, object]:
         if len(rows) == 0:
             continue
         g = np.column_stack([rows[:, 2], rows[:, 3], rows[:, 2] + rows[:, 4], rows[:, 3] + rows[:, 5]])
-        d = np.asarray(detector.detect(frame).xyxy, np.float64).reshape(-1, 4)
+        d = np.asarray(detector.detect(np.asarray(frame, np.uint8)).xyxy, np.float64).reshape(-1, 4)
         if len(d) == 0:
             continue
         iou = _iou(g, d)
@@ -72,9 +74,9 @@ def height_errors(frames: int = 400) -> dict[str, object]:
         assert hg is not None and hd is not None
         for pid, a, b in zip(rows[gi, 1].astype(int), hg, hd, strict=True):
             if np.isfinite(a) and np.isfinite(b):
-                errors.append(abs(b - a))
-                per_person_det.setdefault(int(pid), []).append(b)
-                per_person_gt.setdefault(int(pid), []).append(a)
+                errors.append(float(abs(b - a)))
+                per_person_det.setdefault(int(pid), []).append(float(b))
+                per_person_gt.setdefault(int(pid), []).append(float(a))
     err = np.array(errors)
     all_gt = {int(p): box_heights(cal, np.column_stack([r[:, 2], r[:, 3], r[:, 2] + r[:, 4], r[:, 3] + r[:, 5]]))
               for p in np.unique(gt[gt[:, 0] <= frames, 1]) for r in [gt[(gt[:, 1] == p) & (gt[:, 0] <= frames)]]}
@@ -99,7 +101,10 @@ def colour_accuracy(labels: Path) -> dict[str, object]:
     strict = {"upper": 0, "lower": 0}
     lenient = {"upper": 0, "lower": 0}
     for r in rows:
-        upper, lower = body_colours([cv2.imread(str(SHARED / "reid" / "pets09_s2l1_crops" / r["crop"]))])
+        image = cv2.imread(str(SHARED / "reid" / "pets09_s2l1_crops" / r["crop"]))
+        if image is None:
+            raise FileNotFoundError(f"{r['crop']}: crop not found under {SHARED / 'reid'}")
+        upper, lower = body_colours([np.asarray(image, np.uint8)])
         for part, got in (("upper", upper), ("lower", lower)):
             name = got.name if got else None
             strict[part] += name == r[part]
