@@ -47,7 +47,7 @@ SCRIPT_MESSAGES: tuple[str, ...] = (
     "calibration saved", "no frame: ingest footage of this camera first", "user added", "assigned",
     "disabled", "enabled", "Disable", "Enable", "active", "Role", "Name", "Created", "Time",
     # ingest.js
-    "Cancel", "uploading…", "job queued",
+    "Cancel", "uploading…", "job queued", "Resume", "interrupted",
     # values the API sends that people read: roles, case and job states, risk, masks
     "admin", "investigator", "supervisor", "operator", "auditor", "pending", "open", "closed",
     "queued", "running", "done", "failed", "cancelled", "high", "medium", "low", "mask", "no mask", "unknown",

@@ -41,6 +41,17 @@ document.addEventListener("DOMContentLoaded", async () => {
     timer = setTimeout(() => jobs().catch(() => {}), busy ? 1000 : 5000);
   }
 
+  async function interrupted() { // videos whose process died mid-ingest: resumed from their safe point
+    const list = await api("GET", "/api/ingest/interrupted");
+    document.getElementById("interrupted").hidden = !list.count;
+    document.querySelector("#interrupted-table tbody").replaceChildren(...list.data.map((v) => el("tr",
+      { "data-video": v.video_id }, el("td", { text: `${v.video_id}` }), el("td", { text: v.camera_id }),
+      el("td", { text: v.name }), el("td", {}, el("span", { class: `tag ${v.status}`, text: ET.t(v.status) })),
+      el("td", {}, el("button", { type: "button", class: "small", text: ET.t("Resume"),
+        onclick: () => api("POST", `/api/ingest/videos/${v.video_id}/resume`).then(() => Promise.all([jobs(), interrupted()]))
+          .catch((x) => toast(x.message, true)) })))));
+  }
+
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const button = document.getElementById("ingest-submit");
@@ -83,7 +94,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     }
   });
 
-  try { await Promise.all([cameras(), jobs()]); } catch (x) { toast(x.message, true); }
+  try { await Promise.all([cameras(), jobs(), interrupted()]); } catch (x) { toast(x.message, true); }
   // No default start time: footage is recorded before it is ingested, so "now" would be wrong.
   document.getElementById("ingest-camera").addEventListener("change", showZone);
 });
