@@ -61,6 +61,7 @@ def test_f6_investigators_neither_ingest_nor_register_cameras(client2: TestClien
     assert client2.get("/api/ingest/jobs", headers=heads["ana"]).status_code == 403
     r = client2.post("/api/ingest/jobs", headers=heads["olga"], data=form, files={"file": ("ok.avi", clip)})
     assert r.status_code == 202, r.text  # an operator may
+    assert client2.get("/api/cameras", headers=heads["olga"]).status_code == 200  # the ingest page lists them
     r = client2.put("/api/cameras", headers=heads["olga"], json={"id": "op-cam", "name": "by olga"})
     assert r.status_code == 200, r.text
     puts = [e for e in entries(world_store(client2)) if e.action == "camera_put" and e.user == "olga"]
