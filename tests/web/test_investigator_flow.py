@@ -101,7 +101,8 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path,
     assert page.get_attribute("html", "lang") == "en"
     page.screenshot(path=artifacts / "01_cases_empty.png")
 
-    # Ingest: upload the PETS piece and watch the job to the end.
+    # Ingest (administrators and operators): upload the PETS piece and watch the job to the end.
+    switch_user(page, url, "adm")
     page.goto(f"{url}/ingest")
     page.select_option("#ingest-camera", CAMERA)
     page.fill("#ingest-start", f"{START + SEOUL:%Y-%m-%dT%H:%M:%S}")  # the camera's clock
@@ -116,7 +117,8 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path,
     page.screenshot(path=artifacts / "03_ingest_done.png")
     assert page.locator('#jobs-table tr[data-status="done"]').count() == 1, page.inner_text("#jobs-table")
 
-    # A case over the PETS camera.
+    # A case over the PETS camera, opened by the investigator.
+    switch_user(page, url, "ana")
     page.goto(f"{url}/")
     page.fill("#case-title", "Browser test")
     page.fill("#case-basis", "Infectious Disease Control and Prevention Act art. 76-2")

@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from epitrace.api.deps import CASE_ID_PATTERN, SESSION_COOKIE, csrf_token_for, get_services
 from epitrace.app import STAFF, acting_user, open_case, require
+from epitrace.app.ingest_rules import INGEST_ROLES
 from epitrace.privacy.users import AccessDenied, AuthError, User
 from epitrace.web.i18n import COOKIE, LOCALES, pick_locale, script_strings, translations
 
@@ -35,7 +36,7 @@ def _render(name: str, request: Request, user: User | None, status: int = 200, *
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     html = _env.get_template(name).render(user=user, csrf=csrf_token_for(token) if user else "", lang=lang,
                                           _=t.gettext, gettext=t.gettext, ngettext=t.ngettext, here=here,
-                                          script_strings=script_strings(lang), **context)
+                                          script_strings=script_strings(lang), ingest_roles=INGEST_ROLES, **context)
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
@@ -93,7 +94,7 @@ def case_page(request: Request, case_id: Annotated[str, PathParam(pattern=CASE_I
 @router.get("/ingest")
 def ingest_page(request: Request) -> Response:
     """Uploading footage and watching ingest jobs."""
-    return _page(request, "ingest.html.j2", "admin", "investigator")
+    return _page(request, "ingest.html.j2", *INGEST_ROLES)
 
 
 @router.get("/cameras")
