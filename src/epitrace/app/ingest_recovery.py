@@ -51,13 +51,13 @@ def mark_interrupted(settings: Settings, store: Store) -> list[int]:
 
 
 def stalled_videos(store: Store) -> list[StalledVideo]:
-    """Interrupted and failed videos (resumable), by id."""
+    """Interrupted and failed video files (resumable), by id; a live stream's lost segment cannot be replayed."""
     from pathlib import Path
 
     out = []
     for status in (INTERRUPTED, "failed"):
         out += [StalledVideo(vid, cam, Path(path).name, status)
-                for vid, cam, path, _, _ in videos_with_status(store, status=status)]
+                for vid, cam, path, _, _ in videos_with_status(store, status=status) if "://" not in path]
     return sorted(out, key=lambda v: v.video_id)
 
 
@@ -69,7 +69,7 @@ def resume_request(store: Store, video_id: int) -> IngestRequest:
     """
     for status in (INTERRUPTED, "failed"):
         for vid, camera_id, path, start_ts, fps in videos_with_status(store, status=status):
-            if vid == video_id:
+            if vid == video_id and "://" not in path:
                 return IngestRequest(source=path, camera_id=camera_id, start=datetime.fromtimestamp(start_ts, UTC),
                                      fps=fps, server_owned=True)
     raise NotInterrupted(f"video {video_id} is not interrupted or failed: nothing to resume")

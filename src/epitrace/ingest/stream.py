@@ -22,6 +22,7 @@ from typing import Any
 import av
 
 from epitrace.ingest.cameras import ground_mapper
+from epitrace.ingest.claims import write_claim
 from epitrace.ingest.finalise import GroundMapper
 from epitrace.ingest.job import VideoJob
 from epitrace.ingest.pipeline import IngestPipeline, IngestResult
@@ -134,5 +135,6 @@ def _run_segment(store: Store, pipeline: IngestPipeline, reader: StreamReader, c
     video_id = store.create_video(Video(
         camera_id=camera_id, path=name, sha256=key, start_ts=connected.anchor_ts, fps=connected.fps,
         analysed_fps=pipeline.settings.analysed_fps, frames_total=0))
+    write_claim(store.evidence_dir.parent, video_id)  # a server start leaves a live reader's segment alone
     job = VideoJob(video_id, camera_id, name, connected.anchor_ts, connected.fps, to_ground)
     return pipeline.run(job, _frames(reader.events, ended))
