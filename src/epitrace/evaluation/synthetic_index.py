@@ -2,7 +2,7 @@
 
 Rates come from the real pipeline on PETS S2L1 (frames 0-399, 57 s): 17 tracks (about 1,070
 per camera-hour in that busy square), mean track length 20 s, 53% with a face vector; body
-vectors are 1,856-d (MobileNetV2 1,280 + colour 576), face vectors 128-d. Vectors are random
+vectors are 576-d (camera-normalised colour, body vector v2), face vectors 128-d. Vectors are random
 unit vectors, so the index is realistic in size and search cost, not in how alike strangers
 look: it measures speed. Each subject gets planted sightings (its look plus noise) at times a
 person could reach those cameras, so the search still has something true to find.
@@ -35,7 +35,7 @@ class SyntheticSpec:
     tracks_per_hour: float = 1070.0
     track_seconds: float = 20.0
     face_share: float = 0.53
-    body_dim: int = 1856
+    body_dim: int = 576
     face_dim: int = 128
     subjects: int = 10
     planted_per_subject: int = 12

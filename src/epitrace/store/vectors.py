@@ -69,6 +69,11 @@ class VectorIndex(ABC):
         return vectors
 
 
+SEARCH_THREADS = int(os.environ.get("EPITRACE_SEARCH_THREADS", "0"))
+"""OpenMP threads of one FAISS search (0: FAISS's default). On an oversubscribed host a flat search
+of 10 queries over 300k 576-d vectors took 4.8-8.4 s with 2 threads and 0.41-0.50 s with 1, but a
+whole trace over 1.07M sightings showed no difference (docs/scaling.md), so it is opt-in."""
+
 _DIM_HINT = {(1856, 576): ": this store holds v1 body vectors (1,856-d colour + MobileNetV2); the body "
               "vector is 576-d since BODY_VECTOR_VERSION 2: re-ingest the footage into a new store"}
 """Why a known pair of (stored, new) dimensions differ."""
@@ -121,7 +126,12 @@ class FaissIndex(VectorIndex):
                 return np.zeros((len(queries), k), np.float32), empty
             selector = self._faiss.IDSelectorBatch(np.ascontiguousarray(allowed_ids, np.int64))
             params = self._faiss.SearchParameters(sel=selector)
-        scores, ids = self._index.search(queries, k, params=params)
+        previous = self._faiss.omp_get_max_threads()
+        self._faiss.omp_set_num_threads(SEARCH_THREADS or previous)
+        try:
+            scores, ids = self._index.search(queries, k, params=params)
+        finally:
+            self._faiss.omp_set_num_threads(previous)
         return scores, ids
 
     def ids(self) -> npt.NDArray[np.int64]:
