@@ -29,9 +29,9 @@ def test_chunks_are_reproducible_and_clustered_like_real_vectors() -> None:
     sims = a.vectors @ a.vectors.T
     same = a.persons[:, None] == a.persons[None, :]
     off = ~np.eye(len(sims), dtype=bool)
-    # Measured on PETS body vectors: strangers 0.52, same person 0.70.
-    assert sims[~same].mean() == pytest.approx(0.54, abs=0.03)
-    assert sims[same & off].mean() == pytest.approx(0.69, abs=0.04)
+    # Measured on PETS body vectors (v2, 576-d): strangers 0.457 (|mean|^2 0.483), same person 0.674.
+    assert sims[~same].mean() == pytest.approx(0.483, abs=0.03)
+    assert sims[same & off].mean() == pytest.approx(0.674, abs=0.04)
 
 
 def test_measured_structure_matches_the_specification() -> None:

@@ -21,7 +21,7 @@ def write_figures(out: Path | None, figures: dict[str, Any]) -> None:
 
 
 def bench_index(
-    kind: str = typer.Option("body", "--kind", help="body (1,856-d) or face (128-d) vectors."),
+    kind: str = typer.Option("body", "--kind", help="body (576-d) or face (128-d) vectors."),
     sightings: int = typer.Option(10_000_000, "--sightings", min=1000, help="Sightings in the synthetic index."),
     face_share: float = typer.Option(0.53, "--face-share", help="Share of sightings with a face vector "
                                      "(PETS measured: 0.53); used for --kind face."),

@@ -7,9 +7,9 @@ power-law eigenvalue spectrum) and form one small cluster per person. This gener
 vectors with those three properties, with parameters measured on real vectors by
 `scripts/embedding_structure.py` (`structure_of`; docs/scaling.md):
 
-- body: the body embedder on 797 PETS S2L1 ground-truth crops of 10 people: strangers' mean
-  cosine 0.52 (|mean|^2 0.54), same person 0.70, 64% of the variance within a person, spectrum
-  slope -1.14 (components 2-100).
+- body: the body embedder (v2, 576-d) on 797 PETS S2L1 ground-truth crops of 10 people:
+  strangers' mean cosine 0.457 (|mean|^2 0.483), same person 0.674, 62.5% of the variance within
+  a person, spectrum slope -1.19.
 - face: dlib on 60 photos of 13 people (faces/deepface_pairs): |mean|^2 0.85, 17% within a
   person. Its slope (-1.35) is resolved over 14 components only; the body's flatter -1.14 is
   used instead, which is harder for an approximate index.
@@ -41,7 +41,9 @@ class Structure:
 
 
 STRUCTURES: dict[str, Structure] = {
-    "body": Structure(dim=1856, mean_share=0.54, within_share=0.64, slope=1.14, explicit=512),
+    # v2 body vector (576-d normalised colour), measured by scripts/embedding_structure.py; the v1
+    # 1,856-d vector measured mean_share 0.54, within_share 0.64, slope 1.14.
+    "body": Structure(dim=576, mean_share=0.483, within_share=0.625, slope=1.19, explicit=512),
     "face": Structure(dim=128, mean_share=0.85, within_share=0.17, slope=1.14, explicit=128),
 }
 
@@ -73,6 +75,7 @@ class SightingStream:
 
     @property
     def n_chunks(self) -> int:
+        """How many chunks the stream has."""
         return math.ceil(self.n / self.chunk_size)
 
     def _size(self, c: int) -> int:
