@@ -72,11 +72,10 @@ class World:
 
 
 def build_world(home: Path) -> World:
+    from conftest import installed_models_dir
     from epitrace.privacy.users import add_user, assign
     from epitrace.store.case_states import set_approved
     from epitrace.tracing import add_subject, confirm, enrol_track, new_case
-
-    from conftest import installed_models_dir
 
     settings = Settings(home=home, models_path=installed_models_dir())  # picker frames run the safety net
     store = open_store(settings)
@@ -95,6 +94,7 @@ def build_world(home: Path) -> World:
                 _rec(3, 30, (person + rng.normal(scale=0.1, size=64)).astype(np.float32), 0.0),
                 _rec(4, 31, rng.normal(size=64).astype(np.float32), 0.8)]
         store.save_tracks(vid, recs, 0, 0)
+        store.finish_video(vid, FRAMES, FRAMES)  # ingested to the end (a "running" one would be interrupted)
     for name, role in (("root", "admin"), ("ana", "investigator"), ("ben", "investigator"), ("aud", "auditor")):
         add_user(store, name=name, password=PASSWORD, role=role)
     ids: list[tuple[str, int, int]] = []

@@ -76,6 +76,7 @@ def _world(home: Path) -> tuple[World, Ids]:
     rec = _rec(7, 0, np.ones(64, np.float32), 0.0)
     rec = dataclasses.replace(rec, ts=old_start + rec.frames / FPS)
     world.store.save_tracks(vid, [rec], 0, 0)
+    world.store.finish_video(vid, 20, 20)
     tracks = {(t.camera_id, t.start_ts < T0.timestamp() - 86400, t.local_id): t.id for t in _tracks(world)}
     ids = Ids(world.case_a, world.case_b, world.subject_a, inside=tracks[("a", False, 2)],
               other_camera=tracks[("b", False, 2)], before_window=tracks[("a", True, 7)])

@@ -158,11 +158,12 @@ def describe(
     from epitrace.tracing.describe import Description
 
     with friendly_errors():
+        session = case_session(case_id)  # access first: a refusal says nothing about the rest
         d = Description(upper=upper, lower=lower, height_m=height, tolerance_m=tolerance,
                         start_ts=None if start is None else parse_start(start).timestamp(),
                         end_ts=None if end is None else parse_start(end).timestamp(),
                         cameras=tuple(cameras) if cameras else None)
-        found = describe_case(case_session(case_id), d, limit=top)
+        found = describe_case(session, d, limit=top)
     if as_json:
         typer.echo(json.dumps([asdict(c) for c in found]))
         return
