@@ -131,33 +131,41 @@ class Settings(BaseSettings):
     tracing: TracingConfig = Field(default_factory=TracingConfig)
 
     def with_home(self, home: Path) -> Settings:
-        """These settings with another (e.g. throw-away) home and its own SQLite database, but the
-        same installed models: what evaluations and benchmarks run in."""
+        """These settings with another home and its own SQLite database, but the same installed models.
+
+        A throw-away home: what evaluations and benchmarks run in.
+        """
         return self.model_copy(update={"home": home, "models_path": self.models_dir, "database_url": None,
                                        "encryption_key_file": self.key_file})
 
     @property
     def key_file(self) -> Path:
+        """The encryption key file (sealing biometric data at rest)."""
         return self.encryption_key_file or self.home / "secrets" / "encryption.key"
 
     @property
     def models_dir(self) -> Path:
+        """Where installed models are."""
         return self.models_path or self.home / "models"
 
     @property
     def cache_dir(self) -> Path:
+        """Where downloaded registry packages are cached."""
         return self.home / "cache"
 
     @property
     def vectors_dir(self) -> Path:
+        """Where the FAISS index files are."""
         return self.home / "vectors"
 
     @property
     def evidence_dir(self) -> Path:
+        """Where thumbnails, face chips and exported clips are."""
         return self.home / "evidence"
 
     @property
     def db_url(self) -> str:
+        """The SQLAlchemy URL of the database (SQLite in the home by default)."""
         return self.database_url or f"sqlite:///{self.home / 'epitrace.db'}"
 
 

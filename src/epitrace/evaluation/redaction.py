@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -173,7 +174,7 @@ def subject_keep_box(dets: Detections, gt_xywh: npt.ArrayLike | None) -> npt.NDA
 
 def redaction_coverage(
     video: Path, gt_mot_txt: Path, frames: tuple[int, int] = (1, 400),
-    subject_gt_id: int | None = None, detector=None,  # type: ignore[no-untyped-def]
+    subject_gt_id: int | None = None, detector: Any = None,
     *, config: ExportRedactionConfig = DEFAULT_CONFIG, detections: dict[int, Detections] | None = None,
     face_detector: FaceFinder | None = None, faces: dict[int, npt.NDArray[np.float32]] | None = None,
 ) -> RedactionScores:
@@ -215,7 +216,7 @@ def redaction_coverage(
             dets = detector.detect(image)
         else:
             b = rows[["x", "y", "w", "h"]].to_numpy(np.float32)
-            dets = Detections(xyxy=np.c_[b[:, :2], b[:, :2] + b[:, 2:]], confidence=np.ones(len(b)))
+            dets = Detections(xyxy=np.c_[b[:, :2], b[:, :2] + b[:, 2:]], confidence=np.ones(len(b), np.float32))
         subj = rows[rows["id"] == subject_gt_id]
         keep = subject_keep_box(dets, subj[["x", "y", "w", "h"]].to_numpy()[0] if len(subj) else None)
         found = faces.get(gt_frame) if faces is not None else None
@@ -240,7 +241,7 @@ def face_search_boxes(dets: Detections, keep: npt.ArrayLike | None) -> npt.NDArr
     return np.asarray(boxes, np.float32)
 
 
-def detect_all(video: Path, detector, frames: tuple[int, int]) -> dict[int, Detections]:  # type: ignore[no-untyped-def]
+def detect_all(video: Path, detector: Any, frames: tuple[int, int]) -> dict[int, Detections]:
     """Detections of every frame in the GT range, keyed by GT frame (for variant sweeps)."""
     out: dict[int, Detections] = {}
     first, last = frames

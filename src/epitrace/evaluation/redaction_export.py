@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,7 @@ def subject_tracks(points: Points, gt: pd.DataFrame, gt_id: int, min_share: floa
 
 def export_redaction_coverage(video: Path, gt_mot_txt: Path, settings: Settings,
                               frames: tuple[int, int] = (1, 400), subject_gt_id: int | None = None,
-                              fps: float | None = None, detector=None,  # type: ignore[no-untyped-def]
+                              fps: float | None = None, detector: Any = None,
                               config: ExportRedactionConfig = DEFAULT_CONFIG,
                               face_detector: FaceFinder | None = None) -> ExportCoverage:
     """Ingest `video` into a throw-away home, export the subject's clip over `frames`, score it.

@@ -1,5 +1,7 @@
-"""A throw-away home for evaluations and benchmarks: ingest a video with the real pipeline, read
-the store, and discard it all (the user's own store is never touched).
+"""A throw-away home for evaluations and benchmarks.
+
+Ingest a video with the real pipeline, read the store, and discard it all (the user's own store is
+never touched).
 
 Example:
     >>> with throwaway_pipeline(settings, "epitrace-eval-", {"id": EVAL_CAMERA, "fps": 7.0}) as run:

@@ -172,8 +172,10 @@ def pick_best_face(
 
 def photo_face_embedder(embedder: FaceEmbedder, detector: FaceDetector,
                         face_index: int | None = None) -> Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.float32]]:
-    """photo -> face vector for enrolment: the one face of the photo, or face `face_index`
-    (0 = leftmost) when the photo shows several people."""
+    """Photo -> face vector for enrolment.
+
+    The one face of the photo, or face `face_index` (0 = leftmost) when the photo shows several people.
+    """
 
     def embed(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         if face_index is None:

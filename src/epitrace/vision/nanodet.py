@@ -60,8 +60,10 @@ def decode_heads(heads: Sequence[npt.NDArray[np.float32]], strides: Sequence[int
 
 def prepare_input(frame_bgr: npt.NDArray[np.uint8], input_hw: tuple[int, int]
                   ) -> tuple[npt.NDArray[np.float32], float]:
-    """The network input (1, 3, H, W) of a BGR image, letterboxed top-left, and the scale input ->
-    image. Normalised BGR as NanoDet was trained (RGB/255, as human.js feeds it, lost recall)."""
+    """The network input (1, 3, H, W) of a BGR image, letterboxed top-left, and the scale input -> image.
+
+    Normalised BGR as NanoDet was trained (RGB/255, as human.js feeds it, lost recall).
+    """
     ih, iw = input_hw
     h, w = frame_bgr.shape[:2]
     scale = min(iw / w, ih / h)

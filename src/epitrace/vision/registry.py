@@ -33,34 +33,46 @@ Image = npt.NDArray[np.uint8]
 class PersonDetectorBackend(Protocol):
     """Finds people in a BGR frame; boxes in the frame's pixels."""
 
-    def detect(self, frame_bgr: Image) -> Detections: ...
+    def detect(self, frame_bgr: Image) -> Detections:
+        """People in one frame."""
+        ...
 
 
 class FaceDetectorBackend(Protocol):
     """Finds faces (with 5 landmarks in `data["landmarks"]`) in a BGR image."""
 
-    def detect(self, image_bgr: Image, threshold: float = 0.5) -> Detections: ...
+    def detect(self, image_bgr: Image, threshold: float = 0.5) -> Detections:
+        """Faces in one image, scoring at least `threshold`."""
+        ...
 
 
 class BodyEmbedderBackend(Protocol):
     """Unit appearance vectors of person crops."""
 
     @property
-    def dim(self) -> int: ...
+    def dim(self) -> int:
+        """Length of the vectors."""
+        ...
 
-    def embed_crops(self, crops: list[Image]) -> npt.NDArray[np.float32]: ...
+    def embed_crops(self, crops: list[Image]) -> npt.NDArray[np.float32]:
+        """One unit vector per person crop."""
+        ...
 
 
 class FaceEmbedderBackend(Protocol):
     """The unit vector of one detected face (see `epitrace.vision.face_embed.FaceEmbedder`)."""
 
-    def embed(self, image_bgr: Image, box_xyxy: npt.ArrayLike) -> npt.NDArray[np.float32]: ...
+    def embed(self, image_bgr: Image, box_xyxy: npt.ArrayLike) -> npt.NDArray[np.float32]:
+        """The unit vector of the face in `box_xyxy`."""
+        ...
 
 
 class MaskClassifierBackend(Protocol):
     """P(mask) of BGR face crops."""
 
-    def predict(self, face_crops_bgr: list[Image]) -> npt.NDArray[np.float32]: ...
+    def predict(self, face_crops_bgr: list[Image]) -> npt.NDArray[np.float32]:
+        """P(mask) per face crop."""
+        ...
 
 
 T = TypeVar("T")
@@ -173,8 +185,10 @@ def _body(cfg: IngestSettings, models_dir: Path) -> BodyEmbedderBackend:
 
 @MASK_CLASSIFIERS.register("vision.masks")
 def _mask(cfg: IngestSettings, models_dir: Path) -> MaskClassifierBackend:
-    """Whatever `epitrace.vision.masks` exports as `MaskClassifier` (its owner may swap the model):
-    its `from_models_dir(models_dir, threads)` when it has one, else the packaged MobileNetV2 file."""
+    """Whatever `epitrace.vision.masks` exports as `MaskClassifier` (its owner may swap the model).
+
+    Its `from_models_dir(models_dir, threads)` when it has one, else the packaged MobileNetV2 file.
+    """
     from epitrace.vision.masks import MaskClassifier
 
     loader = getattr(MaskClassifier, "from_models_dir", None)

@@ -57,6 +57,7 @@ class Detections:
 
     @classmethod
     def empty(cls) -> Detections:
+        """No detection."""
         return cls(xyxy=np.empty((0, 4), np.float32), confidence=np.empty(0, np.float32))
 
     @property

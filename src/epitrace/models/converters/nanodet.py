@@ -42,8 +42,11 @@ class CalibrationImagesError(FileNotFoundError):
 
 
 def calibration_images(count: int = CALIBRATION_COUNT) -> list[Path]:
-    """The first `count` photos (by name) of `$EPITRACE_CALIBRATION_IMAGES`, else of the shared
-    Kaggle mask photos found beside the checkout (scene photos: never evaluation footage)."""
+    """The first `count` photos (by name) used to calibrate the int8 quantisation.
+
+    From `$EPITRACE_CALIBRATION_IMAGES`, else the shared Kaggle mask photos found beside the
+    checkout (scene photos: never evaluation footage).
+    """
     env = os.environ.get(CALIBRATION_ENV)
     roots = [Path.cwd(), *Path.cwd().parents, *Path(__file__).resolve().parents]
     candidates = [Path(env)] if env else [r / CALIBRATION_SUBDIR for r in roots] + [
@@ -59,7 +62,7 @@ def calibration_images(count: int = CALIBRATION_COUNT) -> list[Path]:
 
 
 def _optimise(src: Path, dst: Path) -> None:
-    """onnxruntime's basic graph optimisations, saved: Transpose pairs cancel, Pad/Add fold into Conv."""
+    """Onnxruntime's basic graph optimisations, saved: Transpose pairs cancel, Pad/Add fold into Conv."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()

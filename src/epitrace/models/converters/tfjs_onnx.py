@@ -280,8 +280,11 @@ HANDLERS: dict[str, Callable[[_Builder, dict[str, Any]], None]] = {
 
 
 def _public(name: str) -> str:
-    """Graph input/output name: a short alias, else the TF tensor name (`node:0`), which
-    cannot clash with the node names used inside."""
+    """Graph input/output name.
+
+    A short alias, else the TF tensor name (`node:0`), which cannot clash with the node names used
+    inside.
+    """
     return _ALIASES.get(name, f"{name}:0")
 
 
