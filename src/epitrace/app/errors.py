@@ -54,9 +54,9 @@ class TooLarge(AppError, ValueError):
 
 
 def _catalogue() -> list[tuple[type[BaseException], ErrorKind]]:
-    """Domain errors of the lower packages, most specific class first (imported lazily.
+    """Domain errors of the lower packages and their kinds, most specific class first.
 
-    The catalogue must not load models or drivers just to classify an error).
+    Imported lazily: the catalogue must not load models or drivers just to classify an error.
     """
     from pydantic import ValidationError
 
