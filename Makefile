@@ -37,7 +37,7 @@ demo: models key demo-data
 system-deps:
 	bash scripts/system_deps.sh
 
-test: models system-deps
+test: lint models system-deps
 	$(BIN)/python -m pytest -q
 
 test-fast: venv
@@ -56,8 +56,10 @@ bench: models key demo-data
 	$(BIN)/epitrace bench index --kind body --sightings 10000000 --out "$(EPITRACE_HOME)/bench/index-body.json"
 	$(BIN)/epitrace bench index --kind face --sightings 10000000 --out "$(EPITRACE_HOME)/bench/index-face.json"
 
+# ruff (pydocstyle, google convention, on src/) and mypy with the pydantic plugin (pyproject.toml).
 lint: venv
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from epitrace.app.errors import AppError, ErrorKind
 from epitrace.app.ingest import IngestRequest
@@ -33,7 +34,7 @@ class StalledVideo:
     video_id: int
     camera_id: str
     name: str
-    status: str
+    status: Literal["interrupted", "failed"]
 
 
 def mark_interrupted(settings: Settings, store: Store) -> list[int]:
@@ -55,7 +56,8 @@ def stalled_videos(store: Store) -> list[StalledVideo]:
     from pathlib import Path
 
     out = []
-    for status in (INTERRUPTED, "failed"):
+    statuses: tuple[Literal["interrupted", "failed"], ...] = ("interrupted", "failed")
+    for status in statuses:
         out += [StalledVideo(vid, cam, Path(path).name, status)
                 for vid, cam, path, _, _ in videos_with_status(store, status=status) if "://" not in path]
     return sorted(out, key=lambda v: v.video_id)

@@ -90,8 +90,10 @@ def _spread_best(samples: list[Sample], n: int) -> list[Sample]:
 
 def _face_and_mask(ctx: FinaliseContext, samples: list[Sample]) -> tuple[
         npt.NDArray[np.float32] | None, tuple[int, bytes] | None, float, str, float]:
-    """Best face (its embedding, or its chip when embedding is left to a case) and mask state
-    over the head crops of `samples`."""
+    """Best face and mask state over the head crops of `samples`.
+
+    The face comes as its embedding, or as its chip when embedding is left to a case.
+    """
     m = ctx.models
     if m.faces is None or m.face_embedder is None or ctx.face_samples == 0:
         return None, None, 0.0, "unknown", 0.0

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
 
 from epitrace.config import TracingConfig
 from epitrace.store import Store, Unit
@@ -25,7 +24,7 @@ from epitrace.store.cases import (
     query_vectors,
     track_vector,
 )
-from epitrace.store.orm import Case, Thumbnail, Track
+from epitrace.store.orm import Case, Track
 from epitrace.tracing.case_faces import FaceEmbedFn, case_face_scores
 from epitrace.tracing.spacetime import SpeedBound, feasible
 
@@ -100,16 +99,11 @@ class _Scope:
         return set(self.ids(ids).tolist())
 
     def face_chip_ids(self) -> np.ndarray:
-        """In-scope track ids that kept a face chip, found in one SQL join.
+        """In-scope track ids that kept a face chip (one SQL join: `store.case_scope.face_chip_ids`)."""
+        from epitrace.store.case_scope import face_chip_ids
 
-        Asking for the chips of every in-scope id (a million at city scale) cost seconds in
-        chunked IN lists; most tracks have none, so the join starts from the chips instead.
-        """
-        q = (select(Thumbnail.track_id).distinct().join(Track, Track.id == Thumbnail.track_id)
-             .where(Thumbnail.kind == "face", Track.start_ts <= self.end_ts, Track.end_ts >= self.start_ts))
-        if self.cameras is not None:
-            q = q.where(Track.camera_id.in_(self.cameras))
-        return np.fromiter((row[0] for row in self.session.connection().execute(q)), np.int64)
+        ids = face_chip_ids(self.session, start_ts=self.start_ts, end_ts=self.end_ts, cameras=self.cameras)
+        return np.asarray(ids, np.int64)
 
 
 @dataclass
