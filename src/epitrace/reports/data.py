@@ -15,7 +15,6 @@ import numpy.typing as npt
 from epitrace.config import ContactPolicy
 from epitrace.contacts import CameraPlace, Contact, camera_places
 from epitrace.contacts.cases import case_contacts
-from epitrace.privacy import redact_person_crop
 from epitrace.reports.people import stamp
 from epitrace.store import Store
 from epitrace.store.cases import confirmed_tracks, get_case
@@ -67,27 +66,6 @@ def encode_jpeg(image: npt.NDArray[np.uint8]) -> bytes:
     if not ok:
         raise ValueError("could not encode the image as JPEG")
     return buf.tobytes()
-
-
-def thumbnail_jpeg(store: Store, rel_path: str, *, redact: bool) -> bytes:
-    """A stored person thumbnail as JPEG, its head mosaicked when `redact`.
-
-    Only files inside the evidence folder are read (the store unseals them). Raises LookupError
-    when the path is outside it, the file is gone (purged by retention) or unreadable, and
-    ValueError when it cannot be encoded.
-    """
-    root = store.evidence_dir.resolve()
-    if root not in (root / rel_path).resolve().parents:
-        raise LookupError(f"evidence path {rel_path!r} is outside the evidence folder")
-    try:
-        data = store.read_evidence(rel_path)
-    except FileNotFoundError as exc:
-        raise LookupError("the thumbnail is gone (purged by retention?)") from exc
-    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    if decoded is None:
-        raise LookupError("the stored thumbnail is unreadable")
-    image = np.asarray(decoded, np.uint8)
-    return encode_jpeg(redact_person_crop(image) if redact else image)
 
 
 def _crop_or_none(store: Store, track_id: int, *, clear: bool) -> bytes | None:

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from epitrace.models.runtime import onnx_session
+from epitrace.vision.types import box_crops
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
@@ -51,14 +52,7 @@ class OnnxReidEmbedder:
 
     def embed(self, frame_bgr: npt.NDArray[np.uint8], boxes_xyxy: npt.ArrayLike) -> npt.NDArray[np.float32]:
         """(n, dim) vectors of the person boxes (n, 4) of one frame."""
-        boxes = np.asarray(boxes_xyxy, np.float32).reshape(-1, 4)
-        h, w = frame_bgr.shape[:2]
-        crops = []
-        for x1, y1, x2, y2 in boxes:
-            xa, ya = int(np.clip(np.floor(x1), 0, w - 1)), int(np.clip(np.floor(y1), 0, h - 1))
-            xb, yb = int(np.clip(np.ceil(x2), xa + 1, w)), int(np.clip(np.ceil(y2), ya + 1, h))
-            crops.append(frame_bgr[ya:yb, xa:xb])
-        return self.embed_crops(crops)
+        return self.embed_crops(box_crops(frame_bgr, boxes_xyxy))
 
     def embed_crops(self, crops: list[npt.NDArray[np.uint8]]) -> npt.NDArray[np.float32]:
         """(n, dim) L2-normalised vectors of BGR person crops."""

@@ -64,3 +64,15 @@ class Detections:
     def foot_points(self) -> FloatArray:
         """(n, 2) bottom-centre of each box: where the person stands."""
         return np.stack([(self.xyxy[:, 0] + self.xyxy[:, 2]) / 2, self.xyxy[:, 3]], axis=1)
+
+
+def box_crops(frame_bgr: npt.NDArray[np.uint8], boxes_xyxy: npt.ArrayLike) -> list[npt.NDArray[np.uint8]]:
+    """The person boxes (n, 4) of one frame as crops, each at least one pixel, clipped to the frame."""
+    boxes = np.asarray(boxes_xyxy, np.float32).reshape(-1, 4)
+    h, w = frame_bgr.shape[:2]
+    crops = []
+    for x1, y1, x2, y2 in boxes:
+        xa, ya = int(np.clip(np.floor(x1), 0, w - 1)), int(np.clip(np.floor(y1), 0, h - 1))
+        xb, yb = int(np.clip(np.ceil(x2), xa + 1, w)), int(np.clip(np.ceil(y2), ya + 1, h))
+        crops.append(frame_bgr[ya:yb, xa:xb])
+    return crops
