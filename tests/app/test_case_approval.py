@@ -151,3 +151,29 @@ def test_f1_the_cli_applies_the_same_rules(world: World, monkeypatch: pytest.Mon
     assert _cli(world, monkeypatch, "ana", "case", "trace", case).exit_code == 0
     listed = _cli(world, monkeypatch, "sue", "case", "list")
     assert listed.exit_code == 0 and case.split("-")[-1] in listed.output  # (the table may wrap the id)
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A tiny PNG that claims `width` x `height` pixels (a decompression bomb's header)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + \
+        chunk(b"IEND", b"")
+
+
+def test_f10_a_huge_photo_is_refused_from_its_header(client: TestClient, world: World) -> None:
+    """F10: a 20000x20000 PNG took the server to 3 GB before a 422; its header now refuses it."""
+    h = headers(client, "ana")
+    consented = client.post(f"/api/cases/{world.case_a}/subjects", headers=h,
+                            json={"label": "bomb", "face_consent": True}).json()["id"]
+    for side in (20000, 8000):  # over Pillow's own bomb guard, and under it but over ours (40 Mpx)
+        bomb = _png_header_only(side, side)
+        assert len(bomb) < 200
+        r = client.post(f"/api/cases/{world.case_a}/subjects/{consented}/enrol/photo", headers=h,
+                        files={"file": ("face.png", bomb, "image/png")})
+        assert r.status_code == 413 and "megapixels" in r.json()["detail"], (side, r.text)

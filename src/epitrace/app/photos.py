@@ -33,6 +33,9 @@ def decode_photo(data: bytes, *, max_pixels: int = MAX_PHOTO_PIXELS) -> npt.NDAr
     try:
         with Image.open(io.BytesIO(data)) as header:
             width, height = header.size
+    except Image.DecompressionBombError as exc:  # Pillow's own guard, far above ours
+        raise TooLarge(f"the photo claims too many pixels; the limit is {max_pixels // 1_000_000} megapixels: "
+                       "send a smaller photo") from exc
     except (UnidentifiedImageError, OSError) as exc:
         raise ValueError("the photo is not a readable image (JPEG or PNG)") from exc
     if width * height > max_pixels:
