@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,57 +128,25 @@ def bench_trace(
     out: Path = typer.Option(None, "--out", help="Also write the figures as JSON here."),
 ) -> None:
     """Trace 10 subjects at once over a synthetic city-scale index; report the time."""
-    import time
-
     from epitrace.cli.common import progress_bar
-    from epitrace.evaluation.synthetic_index import SyntheticSpec, build_synthetic_index
-    from epitrace.store import open_store
-    from epitrace.tracing import add_subject, enrol_track, new_case, trace_case
+    from epitrace.evaluation.synthetic_index import SyntheticSpec
+    from epitrace.evaluation.trace_bench import run_trace_bench
 
     spec = SyntheticSpec(cameras=cameras, hours_per_camera=camera_hours / cameras, tracks_per_hour=tracks_per_hour)
     tmp = None if workdir else tempfile.TemporaryDirectory(prefix="epitrace-bench-trace-")
     home = workdir or Path(tmp.name)  # type: ignore[union-attr]
-    settings = Settings(home=home)
-    planted_file = home / "planted.json"
-    if not planted_file.exists():
-        store = open_store(settings)
-        build_start = time.perf_counter()
+    try:
         with progress_bar() as bar:
             task = bar.add_task("building synthetic index (cameras)", total=cameras)
-            planted = build_synthetic_index(store, spec, lambda d, t: bar.update(task, completed=d))
-        planted_file.write_text(json.dumps({str(k): v for k, v in planted.tracks.items()}))
-        console.print(f"built in {time.perf_counter() - build_start:.0f} s")
-        store.db.dispose()
-    planted_tracks = {int(k): v for k, v in json.loads(planted_file.read_text()).items()}
-    open_start = time.perf_counter()
-    store = open_store(settings)
-    n_tracks = store.count_tracks()
-    store.index("body")
-    store.index("face")
-    open_s = time.perf_counter() - open_start
-    case = new_case(store, legal_basis="benchmark", onset=datetime(2026, 3, 2, tzinfo=UTC))
-    for s, tracks in planted_tracks.items():
-        subject = add_subject(store, case_id=case.id, label=f"subject-{s}", face_consent=s % 2 == 0)
-        enrol_track(store, case_id=case.id, subject_id=subject.id, track_id=tracks[0])
-    times, results = [], {}
-    for _ in range(repeats):
-        start = time.perf_counter()
-        results = trace_case(store, case_id=case.id, config=settings.tracing)
-        times.append(time.perf_counter() - start)
-    found = wrong = total = 0
-    for (_subject, candidates), tracks in zip(sorted(results.items()), planted_tracks.values(), strict=True):
-        matches = {c.track_id for c in candidates if c.match}
-        found += len(matches & set(tracks[1:]))
-        wrong += len(matches - set(tracks))
-        total += len(tracks) - 1
-    figures = {"camera_hours": camera_hours, "cameras": cameras, "sightings": n_tracks,
-               "subjects": len(planted_tracks), "trace_seconds_median": round(sorted(times)[len(times) // 2], 3),
-               "trace_seconds_all": [round(t, 3) for t in times], "open_seconds": round(open_s, 2),
-               "planted_found": found, "planted_total": total, "false_matches": wrong}
-    console.print(f"{len(planted_tracks)} subjects traced over {n_tracks:,} sightings ({camera_hours:.0f} "
-                  f"camera-hours) in {figures['trace_seconds_median']} s (median of {repeats}); index opened "
-                  f"in {open_s:.1f} s; planted sightings found {found}/{total}, false matches {wrong}")
+            result = run_trace_bench(spec, home, repeats, lambda d, t: bar.update(task, completed=d))
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    figures = {"camera_hours": camera_hours, "cameras": cameras, **result}
+    if result["build_seconds"] is not None:
+        console.print(f"built in {result['build_seconds']:.0f} s")
+    console.print(f"{result['subjects']} subjects traced over {result['sightings']:,} sightings ({camera_hours:.0f} "
+                  f"camera-hours) in {result['trace_seconds_median']} s (median of {repeats}); index opened "
+                  f"in {result['open_seconds']:.1f} s; planted sightings found {result['planted_found']}/"
+                  f"{result['planted_total']}, false matches {result['false_matches']}")
     write_figures(out, figures)
-    if tmp is not None:
-        store.db.dispose()
-        tmp.cleanup()
