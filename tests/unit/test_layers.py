@@ -71,3 +71,14 @@ def test_privacy_is_not_imported_by_the_store_at_run_time() -> None:
             "print(sorted(m for m in sys.modules if m.startswith(('epitrace.privacy', 'epitrace.ingest'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_front_ends_go_through_the_application_layer() -> None:
+    """No module of cli/, api/ or web/ imports the store: they parse, call `epitrace.app`, format."""
+    offenders = sorted(
+        (path, name) for path, names in _modules().items()
+        if path.split("/")[0] in ("cli", "api", "web") for name in names
+        if name == "epitrace.store" or name.startswith("epitrace.store.")
+    )
+    assert offenders == []
+    assert any(n.startswith("epitrace.app") for n in _modules()["cli/case_cmd.py"])  # the walk sees imports
