@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,13 @@ def backend_settings(db_backend: str, tmp_path: Path, request: pytest.FixtureReq
     """
     url = request.getfixturevalue("pg_url") if db_backend == "postgresql" else None
     return Settings(home=tmp_path / "home", models_path=installed_models_dir(), database_url=url)
+
+
+@pytest.fixture(autouse=True)
+def _settings_read_afresh_after_each_test() -> Iterator[None]:
+    """A test that points EPITRACE_HOME elsewhere and reads the cached settings must not leave
+    them cached for the next test (seen: an eval command then looked for models in that home)."""
+    yield
+    from epitrace.config import get_settings
+
+    get_settings.cache_clear()
