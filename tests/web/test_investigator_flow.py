@@ -241,10 +241,34 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path,
     download.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF")
 
+    legal_hold(page, live_server, case_id, artifacts)
+
     page.goto(f"{url}/")
     page.wait_for_selector(f'#cases-table a:has-text("{case_id}")')
     page.screenshot(path=artifacts / "09_case_list.png")
     return case_id, labels
+
+
+def legal_hold(page: Any, server: LiveServer, case_id: str, artifacts: Path) -> None:
+    """Issue 12 item 2: a purge with a retention shorter than the footage's age (one day, three
+    days from now) keeps what the open case holds; its route and contacts still show."""
+    from epitrace.privacy.retention import purge
+    from epitrace.store import open_store
+
+    store = open_store(server.settings)
+    try:
+        report = purge(store, now=datetime.now(UTC) + timedelta(days=3), default_days=1, user="retention-test")
+    finally:
+        store.db.dispose()
+    assert not report.dry_run
+    page.goto(f"{server.url}/cases/{case_id}")
+    page.wait_for_selector("#trajectory svg.timeline rect.visit")
+    assert page.locator("#visits-table tbody tr").count() >= 1
+    wait_until(page, "[...document.querySelectorAll('#visits-table img')].every(i => i.complete && i.naturalWidth > 0)")
+    page.click("#contacts-load")
+    page.wait_for_selector("#contacts-table tbody tr")
+    page.locator("#trajectory-card").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "08b_after_purge_legal_hold.png")
 
 
 def admin_flow(page: Any, live_server: LiveServer, case_id: str, artifacts: Path, prefix: str, save: bool) -> None:
