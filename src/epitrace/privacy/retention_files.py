@@ -9,13 +9,13 @@ must tolerate files that vanish or appear while it walks the folders.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from epitrace.media import file_sha256
 from epitrace.store import retention_repo
 from epitrace.store.repo import Store
 
@@ -74,15 +74,6 @@ def old_clips(store: Store, cutoffs: dict[str, float], default_cut: float) -> It
             path = Path(dirpath) / name
             if path.stat().st_mtime < cutoff:
                 yield path
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def upload_copies(upload_dirs: Sequence[Path], *, purged: set[str], kept: set[str]) -> Iterator[Path]:

@@ -16,7 +16,6 @@ base64 key in `EPITRACE_AUDIT_KEY`, which wins; `home/audit/anchor.log` (0600, f
 from __future__ import annotations
 
 import base64
-import binascii
 import os
 import re
 import secrets
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from epitrace.store.private_files import private_dir
-from epitrace.store.sealing import KeyMissingError
+from epitrace.store.sealing import KeyMissingError, parse_key
 
 AUDIT_KEY_ENV = "EPITRACE_AUDIT_KEY"
 AUDIT_SYSLOG_ENV = "EPITRACE_AUDIT_SYSLOG"
@@ -40,13 +39,7 @@ class AnchorError(ValueError):
 
 
 def _parse_key(text: str, where: str) -> bytes:
-    try:
-        key = base64.urlsafe_b64decode(text.strip().replace("+", "-").replace("/", "_").encode())
-    except (binascii.Error, ValueError) as exc:
-        raise KeyMissingError(f"the audit key in {where} is not base64: {exc}") from exc
-    if len(key) != KEY_BYTES:
-        raise KeyMissingError(f"the audit key in {where} has {len(key)} bytes; it must have {KEY_BYTES}")
-    return key
+    return parse_key(text, where, what="audit key")
 
 
 @dataclass

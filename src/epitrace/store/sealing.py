@@ -42,14 +42,14 @@ def _hint(path: Path) -> str:
             f"or set {KEY_ENV} to a base64-encoded 32-byte key")
 
 
-def parse_key(text: str, where: str) -> bytes:
-    """32 raw bytes from their base64 (standard or URL-safe) text."""
+def parse_key(text: str, where: str, what: str = "encryption key") -> bytes:
+    """32 raw bytes from their base64 (standard or URL-safe) text; `what` names the key in errors."""
     try:
         key = base64.urlsafe_b64decode(text.strip().replace("+", "-").replace("/", "_").encode())
     except (binascii.Error, ValueError) as exc:
-        raise KeyMissingError(f"the encryption key in {where} is not base64: {exc}") from exc
+        raise KeyMissingError(f"the {what} in {where} is not base64: {exc}") from exc
     if len(key) != KEY_BYTES:
-        raise KeyMissingError(f"the encryption key in {where} has {len(key)} bytes; it must have {KEY_BYTES}")
+        raise KeyMissingError(f"the {what} in {where} has {len(key)} bytes; it must have {KEY_BYTES}")
     return key
 
 

@@ -18,7 +18,6 @@ too blurred to judge are left out, and a track with none left is "unknown".
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +27,8 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from epitrace.models.fetch import sha256_of
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +65,6 @@ def crop_face(
     xa, ya = int(max(0, np.floor(x1 - mw))), int(max(0, np.floor(y1 - mh)))
     xb, yb = int(min(w, np.ceil(x2 + mw))), int(min(h, np.ceil(y2 + mh)))
     return image_bgr[ya : max(yb, ya + 1), xa : max(xb, xa + 1)]
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)
