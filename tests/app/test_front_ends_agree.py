@@ -226,6 +226,19 @@ def contacts() -> UseCase:
     return cli, api
 
 
+def contact_file() -> UseCase:
+    """The contact list written as a file leaves the system: an export on both front ends, never a view."""
+    def cli(run: Cli, ids: Ids) -> Outcome:
+        out = Path(get_settings().home) / "contacts.csv"
+        ok, text = run("case", "contacts", ids.case, "--policy", "cdc", "--csv", str(out))
+        return _cli_result(ok, text, [len(out.read_text(encoding="utf-8").splitlines())] if ok else [])
+
+    def api(call: Api, ids: Ids) -> Outcome:
+        ok, body = call("GET", f"/api/cases/{ids.case}/contacts/export", params={"format": "csv", "policy": "cdc"})
+        return _api_result(ok, body, [len(body.decode("utf-8").splitlines())] if ok else [])
+    return cli, api
+
+
 def route() -> UseCase:
     def cli(run: Cli, ids: Ids) -> Outcome:
         return _cli_result(*run("case", "route", ids.case, "--subject", str(ids.subject)))
@@ -262,6 +275,7 @@ CASES: dict[str, tuple[UseCase, bool]] = {  # name -> (use case, expected to suc
     "export before the window": (export("before_window"), False),
     "trace": (trace(), True),
     "contacts": (contacts(), True),
+    "contact list file": (contact_file(), True),
     "route": (route(), True),
     "another investigator's case": (other_case(), False),
 }
@@ -303,6 +317,9 @@ def test_cli_and_api_agree(name: str, tmp_path: Path, monkeypatch: pytest.Monkey
     assert by_api == by_cli
     if not should_succeed:
         assert by_cli.message, "a refusal says why"
+    if name == "contact list file":  # a file that leaves the system is an export on both, with no "view"
+        actions = [entry[0] for entry in by_cli.effects["audit"] if entry[1] == "<case>"]
+        assert "export" in actions and "view" not in actions, actions
 
 
 def test_every_case_use_case_of_the_cli_is_driven_here() -> None:

@@ -115,17 +115,34 @@ def unmask_subject(session: CaseSession, *, subject_id: int, reason: str) -> lis
     return list(subject.confirmed)
 
 
-def contacts(session: CaseSession, *, policy: ContactPolicy, second_order: bool = False) -> list[ContactRow]:
-    """Everyone near each subject's confirmed sightings (and their contacts, with `second_order`). Audited."""
+def _contact_rows(session: CaseSession, *, policy: ContactPolicy, second_order: bool) -> list[ContactRow]:
+    """The case's contacts with this user's unmask state; the callers audit what they did with them."""
     from epitrace.contacts.cases import case_contacts
     from epitrace.privacy.unmask import unmasked_tracks
 
     session.require_not_pending("listing contacts")
     store = session.services.store
     opened = unmasked_tracks(store, user=session.user, case_id=session.id)
-    rows = [ContactRow(subject, order, c, c.contact_track_id in opened)
+    return [ContactRow(subject, order, c, c.contact_track_id in opened)
             for subject, order, c in case_contacts(store, case=session.case, policy=policy, second_order=second_order)]
+
+
+def contacts(session: CaseSession, *, policy: ContactPolicy, second_order: bool = False) -> list[ContactRow]:
+    """Everyone near each subject's confirmed sightings (and their contacts, with `second_order`). Audited."""
+    rows = _contact_rows(session, policy=policy, second_order=second_order)
     session.audit("view", what="contacts", policy=policy.name, second_order=second_order)
+    return rows
+
+
+def export_contacts(session: CaseSession, *, policy: ContactPolicy, formats: list[str],
+                    second_order: bool = False) -> list[ContactRow]:
+    """The contact list leaving the system as files (CSV/JSON for a health authority), audited as an export.
+
+    A list that leaves the system is an export, not a view, whichever front end writes the file.
+    """
+    rows = _contact_rows(session, policy=policy, second_order=second_order)
+    session.audit("export", what="contact_list", formats=sorted(formats), policy=policy.name,
+                  second_order=second_order, rows=len(rows))
     return rows
 
 

@@ -57,8 +57,11 @@ def contacts(
 
     with friendly_errors():
         rule = _policy(policy, distance, minutes)
-        rows = [(r.subject.label, r.order, r.contact) for r in
-                core.contacts(case_session(case_id), policy=rule, second_order=second_order)]
+        formats = [name for name, path in (("csv", csv_out), ("json", json_out)) if path]
+        session = case_session(case_id)
+        found = (core.export_contacts(session, policy=rule, formats=formats, second_order=second_order) if formats
+                 else core.contacts(session, policy=rule, second_order=second_order))
+        rows = [(r.subject.label, r.order, r.contact) for r in found]
     written = [write_contacts_csv(rows, csv_out)] if csv_out else []
     written += [write_contacts_json(rows, json_out, case_id=case_id, policy=rule)] if json_out else []
     for path in written:  # on stderr, so that --json output stays one JSON document

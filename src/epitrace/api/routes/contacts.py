@@ -73,12 +73,11 @@ def export_contacts(case: CaseDep, format: Annotated[Literal["csv", "json"], Que
     from epitrace.reports import contacts_csv, contacts_document
 
     rule = get_policy(policy)
-    items = [(subject.label, order, c) for subject, order, c, _ in _rows(case, rule, second_order)]
+    items = [(r.subject.label, r.order, r.contact)
+             for r in core.export_contacts(case, policy=rule, formats=[format], second_order=second_order)]
     name = f"{case.id}-contacts.{format}"
     body = contacts_csv(items) if format == "csv" else \
         json.dumps(contacts_document(items, case_id=case.id, policy=rule), ensure_ascii=False, indent=1)
-    case.audit("export", what="contact_list", format=format, policy=rule.name, second_order=second_order,
-               rows=len(items))
     return Response(body.encode("utf-8"), media_type=EXPORT_MEDIA[format],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
