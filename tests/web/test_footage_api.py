@@ -126,3 +126,26 @@ def test_calibration_check_is_for_administrators_and_measures_the_fit(client: Te
     assert int(np.argmax(body["residuals_m"])) == 4  # the point that is off the square is the worst
     r = client.post("/api/cameras/calibration/check", json={**off, "ground": square["ground"]}, headers=h)
     assert r.status_code in (400, 422), r.text
+
+
+def test_saving_a_calibration_keeps_the_rest_of_the_camera(client: TestClient, world: World) -> None:
+    """The calibration page re-sent the whole camera and dropped its retention override (issue 13 note)."""
+    root = headers(client, "root")
+    camera = {"id": "kept", "name": "Kept", "place": "Hall", "timezone": "Asia/Seoul", "fps": 7, "retention_days": 9}
+    assert client.put("/api/cameras", json=camera, headers=root).status_code == 200
+    points = {"image": [[0, 0], [100, 0], [100, 100], [0, 100], [50, 50]],
+              "ground": [[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0.5]]}
+    assert client.put("/api/cameras/kept/calibration", json=points,
+                      headers=headers(client, "ana")).status_code == 403  # investigators do not set cameras up
+    r = client.put("/api/cameras/kept/calibration", json=points, headers=root)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["calibration"], body["retention_days"], body["timezone"], body["place"], body["fps"]) == \
+        ("points", 9, "Asia/Seoul", "Hall", 7)
+    line = {**points, "image": [[0, 0], [1, 1], [2, 2], [3, 3]], "ground": [[0, 0], [1, 0], [1, 1], [0, 1]]}
+    r = client.put("/api/cameras/kept/calibration", json=line, headers=root)
+    assert r.status_code in (400, 422), r.text  # collinear clicks cannot define a ground plane
+    assert client.get("/api/cameras/kept", headers=root).json()["calibration"] == "points"  # the old one stays
+    assert client.put("/api/cameras/nowhere/calibration", json=points, headers=root).status_code == 404
+    puts = [e for e in entries(world.store) if e.action == "camera_put" and '"kept"' in e.detail]
+    assert len(puts) == 2 and all(e.user == "root" for e in puts)

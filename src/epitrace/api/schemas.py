@@ -95,6 +95,7 @@ class CameraOut(BaseModel):
     longitude: float | None
     timezone: str
     fps: float | None
+    retention_days: int | None = Field(None, description="The camera's own retention, days (None: the default).")
     calibration: str = Field(description="Calibration type, or 'none' (contacts are then co-presence only).")
 
 

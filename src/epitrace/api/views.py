@@ -29,7 +29,7 @@ def user_out(user: User) -> S.UserOut:
 def camera_out(c: Any) -> S.CameraOut:
     """A camera row as the API shows it."""
     return S.CameraOut(id=c.id, name=c.name, place=c.place, latitude=c.latitude, longitude=c.longitude,
-                       timezone=c.timezone, fps=c.fps_override,
+                       timezone=c.timezone, fps=c.fps_override, retention_days=c.retention_days,
                        calibration=(c.calibration or {}).get("type", "none"))
 
 

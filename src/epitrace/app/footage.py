@@ -119,3 +119,24 @@ def check_calibration_points(user: User, *, image: list[tuple[float, float]],
     residuals = np.linalg.norm(mapped - np.asarray(ground, np.float64), axis=1)
     return CalibrationCheck(float(np.sqrt(np.mean(residuals ** 2))), float(residuals.mean()), float(residuals.max()),
                             [float(r) for r in residuals])
+
+
+def save_calibration_points(services: Services, user: User, *, camera_id: str, image: list[tuple[float, float]],
+                            ground: list[tuple[float, float]]) -> None:
+    """Replace only the camera's calibration with a point fit; its name, zone, rate and retention stay.
+
+    The calibration page used to re-send the whole camera and silently dropped its retention override.
+    Administrators only; audited as `camera_put` like any camera change.
+    """
+    from epitrace.app.ingest_cameras import add_camera
+    from epitrace.geometry.spec import PointsCalibrationSpec
+    from epitrace.ingest import CameraConfig
+
+    require(user, ADMIN)
+    check_calibration_points(user, image=image, ground=ground)  # CalibrationError before anything changes
+    cam = services.store.get_camera(camera_id)
+    spec = PointsCalibrationSpec(type="points", image=list(image), ground=list(ground))
+    cfg = CameraConfig(id=cam.id, name=cam.name, place=cam.place, latitude=cam.latitude, longitude=cam.longitude,
+                       timezone=cam.timezone, fps=cam.fps_override, retention_days=cam.retention_days,
+                       calibration=spec)
+    add_camera(services.settings, services.store, cfg, actor=user.name)

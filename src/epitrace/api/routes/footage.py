@@ -16,8 +16,16 @@ from epitrace import app as core
 from epitrace.api import schemas as S
 from epitrace.api.deps import CaseDep, CurrentUser, ServerDep, ServicesDep
 from epitrace.api.errors import UploadTooLarge, errors
+from epitrace.api.views import camera_out
+from epitrace.app.cameras import get_camera
 from epitrace.app.decisions_undo import undo_decision
-from epitrace.app.footage import calibration_frame, check_calibration_points, footage_spans, photo_faces
+from epitrace.app.footage import (
+    calibration_frame,
+    check_calibration_points,
+    footage_spans,
+    photo_faces,
+    save_calibration_points,
+)
 
 router = APIRouter(tags=["footage"])
 SubjectId = Annotated[int, Path(ge=1, le=S.MAX_ID, description="Subject id.")]
@@ -137,3 +145,13 @@ def check(body: CalibrationPointsIn, user: CurrentUser) -> CalibrationCheckOut:
         raise ValueError(f"{len(body.image)} image points but {len(body.ground)} ground points")
     c = check_calibration_points(user, image=list(body.image), ground=list(body.ground))
     return CalibrationCheckOut(rmse_m=c.rmse_m, mean_m=c.mean_m, max_m=c.max_m, residuals_m=c.residuals_m)
+
+
+@router.put("/api/cameras/{camera_id}/calibration", responses=errors(400, 404))
+def save_calibration(body: CalibrationPointsIn, user: CurrentUser, services: ServicesDep,
+                     camera_id: Annotated[str, Path(pattern=S.ID_PATTERN)]) -> S.CameraOut:
+    """Replace only the camera's calibration by clicked points (name, zone, retention unchanged; admins)."""
+    if len(body.image) != len(body.ground):
+        raise ValueError(f"{len(body.image)} image points but {len(body.ground)} ground points")
+    save_calibration_points(services, user, camera_id=camera_id, image=list(body.image), ground=list(body.ground))
+    return camera_out(get_camera(services, camera_id))

@@ -88,10 +88,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }));
 
   $("calibrate-save").addEventListener("click", (e) => guarded(e.target, async () => {
-    const c = await api("GET", `/api/cameras/${encodeURIComponent(cal.camera.id)}`);
-    const p = pairs();
-    await api("PUT", "/api/cameras", { id: c.id, name: c.name, place: c.place, latitude: c.latitude, longitude: c.longitude,
-      timezone: c.timezone, fps: c.fps, calibration: { type: "points", image: p.image, ground: p.ground } });
+    const c = await api("PUT", `/api/cameras/${encodeURIComponent(cal.camera.id)}/calibration`, pairs());
     toast(`${c.id}: ${t("calibration saved")}`);
     await load();
   }));
