@@ -20,7 +20,8 @@ from epitrace.evaluation.camera_shift import apply_shift
 
 logger = logging.getLogger(__name__)
 
-EmbedCrops = Callable[[list[npt.NDArray[np.uint8]]], npt.NDArray[np.float32]]
+EmbedCrops = Callable[..., npt.NDArray[np.float32]]
+"""Maps a list of BGR crops (and, with `by_camera`, a `camera=` name) to (n, D) unit vectors."""
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,22 @@ def track_rank1(
     return rank_metrics(query, query_ids, means.astype(np.float32), ids)[0]
 
 
+def embed_as_camera(embed_crops: EmbedCrops, crops: list[npt.NDArray[np.uint8]], camera: str,
+                    seed: int = 0) -> npt.NDArray[np.float32]:
+    """Vectors of crops embedded one at a time, in a shuffled order, as one camera's ingest sees them.
+
+    A camera-referenced embedder learns the camera's colour as crops arrive, so the order
+    matters; a fixed shuffle stands in for people arriving in no particular order.
+    """
+    order = np.random.default_rng(seed).permutation(len(crops))
+    out: list[npt.NDArray[np.float32]] = [np.empty(0, np.float32)] * len(crops)
+    for i in order:
+        out[int(i)] = np.asarray(embed_crops([crops[int(i)]], camera=camera), np.float32)[0]
+    return np.stack(out) if out else np.empty((0, 0), np.float32)
+
+
 def evaluate_reid(crops_dir: Path | None, embed_crops: EmbedCrops, query_dir: Path | None = None,
-                  gallery_dir: Path | None = None, shift: str = "none") -> ReidResult:
+                  gallery_dir: Path | None = None, shift: str = "none", by_camera: bool = False) -> ReidResult:
     """Rank-1 and mAP of `embed_crops` on `crops_dir/query` against `crops_dir/gallery`.
 
     Args:
@@ -96,6 +111,8 @@ def evaluate_reid(crops_dir: Path | None, embed_crops: EmbedCrops, query_dir: Pa
         gallery_dir: the gallery crops, instead of `crops_dir/gallery`.
         shift: a simulated camera difference applied to the gallery (a key of
             `epitrace.evaluation.camera_shift.SHIFTS`), as if a second camera saw it.
+        by_camera: embed the query and the gallery as two cameras (`embed_as_camera`), as
+            ingest does; otherwise each list in one call with no camera.
 
     Example:
         >>> evaluate_reid(data / "reid/pets09_s2l1_crops", embedder.embed_crops)  # doctest: +SKIP
@@ -105,8 +122,12 @@ def evaluate_reid(crops_dir: Path | None, embed_crops: EmbedCrops, query_dir: Pa
     gallery_dir = gallery_dir or Path(str(crops_dir)) / "gallery"
     q_crops, q_ids = load_crops(query_dir)
     g_crops, g_ids = load_crops(gallery_dir)
-    q = np.asarray(embed_crops(q_crops), np.float32)
-    g = np.asarray(embed_crops(apply_shift(shift, g_crops)), np.float32)
+    g_crops = apply_shift(shift, g_crops)
+    if by_camera:
+        q, g = embed_as_camera(embed_crops, q_crops, "query"), embed_as_camera(embed_crops, g_crops, "gallery")
+    else:
+        q = np.asarray(embed_crops(q_crops), np.float32)
+        g = np.asarray(embed_crops(g_crops), np.float32)
     rank1, mean_ap = rank_metrics(q, q_ids, g, g_ids)
     logger.info("re-ID on %s (gallery shift %s): rank-1 %.3f, mAP %.3f", query_dir, shift, rank1, mean_ap)
     return ReidResult(queries=len(q), gallery=len(g), rank1=rank1, mean_ap=mean_ap,

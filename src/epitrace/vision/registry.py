@@ -54,8 +54,8 @@ class BodyEmbedderBackend(Protocol):
         """Length of the vectors."""
         ...
 
-    def embed_crops(self, crops: list[Image]) -> npt.NDArray[np.float32]:
-        """One unit vector per person crop."""
+    def embed_crops(self, crops: list[Image], camera: str | None = None) -> npt.NDArray[np.float32]:
+        """One unit vector per person crop; `camera` names the camera that saw them (colour reference)."""
         ...
 
 

@@ -54,8 +54,8 @@ class OnnxReidEmbedder:
         """(n, dim) vectors of the person boxes (n, 4) of one frame."""
         return self.embed_crops(box_crops(frame_bgr, boxes_xyxy))
 
-    def embed_crops(self, crops: list[npt.NDArray[np.uint8]]) -> npt.NDArray[np.float32]:
-        """(n, dim) L2-normalised vectors of BGR person crops."""
+    def embed_crops(self, crops: list[npt.NDArray[np.uint8]], camera: str | None = None) -> npt.NDArray[np.float32]:
+        """(n, dim) L2-normalised vectors of BGR person crops; `camera` is unused (no colour reference)."""
         if not crops:
             return np.empty((0, self.dim), np.float32)
         out = []
