@@ -172,3 +172,23 @@ def test_f6_camera_changes_are_audited_and_investigators_refused(home: Path, mon
     audited = [(e.user, e.action) for e in entries(_store()) if e.action == "camera_put"]
     assert audited[0][0].startswith("os:") and audited[1:] == [("opal", "camera_put")]
     assert [c.id for c in _store().list_cameras()] == ["c1", "c3"]
+
+
+def test_once_accounts_exist_cli_ingest_and_camera_changes_need_a_login(
+        home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Issue 12 gap: with staff accounts in place, the bare OS user could still ingest and change cameras."""
+    from cli_login import cheap_argon2, login_as
+    from epitrace.privacy.audit import entries
+
+    assert runner.invoke(app, ["cameras", "add", "c1"]).exit_code == 0  # first set-up: no accounts yet
+    with cheap_argon2():
+        login_as(_store(), monkeypatch, "opal", "operator")
+    monkeypatch.delenv("EPITRACE_TOKEN")
+    (tmp_path / "clip.avi").write_bytes(b"not even a video")
+    for args in (["cameras", "add", "c2"], ["ingest", str(tmp_path / "clip.avi"), "--camera", "c1",
+                                             "--start", "2026-03-01T09:00:00+09:00"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code != 0 and "epitrace login" in result.output, result.output
+    assert [c.id for c in _store().list_cameras()] == ["c1"]
+    changes = [(e.action, e.user.startswith("os:")) for e in entries(_store()) if e.action in ("camera_put", "ingest")]
+    assert changes == [("camera_put", True)]  # only the first set-up's entry

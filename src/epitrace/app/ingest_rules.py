@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from epitrace.app.errors import AppError, ErrorKind
 from epitrace.config import Settings
 from epitrace.ingest.job import FPS_MAX, FPS_MIN
+from epitrace.store import Store
 
 INGEST_ROLES = ("admin", "operator")
 """Roles that register cameras, set stream URLs and ingest footage (F6)."""
@@ -119,17 +120,33 @@ def require_reachable(url: str, timeout_s: float = REACH_TIMEOUT_S) -> None:
     raise StreamUnreachable(UNREACHABLE.format(url=safe_url(url)[:200]))
 
 
-def ingest_actor(user_for_session: Callable[[], object], os_user: str) -> str:
-    """Who a CLI ingest or camera change is audited as, refusing a logged-in user without an ingest role.
+def ingest_actor(user_for_session: Callable[[], object], os_user: str,
+                 staffed: Callable[[], bool] = lambda: False) -> str:
+    """Who a CLI ingest or camera change is audited as, refusing anyone without an ingest role.
 
-    The CLI runs as an OS user who can already read the home; a logged-in EpiTrace user must be
-    an admin or operator (AccessDenied otherwise), and with no session the OS user is recorded.
+    A logged-in EpiTrace user must be an admin or operator. Once the system has staff accounts
+    (`staffed()`), a login is required, so every ingest and camera change names a person. Before
+    any account exists (a first set-up, a throw-away evaluation home) the OS user is recorded.
+
+    Raises:
+        AuthError: No session on a system that has staff accounts (says how to log in).
+        AccessDenied: The logged-in user is neither admin nor operator.
     """
     from epitrace.privacy.users import AuthError, require_role
 
     try:
         user = user_for_session()
-    except AuthError:
+    except AuthError as exc:
+        if staffed():
+            raise AuthError(f"{exc}: this system has user accounts, so ingest and camera changes need an "
+                            "operator or admin login (`epitrace login`)") from exc
         return f"os:{os_user}"
     require_role(user, *INGEST_ROLES)  # type: ignore[arg-type]
     return str(user.name)  # type: ignore[attr-defined]
+
+
+def has_staff(store: Store) -> bool:
+    """Whether any enabled account exists: then the CLI can no longer act as the bare OS user."""
+    from epitrace.privacy.users import list_users
+
+    return any(not u.disabled for u in list_users(store))

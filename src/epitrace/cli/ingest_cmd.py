@@ -28,9 +28,9 @@ def cli_actor(svc: Any, acting: Callable[..., Any]) -> str:
     """Who this command is audited as (a logged-in user must be an admin or operator)."""
     import getpass
 
-    from epitrace.app.ingest_rules import ingest_actor
+    from epitrace.app.ingest_rules import has_staff, ingest_actor
 
-    return ingest_actor(lambda: acting(svc), getpass.getuser())
+    return ingest_actor(lambda: acting(svc), getpass.getuser(), staffed=lambda: has_staff(svc.store))
 
 
 def parse_start(text: str) -> datetime:
