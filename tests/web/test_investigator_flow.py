@@ -293,6 +293,8 @@ def korean_flow(page: Any, live_server: LiveServer, case_id: str, labels: dict[s
     page.wait_for_selector("#contacts-table tbody tr")
     first = page.locator("#contacts-table tbody tr").first.inner_text()
     assert any(r in first for r in ("높음", "중간", "낮음")) and zone_shown(first), first
+    reason = page.locator("#contacts-table tbody tr .reason").first.inner_text()
+    assert "정책(" in reason and "{" not in reason and "within" not in reason, reason  # the rule's why, in Korean
     assert contact_labels(page) == labels
     page.locator("#contacts-card").scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "ko_07_contacts.png")

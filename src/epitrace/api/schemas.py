@@ -385,6 +385,9 @@ class ContactOut(BaseModel):
     contact_mask: str
     risk: Literal["high", "medium", "low"]
     risk_reason: str = Field(description="The rule that set the risk: exposure against the policy, distance, masks.")
+    risk_reason_template: str = Field("", description="`risk_reason` as an English template with {placeholders}, "
+                                      "to show it in another language.")
+    risk_reason_params: dict[str, str] = Field(default_factory=dict, description="The template's values.")
     unmasked: bool = Field(description="You unmasked this contact (its thumbnail is then clear).")
     thumbnail_url: str
 

@@ -70,6 +70,8 @@ class Contact:
             overlapping views counted once, seconds.
         risk: the person's risk level under the policy.
         risk_reason: the rule's branch that set `risk`, in words.
+        risk_template, risk_params: the same reason as a `contacts.risk.REASONS` template and
+            its values, so that a front end can say it in the reader's language.
         via: for a contact of a contact, the `person_label` of the first-order contact that
             links it to the subject; None for first-order contacts.
     """
@@ -94,6 +96,8 @@ class Contact:
     risk: RiskLevel = "low"
     risk_reason: str = ""
     via: str | None = None
+    risk_template: str = ""
+    risk_params: tuple[tuple[str, str], ...] = ()
 
 
 def find_contacts(
@@ -195,7 +199,8 @@ def rate_people(contacts: list[Contact], labels: list[int], policy: ContactPolic
         exposure = max_window_exposure([(i.start_ts, i.end_ts) for i in counted], window)
         risk = rule.assess(intervals, policy)
         out += [replace(c, person_id=person, person_label=f"P{person}", person_exposure_s=exposure,
-                        risk=risk.level, risk_reason=risk.reason) for c in members]
+                        risk=risk.level, risk_reason=risk.reason, risk_template=risk.template,
+                        risk_params=tuple(sorted(risk.params.items()))) for c in members]
     out.sort(key=lambda c: (_RISK_ORDER[c.risk], -c.person_exposure_s, c.person_id,
                             c.episodes[0].start_ts))
     return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from epitrace.config import ContactPolicy
@@ -37,17 +37,42 @@ class ExposureInterval:
     unmasked: bool
 
 
+_POLICY = "the policy ({policy}: {need} within {distance} m in {window} h)"
+_BARE = "with at least one without a mask (or mask not seen)"
+REASONS: dict[str, str] = {
+    "none": "low: no exposure",
+    "high": f"high: {{unmasked}} within {{distance}} m {_BARE} reaches {_POLICY}",
+    "masked": f"medium: {{total}} within {{distance}} m reaches {_POLICY}, but both wore masks for all but "
+              "{unmasked} of it",
+    "half": f"medium: {{unmasked}} within {{distance}} m {_BARE} reaches half of {_POLICY}",
+    "together": f"medium: {{together}} together on an uncalibrated camera (distance not measured) reaches "
+                f"{_POLICY}; co-presence alone is never high",
+    "low_near": f"low: {{total}} within {{distance}} m ({{unmasked}} unmasked) stays under {_POLICY}",
+    "low_together": f"low: {{together}} together on an uncalibrated camera stays under {_POLICY}",
+    "low_both": f"low: {{total}} within {{distance}} m ({{unmasked}} unmasked) and {{together}} together on an "
+                f"uncalibrated camera stays under {_POLICY}",
+    "rule": "{level}: set by the {rule} rule",
+}
+"""Every reason a risk rule gives, as a template: the web shows it in the reader's language."""
+
+
 @dataclass(frozen=True)
 class RiskAssessment:
     """A risk level and the rule's reason for it, in words a tracer can repeat to the contact.
 
     Attributes:
-        reason: which branch of the rule set the level: the exposure against the policy's
-            time, at its distance, with the mask states that counted.
+        template: one of `REASONS` (English, with {placeholders}); translated by the front ends.
+        params: the values in the reason (durations, distances, the policy), already formatted.
     """
 
     level: RiskLevel
-    reason: str
+    template: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """The reason in English: which branch of the rule set the level, with its figures."""
+        return self.template.format(**self.params)
 
 
 class RiskRule(ABC):
@@ -62,7 +87,7 @@ class RiskRule(ABC):
     def assess(self, intervals: list[ExposureInterval], policy: ContactPolicy) -> RiskAssessment:
         """The level with a reason; rules that do not explain themselves name the rule."""
         level = self.level(intervals, policy)
-        return RiskAssessment(level, f"{level}: set by the {self.name or type(self).__name__} rule")
+        return RiskAssessment(level, REASONS["rule"], {"level": level, "rule": self.name or type(self).__name__})
 
 
 def duration_words(seconds: float) -> str:
@@ -104,11 +129,9 @@ class PolicyRiskRule(RiskRule):
     def assess(self, intervals: list[ExposureInterval], policy: ContactPolicy) -> RiskAssessment:
         """The level of `intervals` under `policy`, with the reason a tracer reads."""
         if not intervals:
-            return RiskAssessment("low", "low: no exposure")
+            return RiskAssessment("low", REASONS["none"])
         window = policy.window_h * 3600.0
         need = policy.min_cumulative_s
-        rule = f"the policy ({policy_words(policy)})"
-        within = f"within {policy.distance_m:g} m"
 
         def best(keep: list[ExposureInterval]) -> float:
             return max_window_exposure([(i.start_ts, i.end_ts) for i in keep], window)
@@ -116,26 +139,25 @@ class PolicyRiskRule(RiskRule):
         near = [i for i in intervals if i.calibrated]
         unmasked, total = best([i for i in near if i.unmasked]), best(near)
         together = best([i for i in intervals if not i.calibrated])
-        bare = "at least one without a mask (or mask not seen)"
+        words = {"policy": policy.name, "need": duration_words(need), "distance": f"{policy.distance_m:g}",
+                 "window": f"{policy.window_h:g}", "unmasked": duration_words(unmasked),
+                 "total": duration_words(total), "together": duration_words(together)}
+
+        def said(level: RiskLevel, branch: str) -> RiskAssessment:
+            keys = {k for k in words if "{" + k + "}" in REASONS[branch]}
+            return RiskAssessment(level, REASONS[branch], {k: v for k, v in words.items() if k in keys})
+
         if unmasked >= need:
-            return RiskAssessment("high", f"high: {duration_words(unmasked)} {within} with {bare} "
-                                          f"reaches {rule}")
+            return said("high", "high")
         if total >= need:
-            return RiskAssessment("medium", f"medium: {duration_words(total)} {within} reaches "
-                                            f"{rule}, but both wore masks for all but "
-                                            f"{duration_words(unmasked)} of it")
+            return said("medium", "masked")
         if unmasked >= need / 2:
-            return RiskAssessment("medium", f"medium: {duration_words(unmasked)} {within} with "
-                                            f"{bare} reaches half of {rule}")
+            return said("medium", "half")
         if together >= need > 0:
-            return RiskAssessment("medium", f"medium: {duration_words(together)} together on an "
-                                            f"uncalibrated camera (distance not measured) reaches "
-                                            f"{rule}; co-presence alone is never high")
-        parts = [f"{duration_words(total)} {within} ({duration_words(unmasked)} unmasked)"] \
-            if near else []
-        if together > 0:
-            parts.append(f"{duration_words(together)} together on an uncalibrated camera")
-        return RiskAssessment("low", f"low: {' and '.join(parts)} stays under {rule}")
+            return said("medium", "together")
+        if near and together > 0:
+            return said("low", "low_both")
+        return said("low", "low_near" if near else "low_together")
 
 
 RISK_RULES: dict[str, type[RiskRule]] = {PolicyRiskRule.name: PolicyRiskRule}

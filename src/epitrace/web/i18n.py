@@ -13,6 +13,8 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
+from epitrace.contacts.risk import REASONS
+
 LOCALES = ("en", "ko")
 DEFAULT = "en"
 COOKIE = "epitrace_lang"
@@ -51,6 +53,8 @@ SCRIPT_MESSAGES: tuple[str, ...] = (
     # values the API sends that people read: roles, case and job states, risk, masks
     "admin", "investigator", "supervisor", "operator", "auditor", "pending", "open", "closed",
     "queued", "running", "done", "failed", "cancelled", "high", "medium", "low", "mask", "no mask", "unknown",
+    # the risk rule's reasons (templates whose {values} the script fills in)
+    *REASONS.values(),
 )
 
 

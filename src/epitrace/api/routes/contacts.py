@@ -36,7 +36,8 @@ def _contact_out(subject_id: int, subject_label: str, order: int, c: Contact, *,
         person_exposure_s=c.person_exposure_s, min_distance_m=c.min_distance_m,
         distance_uncertainty_m=c.distance_uncertainty_m, calibrated=c.calibrated,
         subject_mask=c.subject_mask.state, contact_mask=c.contact_mask.state, risk=c.risk,
-        risk_reason=c.risk_reason, unmasked=unmasked, thumbnail_url=thumbnail_url)
+        risk_reason=c.risk_reason, risk_reason_template=c.risk_template, risk_reason_params=dict(c.risk_params),
+        unmasked=unmasked, thumbnail_url=thumbnail_url)
 
 
 @router.get("/contacts", responses=errors(404))

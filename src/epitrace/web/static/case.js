@@ -153,6 +153,10 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // ----- contacts ----------------------------------------------------------------------------------
   const maskLabel = (m) => ({ mask: t("mask"), no_mask: t("no mask"), unknown: t("unknown") }[m] || m);
+  // The rule's reason in the page's language: its English template translated, then its values put in.
+  const riskReason = (c) => (c.risk_reason_template
+    ? t(c.risk_reason_template).replace(/\{(\w+)\}/g, (m, k) => (k in c.risk_reason_params ? c.risk_reason_params[k] : m))
+    : c.risk_reason);
   function contactRow(c) {
     const z = c.time_zone;
     const closest = c.min_distance_m === null ? t("co-presence")
@@ -169,7 +173,7 @@ document.addEventListener("DOMContentLoaded", () => {
       el("td", { text: `${fmtDuration(c.exposure_s)} (${t("person")} ${fmtDuration(c.person_exposure_s)})` }),
       el("td", { text: closest }),
       el("td", { text: `${maskLabel(c.subject_mask)} / ${maskLabel(c.contact_mask)}` }),
-      el("td", {}, el("span", { class: `tag ${c.risk}`, text: t(c.risk) }), el("div", { class: "muted reason", text: c.risk_reason })),
+      el("td", {}, el("span", { class: `tag ${c.risk}`, text: t(c.risk) }), el("div", { class: "muted reason", text: riskReason(c) })),
       el("td", { class: "actions" },
         el("button", { type: "button", class: "small play", text: `▶ ${t("Play")}`,
           onclick: () => play(c.contact_track_id, `${c.person_label} · ${c.camera_name || c.camera_id} ${fmtLocal(c.first_seen, z)}`) }),
