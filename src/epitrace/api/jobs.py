@@ -18,12 +18,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from epitrace.config import Settings
 
 if TYPE_CHECKING:
     from epitrace.app.ingest import Ingestor, IngestRequest
+    from epitrace.app.ingest_recovery import IngestStore
     from epitrace.ingest import IngestResult
 
 logger = logging.getLogger(__name__)
@@ -67,13 +68,6 @@ class Job:
 Runner = Callable[[Job, Callable[[int, int], None]], dict[str, Any]]
 
 
-class IndexReloader(Protocol):
-    """The server's store, as far as jobs need it: its vector indices re-read after a job wrote."""
-
-    def reload_indices(self) -> None:
-        """Re-read the vector indices from disk."""
-
-
 def file_result(result: IngestResult) -> dict[str, Any]:
     """A file job's result as the job shows it (the same in-process and on Ray)."""
     return {"video_id": result.video_id, "skipped": result.skipped, "resumed_from": result.resumed_from,
@@ -84,7 +78,7 @@ def file_result(result: IngestResult) -> dict[str, Any]:
 class JobManager:
     """Queue of ingest jobs and the worker that runs them."""
 
-    def __init__(self, settings: Settings, store: IndexReloader, runner: Runner | None = None,
+    def __init__(self, settings: Settings, store: IngestStore, runner: Runner | None = None,
                  ray_address: str | None = None) -> None:
         self.settings = settings
         self.store = store
