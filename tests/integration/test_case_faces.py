@@ -21,7 +21,9 @@ from epitrace.config import Settings
 from epitrace.store import Camera, ThumbnailRecord, TrackRecord, TrackVector, Video, open_store
 from epitrace.store.cases import add_query
 from epitrace.tracing import add_subject, new_case, search_subject
+from epitrace.vision import Detections
 from epitrace.vision.face_chips import chip_face_box, face_chip
+from epitrace.vision.face_quality import face_quality
 
 ONSET = datetime(2026, 3, 10, tzinfo=UTC)
 IN_WINDOW = ONSET.timestamp() - 3600
@@ -33,14 +35,17 @@ PROBES = [("examples/biden.jpg", "biden", IN_WINDOW), ("tests/test_images/biden.
           ("examples/knn_examples/train/biden/biden2.jpg", "biden", OUT_OF_WINDOW)]
 
 
-def _chip_track(local_id: int, image: np.ndarray, box: np.ndarray, start_ts: float) -> TrackRecord:
+def _chip_track(local_id: int, image: np.ndarray, faces: Detections, start_ts: float) -> TrackRecord:
+    box = faces.xyxy[0]
+    quality = face_quality(image, box, faces.data["landmarks"][0], float(faces.confidence[0]))
     ok, jpeg = cv2.imencode(".jpg", face_chip(image, box), [cv2.IMWRITE_JPEG_QUALITY, 92])
     frames = np.arange(3, dtype=np.int64) + 10 * local_id
     return TrackRecord(
         local_id=local_id, frames=frames, ts=start_ts + frames / 7.0,
         boxes=np.tile(np.array([[10, 20, 40, 120]], np.float32), (3, 1)), confidence=np.full(3, 0.9, np.float32),
         ground=None, body_vector=np.random.default_rng(local_id).normal(size=64).astype(np.float32),
-        face_vector=None, mask_state="unknown", mask_confidence=0.0,
+        face_vector=None, mask_state="unknown", mask_confidence=0.0, face_px=quality.size_px,
+        face_quality=quality.value, face_frontal=quality.frontal,
         thumbnails=[ThumbnailRecord(frame=int(frames[0]), kind="face", jpeg=jpeg.tobytes())])
 
 
@@ -65,7 +70,7 @@ def test_case_time_faces_stay_in_scope_and_in_memory(settings: Settings, data_di
     records, who = [], {}
     for n, (rel, person, ts) in enumerate(PROBES):
         image = cv2.imread(str(data_dir / STILLS / rel))
-        records.append(_chip_track(n, image, face_detector.detect(image).xyxy[0], ts))
+        records.append(_chip_track(n, image, face_detector.detect(image), ts))
         who[n] = (person, ts)
     ids = store.save_tracks(video, records, 0, 0)
     person_of = {track_id: who[n] for n, track_id in enumerate(ids)}

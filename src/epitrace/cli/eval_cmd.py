@@ -98,14 +98,31 @@ def faces(
     pairs: Path = typer.Option(..., "--pairs", help="Pairs CSV (file_x, file_y, Decision)."),
     threshold: float = typer.Option(None, "--threshold", help="L2 distance of unit vectors (default 0.40)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    bands: bool = typer.Option(False, "--bands", help="FAR/TAR per face band (match, review), clean and "
+                               "degraded to CCTV-like 20-60 px faces (the search's settings)."),
+    levels: str = typer.Option("clean,60px,40px,30px,20px", "--levels", help="With --bands: conditions."),
+    video: Path = typer.Option(None, "--video", help="With --bands: a video whose faces add a row (frames 1-400)."),
+    gt: Path = typer.Option(None, "--gt", help="With --video: MOTChallenge ground truth (person ids)."),
+    step: int = typer.Option(5, "--step", min=1, help="With --video: every n-th frame."),
 ) -> None:
-    """Face verification accuracy, threshold and false-accept rate on labelled pairs."""
+    """Face verification accuracy, threshold and false-accept rate on labelled pairs (or per band)."""
     from epitrace.evaluation.faces import DEFAULT_MATCH_DISTANCE, evaluate_face_pairs
     from epitrace.models import model_path
     from epitrace.vision.face_embed import FaceEmbedder
     from epitrace.vision.faces import FaceDetector
 
     models = get_settings().models_dir
+    if bands:
+        from epitrace.evaluation.face_band_eval import format_rows
+        from epitrace.evaluation.faces import evaluate_face_bands
+
+        with friendly_errors():
+            rows = evaluate_face_bands(
+                pairs, FaceDetector(model_path("face_centerface", models)),
+                FaceEmbedder(model_path("face_dlib_resnet", models), model_path("face_landmarks5", models)),
+                get_settings().tracing, tuple(v.strip() for v in levels.split(",") if v.strip()), video, gt, step)
+        typer.echo(json.dumps({"bands": [r.as_dict() for r in rows]}) if as_json else format_rows(rows))
+        return
     with friendly_errors():
         r = evaluate_face_pairs(
             pairs, FaceDetector(model_path("face_centerface", models)),

@@ -65,7 +65,9 @@ class IngestSettings(StrictModel):
         "jitter moves feet by ~0.2 m, which splits contacts at the distance limit; 0 disables.")
     min_track_frames: int = Field(3, ge=1, description="Tracks shorter than this are dropped as noise.")
     faces: bool = Field(True, description="Detect and embed faces at ingest (privacy may forbid).")
-    face_samples: int = Field(3, ge=0, description="Head crops per track searched for a face.")
+    face_samples: int = Field(8, ge=0, description="Head crops per track searched for a face (best person crops).")
+    face_keep: int = Field(3, ge=1, description="Face samples per track kept and averaged into its face vector "
+                           "(best by vision.face_quality: size, sharpness, frontalness, detector score).")
     face_embeddings: Literal["ingest", "case"] = Field(
         "ingest", description="When face embeddings are computed: 'ingest' (every face, sealed at rest; "
         "searches are instant) or 'case' (ingest keeps only a sealed face chip; embeddings are computed "
@@ -90,7 +92,21 @@ class TracingConfig(StrictModel):
     calibrated on the shared labelled data (docs/accuracy.md).
     """
 
-    face_threshold: float = Field(0.92, ge=-1, le=1, description="Face cosine for a match (L2 0.40).")
+    face_threshold: float = Field(
+        0.93, ge=-1, le=1, description="Face cosine for a match: no false accept on the 262 different-person "
+        "deepface pairs, clean or degraded to 20-60 px faces (tracing.face_bands; `epitrace eval faces --bands`).")
+    face_review_threshold: float = Field(
+        0.90, ge=-1, le=1, description="Face cosine shown as 'possible' (review band) for a good-quality face "
+        "(3.4% of different-person deepface pairs reach it).")
+    face_review_low_quality: float = Field(
+        0.87, ge=-1, le=1, description="Review floor for a low-quality face (small, turned or blurred): true "
+        "faces of 20-30 px score 0.83-0.92 against a clean photo; 91% of them reach it at 20 px.")
+    face_low_quality: float = Field(
+        0.25, ge=0, le=1, description="Face quality value (vision.face_quality) under which a face is low quality.")
+    face_match_min_px: float = Field(20.0, ge=0, description="Faces smaller than this (pixels) never match.")
+    face_review_min_px: float = Field(
+        16.0, ge=0, description="Faces smaller than this (pixels) are not compared: PETS faces of 3-9 px score "
+        "up to 0.98 against other people.")
     body_threshold: float = Field(
         0.86, ge=-1, le=1, description="Body cosine for a match: <= 1% of stranger track pairs on PETS 1-400 "
         "(0.89% in one camera, 0.49% with simulated cameras; 53% / 32% of same-person pairs; "

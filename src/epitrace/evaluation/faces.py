@@ -1,5 +1,8 @@
 """Face verification on labelled same/different photo pairs (e.g. deepface's master.csv).
 
+`evaluate_face_bands` reports the rates of the search's face bands (match / review), clean and
+under CCTV-like degradation, and on faces from video.
+
 The pairs file has columns `file_x, file_y, Decision` (Yes/No, case and spaces ignored). Each
 photo is embedded once from its largest detected face; pairs with a photo where no face was
 found are counted in `skipped` and left out of the rates.
@@ -16,6 +19,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from epitrace.evaluation.face_band_eval import BandRow, photo_band_rows, photo_samples, video_band_row
+from epitrace.evaluation.face_degrade import CONDITIONS, level
+from epitrace.evaluation.face_video import video_faces
+from epitrace.tracing.face_bands import BandConfig
 from epitrace.vision.face_embed import DEFAULT_MATCH_DISTANCE, FaceEmbedder
 from epitrace.vision.faces import FaceDetector
 
@@ -148,3 +155,33 @@ def evaluate_face_pairs(
         best_threshold=best_t,
         best_accuracy=best_acc,
     )
+
+
+def evaluate_face_bands(pairs_csv: Path, detector: FaceDetector, embedder: FaceEmbedder, config: BandConfig,
+                        levels: tuple[str, ...] = CONDITIONS,
+                        video: Path | None = None, gt: Path | None = None, step: int = 5) -> list[BandRow]:
+    """FAR and TAR of the face bands (tracing.face_bands) per condition: clean, each degradation, video.
+
+    Args:
+        pairs_csv: labelled pairs; photos beside it.
+        detector: face detector.
+        embedder: face embedder.
+        config: the band thresholds (`TracingConfig`).
+        levels: "clean" and/or names of `evaluation.face_degrade.LEVELS`.
+        video: optional PETS-like video whose faces (frames 1-400) add a "video" row; needs `gt`.
+        gt: MOTChallenge ground truth of `video` (the face's person ids).
+        step: analyse every `step`-th video frame.
+
+    Raises:
+        ValueError: an unknown level, or `video` without `gt`.
+    """
+    chosen = tuple(level(n) for n in levels if n != "clean")
+    pairs = read_pairs(pairs_csv)
+    names = sorted({n for a, b, _ in pairs for n in (a, b)})
+    samples = photo_samples([pairs_csv.parent / n for n in names], detector, embedder, chosen)
+    rows = photo_band_rows(pairs, samples, config, levels)
+    if video is not None:
+        if gt is None:
+            raise ValueError("--video needs --gt (its ground-truth person ids)")
+        rows.append(video_band_row(video_faces(video, gt, detector, embedder, step=step), config))
+    return rows

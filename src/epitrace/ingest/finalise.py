@@ -18,12 +18,12 @@ from epitrace.store import ThumbnailRecord, TrackRecord
 from epitrace.tracking import Sample, Tracklet
 from epitrace.vision.attributes import track_attributes
 from epitrace.vision.face_chips import face_chip
+from epitrace.vision.face_quality import FaceQuality, best_faces, template
 from epitrace.vision.masks import FaceSample, track_mask_state
 
 logger = logging.getLogger(__name__)
 
 GroundMapper = Callable[[npt.NDArray[np.float32]], npt.NDArray[np.floating[Any]]]  # (n, 2) pixels -> (n, 2) metres
-FACE_INPUT_SIDE = 160  # head crops are upscaled to this before face detection
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class FinaliseContext:
     thumbnails: int
     timer: StageTimer
     embed_faces: bool = True  # False: keep a face chip for a consenting case to embed later
+    face_keep: int = 3  # face samples kept per track (best by quality) and averaged
     camera_id: str | None = None  # the body embedder balances colour by this camera's people
 
 
@@ -90,45 +91,32 @@ def _spread_best(samples: list[Sample], n: int) -> list[Sample]:
 
 
 def _face_and_mask(ctx: FinaliseContext, samples: list[Sample]) -> tuple[
-        npt.NDArray[np.float32] | None, tuple[int, bytes] | None, float, str, float]:
-    """Best face and mask state over the head crops of `samples`.
+        npt.NDArray[np.float32] | None, tuple[int, bytes] | None, FaceQuality | None, str, float]:
+    """The track's face and mask state from its best `face_keep` faces (vision.face_quality).
 
-    The face comes as its embedding, or as its chip when embedding is left to a case.
+    The face comes as the quality-weighted mean of those faces' embeddings, or as the best
+    face's chip when embedding is left to a case; its quality goes with it (face bands).
     """
     m = ctx.models
     if m.faces is None or m.face_embedder is None or ctx.face_samples == 0:
-        return None, None, 0.0, "unknown", 0.0
-    best: tuple[float, npt.NDArray[np.uint8], npt.NDArray[np.float32], int] | None = None
-    faces: list[FaceSample] = []  # every sample's face, for the track's mask state
-    for s in sorted(samples, key=lambda x: -x.quality)[: ctx.face_samples]:
-        head = s.head
-        if head.size == 0:
-            continue
-        scale = FACE_INPUT_SIDE / max(head.shape[:2])
-        big = np.asarray(cv2.resize(head, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC), np.uint8)
-        found = m.faces.detect(big, threshold=0.5)
-        if len(found) == 0:
-            continue
-        k = int(np.argmax(found.confidence))
-        score = float(found.confidence[k])
-        x1, y1, x2, y2 = (float(v) for v in found.xyxy[k])
-        faces.append(FaceSample(big, found.xyxy[k], score, min(x2 - x1, y2 - y1) / scale))
-        if best is None or score > best[0]:
-            best = (score, big, found.xyxy[k], s.frame)
-    if best is None:
-        return None, None, 0.0, "unknown", 0.0
-    score, image, box, frame = best
+        return None, None, None, "unknown", 0.0
+    heads = [(s.frame, s.head) for s in sorted(samples, key=lambda x: -x.quality)[: ctx.face_samples]]
+    kept = best_faces(heads, m.faces, ctx.face_keep)
+    if not kept:
+        return None, None, None, "unknown", 0.0
+    best = kept[0]
     vector, chip = None, None
     if ctx.embed_faces:
-        vector = m.face_embedder.embed(image, box)
+        vector = template([m.face_embedder.embed(o.image, o.box) for o in kept], [o.quality.value for o in kept])
     else:
-        ok, buf = cv2.imencode(".jpg", face_chip(image, box), [cv2.IMWRITE_JPEG_QUALITY, 92])
-        chip = (frame, buf.tobytes()) if ok else None
+        ok, buf = cv2.imencode(".jpg", face_chip(best.image, best.box), [cv2.IMWRITE_JPEG_QUALITY, 92])
+        chip = (best.frame, buf.tobytes()) if ok else None
     mask_state, mask_conf = "unknown", 0.0
     if m.masks is not None:
+        faces = [FaceSample(o.image, o.box, o.quality.score, o.quality.size_px) for o in kept]
         mask = track_mask_state(m.masks, faces)
         mask_state, mask_conf = mask.state, mask.confidence
-    return vector, chip, score, mask_state, mask_conf
+    return vector, chip, best.quality, mask_state, mask_conf
 
 
 def finalise(t: Tracklet, ctx: FinaliseContext) -> TrackRecord | None:
@@ -146,7 +134,7 @@ def finalise(t: Tracklet, ctx: FinaliseContext) -> TrackRecord | None:
         body = ctx.models.body.embed_crops([s.person for s in chosen], camera=ctx.camera_id).mean(axis=0)
         body = (body / max(float(np.linalg.norm(body)), 1e-12)).astype(np.float32)
     with ctx.timer("faces"):
-        face, chip, face_score, mask_state, mask_conf = _face_and_mask(ctx, t.samples)
+        face, chip, face_q, mask_state, mask_conf = _face_and_mask(ctx, t.samples)
     thumbs = [] if chip is None else [ThumbnailRecord(frame=chip[0], kind="face", jpeg=chip[1])]
     for s in sorted(chosen, key=lambda x: -x.quality)[: ctx.thumbnails]:
         ok, jpeg = cv2.imencode(".jpg", s.person, [cv2.IMWRITE_JPEG_QUALITY, 85])
@@ -154,7 +142,9 @@ def finalise(t: Tracklet, ctx: FinaliseContext) -> TrackRecord | None:
             thumbs.append(ThumbnailRecord(frame=s.frame, kind="body", jpeg=jpeg.tobytes()))
     return TrackRecord(
         local_id=t.local_id, frames=frames, ts=ts, boxes=boxes, confidence=conf, ground=ground,
-        body_vector=body, face_vector=face, face_score=face_score, mask_state=mask_state,
+        body_vector=body, face_vector=face, face_score=face_q.score if face_q else 0.0,
+        face_px=face_q.size_px if face_q else 0.0, face_quality=face_q.value if face_q else 0.0,
+        face_frontal=face_q.frontal if face_q else 0.0, mask_state=mask_state,
         mask_confidence=mask_conf, thumbnails=thumbs,
         attributes=track_attributes(chosen, boxes, getattr(ctx.to_ground, "calibration", None)),
     )

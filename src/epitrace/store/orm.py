@@ -92,6 +92,9 @@ class Track(Base):
     mask_confidence: Mapped[float] = mapped_column(Float, default=0.0)
     has_face: Mapped[bool] = mapped_column(Boolean, default=False)
     face_score: Mapped[float] = mapped_column(Float, default=0.0)
+    face_px: Mapped[float] = mapped_column(Float, default=0.0)  # 0: unknown (stored before migration 0010)
+    face_quality: Mapped[float] = mapped_column(Float, default=0.0)
+    face_frontal: Mapped[float] = mapped_column(Float, default=0.0)
 
     video: Mapped[Video] = relationship(back_populates="tracks")
     points: Mapped[list[TrackPoint]] = relationship(

@@ -49,6 +49,9 @@ class TrackRecord:
     body_vector: npt.NDArray[np.float32] | None = None
     face_vector: npt.NDArray[np.float32] | None = None
     face_score: float = 0.0
+    face_px: float = 0.0  # best face sample's side in frame pixels (0: no face / unknown)
+    face_quality: float = 0.0  # best face sample's quality (vision.face_quality), 0-1
+    face_frontal: float = 0.0  # best face sample's landmark symmetry, 0-1
     mask_state: str = "unknown"
     mask_confidence: float = 0.0
     thumbnails: list[ThumbnailRecord] = field(default_factory=list)

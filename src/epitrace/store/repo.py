@@ -247,7 +247,8 @@ class Store:
             mean_confidence=float(np.mean(rec.confidence)), mask_state=rec.mask_state,
             mask_confidence=rec.mask_confidence,
             has_face=rec.face_vector is not None or any(t.kind == "face" for t in rec.thumbnails),
-            face_score=rec.face_score,
+            face_score=rec.face_score, face_px=rec.face_px, face_quality=rec.face_quality,
+            face_frontal=rec.face_frontal,
         )
         s.add(track)
         s.flush()

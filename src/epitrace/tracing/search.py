@@ -26,6 +26,7 @@ from epitrace.store.cases import (
 )
 from epitrace.store.orm import Case, Track
 from epitrace.tracing.case_faces import FaceEmbedFn, case_face_scores
+from epitrace.tracing.face_bands import FaceEvidence, FaceVerdict, face_band
 from epitrace.tracing.spacetime import SpeedBound, feasible
 
 
@@ -43,6 +44,8 @@ class Candidate:
     match: bool
     decision: str | None  # "confirmed", "rejected" or None
     explanation: str | None = None  # the track's attributes in words ("red upper, black lower, 1.72 m +- 0.08")
+    face_band: str | None = None  # "match", "review" (show as "possible") or "none"; None: no face score
+    face_reason: str | None = None  # why, in words ("face 0.88, below match 0.93, small face 24 px")
 
 
 def _calibrated(similarity: float, threshold: float, width: float = 0.05) -> float:
@@ -182,14 +185,21 @@ def _candidates(q: _Query, body: dict[int, float], face: dict[int, float],
         confirmed = q.decided.get(track_id) == "confirmed"  # the investigator's word wins
         if not confirmed and not all(feasible(track, a, cameras, bound) for a in anchors):  # type: ignore[arg-type]
             continue
-        parts = []
+        parts = [0.0]
         if track_id in body:
             parts.append(_calibrated(body[track_id], config.body_threshold))
+        verdict: FaceVerdict | None = None
         if track_id in face:
-            parts.append(_calibrated(face[track_id], config.face_threshold))
+            verdict = face_band(FaceEvidence(face[track_id], track.face_px, track.face_quality, track.face_frontal),
+                                config)
+            face_part = _calibrated(face[track_id], config.face_threshold)
+            if verdict.band != "none":  # only a match band may reach 0.5 (a match)
+                parts.append(face_part if verdict.band == "match" else min(face_part, 0.49))
         score = max(parts)
         out.append(Candidate(track_id, track.camera_id, track.start_ts, track.end_ts, body.get(track_id),
-                             face.get(track_id), score, score >= 0.5, q.decided.get(track_id)))
+                             face.get(track_id), score, score >= 0.5, q.decided.get(track_id),
+                             face_band=verdict.band if verdict else None,
+                             face_reason=verdict.reason if verdict else None))
     out.sort(key=lambda c: (c.decision != "confirmed", -c.score))
     return out[: config.max_candidates]
 

@@ -1,0 +1,101 @@
+"""Face score bands: `match`, `review` ("possible", with the reason) or `none`.
+
+One fixed cosine cannot serve both studio photos and CCTV faces: a true face of 20-40 px scores
+lower than the same face in a photo, while different people's faces of that size do not score
+higher. So the match threshold stays where no false accept was seen on any deepface pair, clean
+or degraded, and a face below it but above a review floor is shown as "possible", with a floor
+that is lower for low-quality faces. Faces too small to carry identity (PETS heads of 3-9 px
+score 0.98 against strangers) are not compared at all. Values: `config.TracingConfig`;
+calibration: `epitrace eval faces --bands` (evaluation.face_band_eval).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+Band = Literal["match", "review", "none"]
+
+
+class BandConfig(Protocol):
+    """The face band settings (`config.TracingConfig` has them)."""
+
+    face_threshold: float
+    face_review_threshold: float
+    face_review_low_quality: float
+    face_low_quality: float
+    face_match_min_px: float
+    face_review_min_px: float
+
+
+@dataclass(frozen=True)
+class FaceEvidence:
+    """What is known of a candidate's face sample: cosine to the subject and the face's quality.
+
+    `size_px` 0 means unknown (a track stored before face quality was kept).
+    """
+
+    cosine: float
+    size_px: float = 0.0
+    quality: float = 0.0
+    frontal: float = 1.0
+
+
+@dataclass(frozen=True)
+class FaceVerdict:
+    """The band of one face score and the reason an investigator is shown."""
+
+    band: Band
+    reason: str
+    threshold: float  # the threshold the band was judged against
+
+
+SMALL_PX = 40.0
+"""Faces under this are called "small" in a reason (wording only; the quality value decides)."""
+TURNED = 0.6
+"""Frontalness under this is called "turned" in a reason (wording only)."""
+
+
+def _weakness(e: FaceEvidence) -> str:
+    """Why a face is low quality, in words ("small face 24 px", "turned face")."""
+    why = []
+    if e.size_px < SMALL_PX:
+        why.append(f"small face {e.size_px:.0f} px")
+    if e.frontal < TURNED:
+        why.append("turned face")
+    if not why:
+        why.append(f"blurred or unsure face (quality {e.quality:.2f})")
+    return ", ".join(why)
+
+
+def face_band(e: FaceEvidence, config: BandConfig) -> FaceVerdict:
+    """The band of a face cosine given the face's quality.
+
+    Rules: under `face_review_min_px` a face is not compared; a match needs the cosine at or
+    above `face_threshold` and a face of at least `face_match_min_px` with a known size; the
+    review floor is `face_review_low_quality` for low-quality faces, `face_review_threshold`
+    otherwise.
+    """
+    c, match_t = e.cosine, config.face_threshold
+    if e.size_px <= 0:
+        floor = config.face_review_low_quality
+        if c >= floor:
+            return FaceVerdict("review", f"face {c:.2f}; face size unknown (stored before face quality): "
+                               f"check by eye", match_t)
+        return FaceVerdict("none", f"face {c:.2f}, below review {floor:.2f}", floor)
+    if e.size_px < config.face_review_min_px:
+        return FaceVerdict("none", f"face {e.size_px:.0f} px is too small to compare "
+                           f"(under {config.face_review_min_px:.0f} px)", match_t)
+    low = e.quality < config.face_low_quality
+    weak = _weakness(e) if low else ""
+    if c >= match_t and e.size_px >= config.face_match_min_px:
+        return FaceVerdict("match", f"face {c:.2f} >= match {match_t:.2f}" + (f" ({weak})" if weak else ""),
+                           match_t)
+    floor = config.face_review_low_quality if low else config.face_review_threshold
+    if c >= floor:
+        if c >= match_t:
+            why = f"face {c:.2f} but a face under {config.face_match_min_px:.0f} px cannot match"
+        else:
+            why = f"face {c:.2f}, below match {match_t:.2f}"
+        return FaceVerdict("review", why + (f", {weak}" if weak else ""), match_t)
+    return FaceVerdict("none", f"face {c:.2f}, below review {floor:.2f}" + (f" ({weak})" if weak else ""), floor)
