@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from epitrace.store.ivf_accel import ACCEL_MIN, REFINE, IvfAccelerator
 from epitrace.store.private_files import private_dir
 
 logger = logging.getLogger(__name__)
@@ -74,15 +75,23 @@ SEARCH_THREADS = int(os.environ.get("EPITRACE_SEARCH_THREADS", "0"))
 of 10 queries over 300k 576-d vectors took 4.8-8.4 s with 2 threads and 0.41-0.50 s with 1, but a
 whole trace over 1.07M sightings showed no difference (docs/scaling.md), so it is opt-in."""
 
+EXACT_SCOPE = 50_000
+"""Scopes of up to this many ids are searched exactly (the selector skips the rest cheaply)."""
+
 _DIM_HINT = {(1856, 576): ": this store holds v1 body vectors (1,856-d colour + MobileNetV2); the body "
               "vector is 576-d since BODY_VECTOR_VERSION 2: re-ingest the footage into a new store"}
 """Why a known pair of (stored, new) dimensions differ."""
 
 
 class FaissIndex(VectorIndex):
-    """Exact inner-product FAISS index (IndexIDMap2 over IndexFlatIP), saved atomically."""
+    """Exact inner-product FAISS index (IndexIDMap2 over IndexFlatIP), saved atomically.
 
-    def __init__(self, path: Path | None, dim: int) -> None:
+    From `ACCEL_MIN` vectors on, an IVF-SQ8 accelerator (`ivf_accel`, saved beside the index as
+    `<file>.ivf`) proposes candidates whose scores are recomputed exactly here: a search reads a
+    few lists instead of every vector. `accelerate = False` (or a small scope) searches exactly.
+    """
+
+    def __init__(self, path: Path | None, dim: int, accelerate: bool = True) -> None:
         import faiss
 
         # Any: faiss's stubs describe the SWIG layer (IDSelector, raw pointers), not the numpy
@@ -90,26 +99,71 @@ class FaissIndex(VectorIndex):
         self._faiss: Any = faiss
         self.path = path
         self.dim = dim
+        self.accelerate = accelerate
+        self._accel: IvfAccelerator | None = None
         self._index: Any
         if path is not None and path.exists():
             index = faiss.read_index(str(path))
             if index.d != dim:
                 raise ValueError(f"{path} holds {index.d}-d vectors, expected {dim}")
             self._index = index
+            self._load_accel()
         else:
             self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    @property
+    def _accel_path(self) -> Path | None:
+        return None if self.path is None else self.path.with_name(self.path.name + ".ivf")
+
+    def _load_accel(self) -> None:
+        """Reuse the saved accelerator if it holds as many vectors as the index, else rebuild it."""
+        accel_path = self._accel_path
+        if accel_path is not None and accel_path.exists():
+            accel = IvfAccelerator(self._faiss.read_index(str(accel_path)))
+            if len(accel) == self._index.ntotal and accel.index.d == self.dim:
+                self._accel = accel
+                return
+            logger.warning("%s is out of step with its index: rebuilding it", accel_path)
+        self._refresh_accel()
+
+    def _refresh_accel(self) -> None:
+        """(Re)build the accelerator when the index reached `ACCEL_MIN` or outgrew its lists."""
+        n = int(self._index.ntotal)
+        if n < ACCEL_MIN:
+            self._accel = None
+            return
+        if self._accel is not None and not self._accel.outgrown(n):
+            return
+        logger.info("training a search accelerator over %d %d-d vectors", n, self.dim)
+        flat = self._faiss.downcast_index(self._index.index)
+        ids = self._faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        rows = IvfAccelerator.sample_rows(n)
+        accel = IvfAccelerator.trained(np.stack([flat.reconstruct(int(r)) for r in rows]), n)
+        for start in range(0, n, 100_000):  # in chunks: never a second full copy of the vectors
+            stop = min(start + 100_000, n)
+            accel.add(ids[start:stop], flat.reconstruct_n(start, stop - start))
+        self._accel = accel
 
     def add(self, ids: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32]) -> None:
         """Add `vectors` under `ids` (stored at unit length)."""
         if len(ids) == 0:
             return
         vectors = self._unit_rows(ids, vectors)
-        self._index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        self._index.add_with_ids(vectors, ids)
+        if self._accel is not None and not self._accel.outgrown(int(self._index.ntotal)):
+            self._accel.add(ids, vectors)
+        else:
+            self._refresh_accel()
 
     def remove(self, ids: npt.NDArray[np.int64]) -> None:
-        """Remove `ids` (unknown ids are ignored)."""
+        """Remove `ids` (unknown ids are ignored), from the accelerator too."""
         if len(ids):
             self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64))
+            if self._accel is not None:
+                self._accel.remove(ids)
+                if self._index.ntotal < ACCEL_MIN // 2:
+                    self._accel = None
 
     def search(
         self,
@@ -117,21 +171,41 @@ class FaissIndex(VectorIndex):
         k: int,
         allowed_ids: npt.NDArray[np.int64] | None = None,
     ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
-        """Top-k (scores, ids) per query row, optionally only among `allowed_ids`."""
+        """Top-k (scores, ids) per query row, optionally only among `allowed_ids`.
+
+        Scores are always exact cosines. With an accelerator, scopes larger than `EXACT_SCOPE`
+        take their candidates from its probed lists (fast; recall measured, not guaranteed).
+        """
         queries = l2_normalise(np.atleast_2d(queries))
-        params = None
-        if allowed_ids is not None:
-            if len(allowed_ids) == 0:
-                empty = np.full((len(queries), k), -1, np.int64)
-                return np.zeros((len(queries), k), np.float32), empty
-            selector = self._faiss.IDSelectorBatch(np.ascontiguousarray(allowed_ids, np.int64))
-            params = self._faiss.SearchParameters(sel=selector)
+        if allowed_ids is not None and len(allowed_ids) == 0:
+            return np.zeros((len(queries), k), np.float32), np.full((len(queries), k), -1, np.int64)
         previous = self._faiss.omp_get_max_threads()
         self._faiss.omp_set_num_threads(SEARCH_THREADS or previous)
         try:
+            accel = self._accel if self.accelerate else None
+            if accel is not None and (allowed_ids is None or len(allowed_ids) > EXACT_SCOPE):
+                return self._rerank(queries, accel.candidates(queries, REFINE * k, allowed_ids), k)
+            params = None
+            if allowed_ids is not None:
+                selector = self._faiss.IDSelectorBatch(np.ascontiguousarray(allowed_ids, np.int64))
+                params = self._faiss.SearchParameters(sel=selector)
             scores, ids = self._index.search(queries, k, params=params)
         finally:
             self._faiss.omp_set_num_threads(previous)
+        return scores, ids
+
+    def _rerank(self, queries: npt.NDArray[np.float32], candidates: npt.NDArray[np.int64],
+                k: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+        """The best k of each row's candidates by exact cosine (from the flat vectors); -1 pads."""
+        scores = np.zeros((len(queries), k), np.float32)
+        ids = np.full((len(queries), k), -1, np.int64)
+        for row, (query, found) in enumerate(zip(queries, candidates, strict=True)):
+            found = found[found >= 0]
+            if len(found) == 0:
+                continue
+            exact = self._index.reconstruct_batch(found) @ query
+            best = np.argsort(-exact, kind="stable")[:k]
+            scores[row, :len(best)], ids[row, :len(best)] = exact[best], found[best]
         return scores, ids
 
     def ids(self) -> npt.NDArray[np.int64]:
@@ -147,3 +221,13 @@ class FaissIndex(VectorIndex):
         self._faiss.write_index(self._index, str(tmp))
         os.chmod(tmp, 0o600)  # private whatever the umask (issue 12 F13)
         tmp.replace(self.path)
+        accel_path = self._accel_path
+        if accel_path is None:
+            return
+        if self._accel is None:
+            accel_path.unlink(missing_ok=True)  # a purge below ACCEL_MIN leaves no codes behind
+            return
+        tmp = accel_path.with_name(accel_path.name + ".tmp")
+        self._faiss.write_index(self._accel.index, str(tmp))
+        os.chmod(tmp, 0o600)
+        tmp.replace(accel_path)
