@@ -1,0 +1,109 @@
+"""Who stands in front of whom, from the camera's ground-plane calibration.
+
+Redaction lets a bystander's mosaic cover the subject's head only when the bystander stands in
+front of the subject (nearer the camera): someone behind is hidden by the subject's own head, so
+mosaicking them over it protects nobody and costs the evidence its subject. Nearness is the
+ground distance from the camera to each person's foot point (box bottom centre, mapped through
+the calibration). The camera's ground position is recovered from the image-to-ground mapping
+itself (a plane homography fixes it once the principal point is taken as the image centre), so
+any calibration type works. Without a calibration, or where the mapping fails, the foot point
+lower in the image is the nearer one (true for a level camera above the ground plane).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from epitrace.geometry import Calibration, CalibrationError
+
+logger = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def foot_points(boxes: npt.ArrayLike) -> FloatArray:
+    """Bottom centre (u, v) of each (x1, y1, x2, y2) box: where the person touches the ground."""
+    b = np.asarray(boxes, np.float64).reshape(-1, 4)
+    return np.stack([(b[:, 0] + b[:, 2]) / 2, b[:, 3]], axis=1)
+
+
+def camera_ground_position(calibration: Calibration, image_size: tuple[int, int]) -> FloatArray | None:
+    """The ground point (x, y) metres below the camera, or None when the mapping cannot give it.
+
+    The ground-to-image homography is K [r1 r2 t] up to scale; with square pixels and the
+    principal point at the image centre, r1 . r2 = 0 fixes the focal length, and the camera
+    centre is -R^T t (its x, y do not depend on the homography's sign).
+
+    Args:
+        calibration: the camera's image-to-ground mapping.
+        image_size: (width, height) of the frames, pixels.
+    """
+    w, h = image_size
+    u, v = np.meshgrid(np.linspace(0.1 * w, 0.9 * w, 5), np.linspace(0.5 * h, 0.95 * h, 5))
+    image = np.stack([u.ravel(), v.ravel()], axis=1)
+    try:
+        ground = calibration.image_to_ground(image, strict=False)
+    except (CalibrationError, ValueError):
+        return None
+    ok = np.isfinite(ground).all(axis=1)
+    if ok.sum() < 4:
+        return None
+    hom, _ = cv2.findHomography(ground[ok], image[ok], 0)
+    if hom is None:
+        return None
+    k_inv = np.linalg.inv(np.array([[1.0, 0.0, w / 2], [0.0, 1.0, h / 2], [0.0, 0.0, 1.0]]))
+    m: FloatArray = np.asarray(k_inv @ hom, np.float64)  # columns (r1, r2, t), rows 0-1 still times f
+    f2 = -(m[0, 0] * m[0, 1] + m[1, 0] * m[1, 1]) / (m[2, 0] * m[2, 1]) if m[2, 0] * m[2, 1] else -1.0
+    if not np.isfinite(f2) or f2 <= 0:
+        return None
+    m[:2] = m[:2] / np.sqrt(f2)
+    r1, r2 = m[:, 0], m[:, 1]
+    scale = 2.0 / (np.linalg.norm(r1) + np.linalg.norm(r2))
+    r1, r2, t = r1 * scale, r2 * scale, m[:, 2] * scale
+    rotation = np.stack([r1, r2, np.cross(r1, r2)], axis=1)
+    centre = -rotation.T @ t
+    return centre[:2] if np.isfinite(centre[:2]).all() else None
+
+
+class DepthOrder:
+    """Orders people by ground distance from one camera (image height without a calibration).
+
+    Example:
+        >>> order = DepthOrder(calibration, (768, 576))  # doctest: +SKIP
+        >>> order.in_front(bystander_boxes, subject_boxes)  # doctest: +SKIP
+    """
+
+    def __init__(self, calibration: Calibration | None = None, image_size: tuple[int, int] = (0, 0)) -> None:
+        self.calibration = calibration
+        self.camera = camera_ground_position(calibration, image_size) if calibration is not None else None
+        if calibration is not None and self.camera is None:
+            logger.warning("calibration gives no camera position: depth falls back to image height")
+
+    def distances(self, boxes: npt.ArrayLike) -> FloatArray | None:
+        """Ground distance (metres) from the camera to each box's foot point; None if unknown."""
+        if self.calibration is None or self.camera is None:
+            return None
+        feet = foot_points(boxes)
+        if not len(feet):
+            return np.empty(0)
+        ground = self.calibration.image_to_ground(feet, strict=False)
+        return np.asarray(np.linalg.norm(ground - self.camera, axis=1), np.float64)
+
+    def in_front(self, boxes: npt.ArrayLike, keep: npt.ArrayLike, margin_m: float = 0.0) -> npt.NDArray[np.bool_]:
+        """(n, k): box i stands nearer the camera than keep box j (by more than `margin_m` metres).
+
+        A box whose distance is unknown (foot point beyond the horizon) compares by image
+        height instead, so a failed mapping never hides anyone's "in front" status.
+        """
+        b, k = np.asarray(boxes, np.float64).reshape(-1, 4), np.asarray(keep, np.float64).reshape(-1, 4)
+        by_image = b[:, None, 3] > k[None, :, 3]
+        db, dk = self.distances(b), self.distances(k)
+        if db is None or dk is None:
+            return np.asarray(by_image, bool)
+        by_ground = db[:, None] < dk[None, :] - margin_m
+        known = np.isfinite(db)[:, None] & np.isfinite(dk)[None, :]
+        return np.asarray(np.where(known, by_ground, by_image), bool)
