@@ -1,0 +1,116 @@
+"""Face bands (match / review / none), face quality terms, the CCTV degradation, and the band a
+stored track's face gets in a search (fast: no models)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from epitrace.config import Settings, TracingConfig
+from epitrace.evaluation.face_degrade import LEVELS, degrade, head_crop, level
+from epitrace.store import Camera, TrackRecord, Video, open_store
+from epitrace.store.cases import add_query
+from epitrace.tracing import add_subject, new_case, search_subject
+from epitrace.tracing.face_bands import FaceEvidence, face_band
+from epitrace.vision.face_quality import frontalness, template
+
+CONFIG = TracingConfig()
+GOOD = {"size_px": 90.0, "quality": 0.8, "frontal": 0.95}
+SMALL = {"size_px": 24.0, "quality": 0.08, "frontal": 0.9}
+
+
+@pytest.mark.parametrize(("cosine", "face", "band"), [
+    (0.95, GOOD, "match"),
+    (0.95, SMALL, "match"),  # small but above match: the degraded pairs showed no false accept there
+    (0.91, GOOD, "review"),
+    (0.89, GOOD, "none"),  # a good face this far below match is someone else
+    (0.875, SMALL, "review"),  # the missed three-quarter video face of issue 15: now "possible"
+    (0.86, SMALL, "none"),
+    (0.99, {"size_px": 17.0, "quality": 0.02, "frontal": 1.0}, "review"),  # under match_min_px: never match
+    (0.99, {"size_px": 6.0, "quality": 0.01, "frontal": 1.0}, "none"),  # PETS-size face: not compared
+    (0.99, {"size_px": 0.0, "quality": 0.0, "frontal": 0.0}, "review"),  # size unknown: review at most
+])
+def test_bands(cosine: float, face: dict[str, float], band: str) -> None:
+    assert face_band(FaceEvidence(cosine, **face), CONFIG).band == band
+
+
+def test_review_reason_says_why_in_words() -> None:
+    verdict = face_band(FaceEvidence(0.88, size_px=24, quality=0.05, frontal=0.4), CONFIG)
+    assert verdict.band == "review"
+    assert "face 0.88, below match 0.93" in verdict.reason
+    assert "small face 24 px" in verdict.reason and "turned face" in verdict.reason
+    tiny = face_band(FaceEvidence(0.97, size_px=6, quality=0.01), CONFIG)
+    assert "too small to compare" in tiny.reason
+
+
+def test_bands_follow_the_settings() -> None:
+    strict = TracingConfig(face_threshold=0.97, face_review_low_quality=0.95)
+    assert face_band(FaceEvidence(0.95, **GOOD), strict).band == "review"
+    assert face_band(FaceEvidence(0.94, **SMALL), strict).band == "none"
+
+
+def test_frontalness_drops_when_the_head_turns() -> None:
+    frontal = np.array([[30, 40], [70, 40], [50, 60], [35, 80], [65, 80]], np.float32)
+    turned = np.array([[30, 40], [70, 40], [64, 60], [35, 80], [65, 80]], np.float32)  # nose near one eye
+    assert frontalness(frontal) == pytest.approx(1.0)
+    assert frontalness(turned) < 0.7
+
+
+def test_template_weights_by_quality() -> None:
+    a, b = np.eye(4, dtype=np.float32)[0], np.eye(4, dtype=np.float32)[1]
+    t = template([a, b], [0.9, 0.1])
+    assert np.linalg.norm(t) == pytest.approx(1.0, abs=1e-6)
+    assert float(t @ a) > float(t @ b)
+    with pytest.raises(ValueError, match="no face vectors"):
+        template([], [])
+
+
+def test_degradation_is_deterministic_and_sized() -> None:
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 255, (400, 300, 3), dtype=np.uint8)
+    box = np.array([100, 120, 200, 240], np.float32)
+    lv = level("30px")
+    first, small_box = degrade(image, box, lv)
+    second, _ = degrade(image, box, lv)
+    assert np.array_equal(first, second)
+    assert small_box[2] - small_box[0] == pytest.approx(30, abs=0.5)
+    assert head_crop(first, small_box).shape[:2] == (72, 72)  # twice the 36-px face height, square
+    assert [lv.face_px for lv in LEVELS] == sorted((lv.face_px for lv in LEVELS), reverse=True)
+    with pytest.raises(ValueError, match="unknown degradation"):
+        level("5px")
+
+
+def test_search_result_carries_band_and_reason(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A track whose small face scores above match is a match; a tiny one is shown, never matched."""
+    settings = Settings(home=tmp_path / "home")
+    store = open_store(settings)
+    store.upsert_camera(Camera(id="a", name="A"))
+    t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    video = store.create_video(Video(camera_id="a", path="a.avi", sha256="a" * 64, start_ts=t0.timestamp(),
+                                     fps=7.0, analysed_fps=7.0))
+    rng = np.random.default_rng(3)
+    face = rng.normal(size=128).astype(np.float32)
+    face /= np.linalg.norm(face)
+
+    def rec(local_id: int, px: float, quality: float) -> TrackRecord:
+        frames = np.arange(5, dtype=np.int64) + 10 * local_id
+        noisy = face + rng.normal(scale=0.01, size=128).astype(np.float32)
+        return TrackRecord(local_id=local_id, frames=frames, ts=t0.timestamp() + frames / 7.0,
+                           boxes=np.tile(np.array([[0, 0, 30, 90]], np.float32), (5, 1)),
+                           confidence=np.full(5, 0.9, np.float32), ground=None,
+                           body_vector=rng.normal(size=64).astype(np.float32), face_vector=noisy,
+                           face_px=px, face_quality=quality, face_frontal=0.9)
+
+    ids = store.save_tracks(video, [rec(1, 60.0, 0.5), rec(2, 8.0, 0.01), rec(3, 18.0, 0.03)], 0, 0)
+    case = new_case(store, legal_basis="test", onset=t0 + timedelta(days=1))
+    subject = add_subject(store, case_id=case.id, label="p", face_consent=True)
+    add_query(store, subject_id=subject.id, kind="face", source="photo", vector=face)
+    found = {c.track_id: c for c in search_subject(store, case_id=case.id, subject_id=subject.id,
+                                                   config=TracingConfig())}
+    assert found[ids[0]].face_band == "match" and found[ids[0]].match
+    assert found[ids[1]].face_band == "none" and not found[ids[1]].match
+    assert "too small" in (found[ids[1]].face_reason or "")
+    assert found[ids[2]].face_band == "review" and not found[ids[2]].match
+    assert found[ids[2]].score < 0.5 and "cannot match" in (found[ids[2]].face_reason or "")
