@@ -7,9 +7,12 @@ one, it opens its own.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from epitrace.store.codec import query_context, track_context
@@ -139,6 +142,35 @@ def set_decision(store: Store, *, subject_id: int, track_id: int, decision: str,
 def _scope_clause(start_ts: float, end_ts: float, cameras: list[str] | None) -> ColumnElement[bool]:
     clause = and_(Track.start_ts <= end_ts, Track.end_ts >= start_ts)
     return clause if cameras is None else and_(clause, Track.camera_id.in_(cameras))
+
+
+def scope_counts(store: Store, *, start_ts: float, end_ts: float, cameras: list[str] | None,
+                 session: Session | None = None) -> tuple[int, int]:
+    """(tracks in the window and camera scope, all tracks), counted in one scan instead of two."""
+    in_scope = func.sum(sql_case((_scope_clause(start_ts, end_ts, cameras), 1), else_=0))
+    with store.unit(session) as s:
+        row = s.execute(select(in_scope, func.count(Track.id))).one()
+        return int(row[0] or 0), int(row[1] or 0)
+
+
+class TrackSpan(NamedTuple):
+    """A track's camera, time span and face quality: what ranking reads, without an ORM object."""
+
+    id: int
+    camera_id: str
+    start_ts: float
+    end_ts: float
+    face_px: float
+    face_quality: float
+    face_frontal: float
+
+
+def track_spans(store: Store, *, track_ids: list[int], session: Session | None = None) -> dict[int, TrackSpan]:
+    """Track id -> span, for those of `track_ids` that exist (Core rows: thousands per search)."""
+    q = select(Track.id, Track.camera_id, Track.start_ts, Track.end_ts, Track.face_px, Track.face_quality,
+               Track.face_frontal).where(Track.id.in_(track_ids))
+    with store.unit(session) as s:
+        return {int(r[0]): TrackSpan(int(r[0]), str(r[1]), *(float(v or 0.0) for v in r[2:])) for r in s.execute(q)}
 
 
 def count_in_scope(store: Store, *, start_ts: float, end_ts: float, cameras: list[str] | None,

@@ -199,13 +199,16 @@ class FaissIndex(VectorIndex):
         """The best k of each row's candidates by exact cosine (from the flat vectors); -1 pads."""
         scores = np.zeros((len(queries), k), np.float32)
         ids = np.full((len(queries), k), -1, np.int64)
-        for row, (query, found) in enumerate(zip(queries, candidates, strict=True)):
-            found = found[found >= 0]
-            if len(found) == 0:
-                continue
-            exact = self._index.reconstruct_batch(found) @ query
-            best = np.argsort(-exact, kind="stable")[:k]
-            scores[row, :len(best)], ids[row, :len(best)] = exact[best], found[best]
+        unique, where = np.unique(candidates[candidates >= 0], return_inverse=True)
+        if len(unique) == 0:
+            return scores, ids
+        exact = queries @ self._index.reconstruct_batch(unique).T  # one read for all rows' candidates
+        column = np.full(candidates.shape, -1, np.int64)
+        column[candidates >= 0] = where
+        for row in range(len(queries)):
+            cols = column[row][column[row] >= 0]
+            best = cols[np.argsort(-exact[row, cols], kind="stable")[:k]]
+            scores[row, :len(best)], ids[row, :len(best)] = exact[row, best], unique[best]
         return scores, ids
 
     def ids(self) -> npt.NDArray[np.int64]:

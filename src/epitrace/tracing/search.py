@@ -14,17 +14,18 @@ import numpy as np
 from epitrace.config import TracingConfig
 from epitrace.store import Store, Unit
 from epitrace.store.cases import (
+    TrackSpan,
     cameras_by_id,
-    count_in_scope,
     decisions,
     get_case,
     get_subject,
-    get_tracks,
     ids_in_scope,
     query_vectors,
+    scope_counts,
+    track_spans,
     track_vector,
 )
-from epitrace.store.orm import Case, Track
+from epitrace.store.orm import Camera, Case
 from epitrace.tracing.case_faces import FaceEmbedFn, case_face_scores
 from epitrace.tracing.face_bands import FaceEvidence, FaceVerdict, face_band
 from epitrace.tracing.spacetime import SpeedBound, feasible
@@ -80,14 +81,18 @@ class _Scope:
     cameras: list[str] | None
     allowed: np.ndarray | None = None  # set when the scope is small enough for a selector
     share: float = 1.0  # in-scope share of all tracks
+    everything: bool = False  # every stored track is in scope: nothing to filter
 
     @classmethod
     def of(cls, store: Store, s: Unit, case: Case) -> _Scope:
         """The case's scope, computed once and shared by all its subjects."""
         scope = cls(store, s, case.window_start_ts, case.window_end_ts, case.camera_scope)
-        n_scope = count_in_scope(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras,
-                                 session=s)
-        scope.share = n_scope / max(store.count_tracks(session=s), 1)
+        n_scope, n_all = scope_counts(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras,
+                                      session=s)
+        scope.share = n_scope / max(n_all, 1)
+        scope.everything = n_scope == n_all
+        if scope.everything and n_all > SELECTOR_MAX:
+            return scope  # searched whole: no ids to fetch, no filter to apply
         if n_scope <= SELECTOR_MAX or scope.share < 0.5:
             scope.allowed = scope.ids()
         return scope
@@ -161,6 +166,9 @@ def _batch_scores(store: Store, kind: str, queries: list[np.ndarray | None], k: 
         wide = min(k + extra, max(len(scope.allowed), 1))
         sims, ids = index.search(stacked, wide, allowed_ids=scope.allowed)
         in_scope = None
+    elif scope.everything:
+        sims, ids = index.search(stacked, min(len(index), k + extra))
+        in_scope = None
     else:
         wide = min(len(index), int(k / max(scope.share, 0.05)) + k + extra)
         sims, ids = index.search(stacked, wide)
@@ -176,14 +184,14 @@ def _batch_scores(store: Store, kind: str, queries: list[np.ndarray | None], k: 
 
 
 def _candidates(q: _Query, body: dict[int, float], face: dict[int, float],
-                config: TracingConfig, tracks: dict[int, Track], anchors: list[Track],
-                cameras: dict[str, object]) -> list[Candidate]:
+                config: TracingConfig, tracks: dict[int, TrackSpan], anchors: list[TrackSpan],
+                cameras: dict[str, Camera]) -> list[Candidate]:
     bound = SpeedBound(config.max_speed_mps, config.slack_m)
     out = []
     for track_id in set(body) | set(face):
         track = tracks[track_id]
         confirmed = q.decided.get(track_id) == "confirmed"  # the investigator's word wins
-        if not confirmed and not all(feasible(track, a, cameras, bound) for a in anchors):  # type: ignore[arg-type]
+        if not confirmed and not all(feasible(track, a, cameras, bound) for a in anchors):
             continue
         parts = [0.0]
         if track_id in body:
@@ -234,10 +242,10 @@ def _search(store: Store, s: Unit, case_id: str, subject_ids: list[int], config:
                             key=lambda kv: -kv[1])[:k]) for f, c in zip(face, chips, strict=True)]
     wanted = {t for b, f in zip(body, face, strict=True) for t in (*b, *f)}
     wanted |= {t for q in queries for t in q.confirmed}
-    tracks = get_tracks(store, track_ids=list(wanted), session=s)
+    tracks = track_spans(store, track_ids=list(wanted), session=s)
     cameras = cameras_by_id(store, session=s)
     return {q.subject_id: _candidates(q, b, f, config, tracks,
-                                      [tracks[t] for t in q.confirmed if t in tracks], cameras)  # type: ignore[arg-type]
+                                      [tracks[t] for t in q.confirmed if t in tracks], cameras)
             for q, b, f in zip(queries, body, face, strict=True)}
 
 

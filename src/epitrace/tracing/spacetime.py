@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
-from epitrace.store.orm import Camera, Track
+from epitrace.store.orm import Camera
 
 EARTH_RADIUS_M = 6_371_000.0
 
@@ -31,12 +32,32 @@ class SpeedBound:
     slack_m: float = 60.0
 
 
-def gap_seconds(a: Track, b: Track) -> float:
+class Span(Protocol):
+    """What feasibility reads of a sighting: a stored `Track` or a light `store.cases.TrackSpan`."""
+
+    @property
+    def id(self) -> int:
+        """Track id."""
+
+    @property
+    def camera_id(self) -> str:
+        """Camera that saw it."""
+
+    @property
+    def start_ts(self) -> float:
+        """First seen (epoch s)."""
+
+    @property
+    def end_ts(self) -> float:
+        """Last seen (epoch s)."""
+
+
+def gap_seconds(a: Span, b: Span) -> float:
     """Time between two tracks (0 when they overlap)."""
     return max(0.0, max(a.start_ts, b.start_ts) - min(a.end_ts, b.end_ts))
 
 
-def feasible(candidate: Track, anchor: Track, cameras: dict[str, Camera], bound: SpeedBound) -> bool:
+def feasible(candidate: Span, anchor: Span, cameras: dict[str, Camera], bound: SpeedBound) -> bool:
     """Could the person of `anchor` also be `candidate`?
 
     Same camera at the same time (two tracks at once) is impossible; different cameras need
