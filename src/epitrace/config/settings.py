@@ -30,6 +30,11 @@ class TrackerConfig(StrictModel):
     min_iou: float = Field(0.1, ge=0, le=1, description="Minimum IoU to associate.")
     lost_buffer_s: float = Field(4.0, gt=0, description="Seconds a lost track is kept.")
     min_consecutive: int = Field(2, ge=1, description="Frames before a track gets an id.")
+    low_gate_iou: float | None = Field(
+        None, ge=0, le=1, description="Boxes scoring under high_score reach the tracker only when they overlap "
+        "the last box of a track seen within low_gate_s by this IoU (epitrace.tracking.low_gate); 0 lets all "
+        "pass (ByteTrack as published); default the person detector's own (centernet 0, nanodet-int8 0.5).")
+    low_gate_s: float = Field(1.0, gt=0, description="Seconds a track's last box can take a low-score box.")
 
 
 class IngestSettings(StrictModel):

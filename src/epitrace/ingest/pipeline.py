@@ -39,6 +39,7 @@ from epitrace.media import VideoError, iter_frames, to_bgr
 from epitrace.store import Store, TrackRecord
 from epitrace.tracking import Tracker, Tracklet, TrackletBuilder, cleave, make_tracker
 from epitrace.vision import Detections
+from epitrace.vision.registry import PERSON_DEFAULTS
 
 __all__ = ["FrameRange", "Frames", "IngestPipeline", "IngestResult", "Progress", "Registration", "VideoJob",
            "register_video"]
@@ -180,7 +181,8 @@ class IngestPipeline:
                               face_keep=cfg.face_keep,
                               camera_id=job.camera_id)
         state = _Run(job, ctx, TrackletBuilder(max_gap_frames=int(cfg.tracker.lost_buffer_s * job.fps)),
-                     sampler, make_tracker(cfg.tracker, job.fps / sampler.step),
+                     sampler, make_tracker(cfg.tracker, job.fps / sampler.step,
+                                           PERSON_DEFAULTS[cfg.person_detector].low_gate_iou),
                      SceneCutDetector(cfg.scene_cut_threshold), cut_frames(cfg.cut_s, job.fps))
         self._start_segment(state, job.frames.first)
         return state

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from epitrace.config import TrackerConfig
+from epitrace.tracking.low_gate import LowBoxGate
 from epitrace.vision.types import Detections
 
 
@@ -28,12 +29,16 @@ class Tracker(ABC):
 
 
 class TrackersLibTracker(Tracker):
-    """Adapter over the `trackers` package (Roboflow's clean-room ByteTrack / OC-SORT / SORT)."""
+    """Adapter over the `trackers` package (Roboflow's clean-room ByteTrack / OC-SORT / SORT).
 
-    def __init__(self, config: TrackerConfig, fps: float) -> None:
+    Boxes under `config.high_score` pass `LowBoxGate` first (`low_gate_iou` 0: all pass).
+    """
+
+    def __init__(self, config: TrackerConfig, fps: float, low_gate_iou: float = 0.0) -> None:
         self.config = config
         self.fps = fps
         self._impl: Any = None  # the library's tracker (its three classes share no base)
+        self.gate = LowBoxGate(config.high_score, low_gate_iou, max(1, round(config.low_gate_s * fps)))
         self.reset()
 
     def reset(self) -> None:
@@ -41,6 +46,7 @@ class TrackersLibTracker(Tracker):
         import trackers
 
         c = self.config
+        self.gate.reset()
         # trackers counts its buffer in 30-fps frames and rescales by frame_rate itself.
         buffer_frames = max(1, round(c.lost_buffer_s * 30))
         if c.name == "bytetrack":
@@ -66,20 +72,30 @@ class TrackersLibTracker(Tracker):
         """Returns a copy of `detections` with `tracker_id` set (-1: not yet confirmed)."""
         import supervision as sv
 
+        rows = np.flatnonzero(self.gate.admit(detections))
         sv_dets = sv.Detections(
-            xyxy=detections.xyxy.astype(np.float32).reshape(-1, 4),
-            confidence=detections.confidence.astype(np.float32),
-            class_id=np.zeros(len(detections), int),
-            data={"row": np.arange(len(detections))},
+            xyxy=detections.xyxy[rows].astype(np.float32).reshape(-1, 4),
+            confidence=detections.confidence[rows].astype(np.float32),
+            class_id=np.zeros(len(rows), int),
+            data={"row": rows},
         )
         tracked = self._impl.update(sv_dets, frame=frame)
         ids = np.full(len(detections), -1, np.int64)
         if len(tracked) and tracked.tracker_id is not None:
-            rows = np.asarray(tracked.data["row"], np.int64)
-            ids[rows] = np.asarray(tracked.tracker_id, np.int64)
-        return Detections(detections.xyxy, detections.confidence, ids, dict(detections.data))
+            ids[np.asarray(tracked.data["row"], np.int64)] = np.asarray(tracked.tracker_id, np.int64)
+        out = Detections(detections.xyxy, detections.confidence, ids, dict(detections.data))
+        self.gate.observe(out)
+        return out
 
 
-def make_tracker(config: TrackerConfig, fps: float) -> Tracker:
-    """The tracker named in `config`, running at `fps` analysed frames per second."""
-    return TrackersLibTracker(config, fps)
+def make_tracker(config: TrackerConfig, fps: float, low_gate_iou: float | None = None) -> Tracker:
+    """The tracker named in `config`, running at `fps` analysed frames per second.
+
+    Args:
+        config: which tracker and its thresholds.
+        fps: analysed frames per second.
+        low_gate_iou: `LowBoxGate` overlap when `config.low_gate_iou` is unset (the person
+            detector's own default); 0 when both are unset.
+    """
+    gate = config.low_gate_iou if config.low_gate_iou is not None else (low_gate_iou or 0.0)
+    return TrackersLibTracker(config, fps, gate)
