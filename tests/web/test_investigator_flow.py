@@ -331,6 +331,7 @@ def korean_flow(page: Any, live_server: LiveServer, case_id: str, labels: dict[s
     switch_user(page, url, "ana")
     page.goto(f"{url}/cases/{case_id}")
     page.wait_for_selector("#close-case:not([hidden])")
+    page.wait_for_selector("#picker-image")  # the open case's frame, fetched before closing (else a 409 race)
     page.fill("#close-outcome", "접촉자 3명 통보, 검사 의뢰")
     page.click("#close-submit")
     page.wait_for_selector("#close-case[hidden]", state="attached")
