@@ -70,7 +70,7 @@ def test_accelerated_paths_equal_exact_search(settings: Settings, real_vectors: 
     onset = datetime(2026, 3, 3, tzinfo=UTC)
     whole = new_case(store, legal_basis="test", onset=onset)
     scoped = new_case(store, legal_basis="test", onset=onset, cameras=["cam1"])
-    subjects = {}
+    subjects: dict[str, list[int]] = {}
     for case in (whole, scoped):
         subjects[case.id] = []
         for n, track in enumerate((ids[5], ids[-7], ids[300])):  # three subjects searched in one batch
