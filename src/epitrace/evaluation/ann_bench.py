@@ -15,7 +15,6 @@ import json
 import math
 import os
 import re
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -26,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from epitrace.evaluation.ann_data import STRUCTURES, Chunk, SightingStream, Structure, sample_queries
+from epitrace.store.ivf_accel import use_fast_blas
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -60,23 +60,6 @@ class AnnSpec:
 def default_workdir(bench_dir: Path, spec: AnnSpec) -> Path:
     """Where the data of `spec` is cached: one folder per (kind, size, queries, seed), indices side by side."""
     return bench_dir / "ann" / f"{spec.kind}-{spec.vectors}-q{spec.queries}-s{spec.seed}"
-
-
-def use_fast_blas() -> None:
-    """Let FAISS's bundled OpenBLAS (0.3.15) use its AVX-512 kernels on CPUs it does not recognise.
-
-    On this machine's Xeon it falls back to generic kernels: k-means, exact search and IVF
-    assignment ran 4-5x slower than with OPENBLAS_CORETYPE=SkylakeX. Only effective before FAISS
-    is first imported, and only set when the CPU has the AVX-512 subsets those kernels use.
-    """
-    if "faiss" in sys.modules or "OPENBLAS_CORETYPE" in os.environ:
-        return
-    try:
-        flags = set(Path("/proc/cpuinfo").read_text().split())
-    except OSError:
-        return
-    if {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"} <= flags:
-        os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
 
 
 def rss_gb(field_name: str = "VmRSS") -> float:

@@ -11,6 +11,9 @@ recall is measured against exact search by `epitrace bench trace` (fast and exac
 from __future__ import annotations
 
 import math
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,6 +34,23 @@ REFINE = 2
 def lists_for(n: int) -> int:
     """IVF lists for `n` vectors: the power of two nearest sqrt(n), within 64..65,536."""
     return int(min(max(2 ** round(math.log2(max(math.sqrt(n), 1))), 64), 65_536))
+
+
+def use_fast_blas() -> None:
+    """Let FAISS's bundled OpenBLAS (0.3.15) use its AVX-512 kernels on CPUs it does not recognise.
+
+    On this machine's Xeon it falls back to generic kernels: k-means, exact search and IVF
+    assignment ran 4-5x slower than with OPENBLAS_CORETYPE=SkylakeX. Only effective before FAISS
+    is first imported, and only set when the CPU has the AVX-512 subsets those kernels use.
+    """
+    if "faiss" in sys.modules or "OPENBLAS_CORETYPE" in os.environ:
+        return
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text().split())
+    except OSError:
+        return
+    if {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"} <= flags:
+        os.environ["OPENBLAS_CORETYPE"] = "SkylakeX"
 
 
 class IvfAccelerator:
