@@ -39,7 +39,7 @@ def test_bands(cosine: float, face: dict[str, float], band: str) -> None:
 def test_review_reason_says_why_in_words() -> None:
     verdict = face_band(FaceEvidence(0.88, size_px=24, quality=0.05, frontal=0.4), CONFIG)
     assert verdict.band == "review"
-    assert "face 0.88, below match 0.93" in verdict.reason
+    assert "face 0.880, below match 0.935" in verdict.reason
     assert "small face 24 px" in verdict.reason and "turned face" in verdict.reason
     tiny = face_band(FaceEvidence(0.97, size_px=6, quality=0.01), CONFIG)
     assert "too small to compare" in tiny.reason

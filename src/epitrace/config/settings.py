@@ -98,8 +98,9 @@ class TracingConfig(StrictModel):
     """
 
     face_threshold: float = Field(
-        0.93, ge=-1, le=1, description="Face cosine for a match: no false accept on the 262 different-person "
-        "deepface pairs, clean or degraded to 20-60 px faces (tracing.face_bands; `epitrace eval faces --bands`).")
+        0.935, ge=-1, le=1, description="Face cosine for a match: no false accept on the deepface pairs (master.csv, "
+        "all_pairs.csv) clean or degraded to 20-60 px faces, 1 in 1,690 on every cross-identity pair of its 61 "
+        "labelled photos (tracing.face_bands; `epitrace eval faces --bands`).")
     face_review_threshold: float = Field(
         0.90, ge=-1, le=1, description="Face cosine shown as 'possible' (review band) for a good-quality face "
         "(3.4% of different-person deepface pairs reach it).")

@@ -80,22 +80,22 @@ def face_band(e: FaceEvidence, config: BandConfig) -> FaceVerdict:
     if e.size_px <= 0:
         floor = config.face_review_low_quality
         if c >= floor:
-            return FaceVerdict("review", f"face {c:.2f}; face size unknown (stored before face quality): "
+            return FaceVerdict("review", f"face {c:.3f}; face size unknown (stored before face quality): "
                                f"check by eye", match_t)
-        return FaceVerdict("none", f"face {c:.2f}, below review {floor:.2f}", floor)
+        return FaceVerdict("none", f"face {c:.3f}, below review {floor:.3f}", floor)
     if e.size_px < config.face_review_min_px:
         return FaceVerdict("none", f"face {e.size_px:.0f} px is too small to compare "
                            f"(under {config.face_review_min_px:.0f} px)", match_t)
     low = e.quality < config.face_low_quality
     weak = _weakness(e) if low else ""
     if c >= match_t and e.size_px >= config.face_match_min_px:
-        return FaceVerdict("match", f"face {c:.2f} >= match {match_t:.2f}" + (f" ({weak})" if weak else ""),
+        return FaceVerdict("match", f"face {c:.3f} >= match {match_t:.3f}" + (f" ({weak})" if weak else ""),
                            match_t)
     floor = config.face_review_low_quality if low else config.face_review_threshold
     if c >= floor:
         if c >= match_t:
-            why = f"face {c:.2f} but a face under {config.face_match_min_px:.0f} px cannot match"
+            why = f"face {c:.3f} but a face under {config.face_match_min_px:.0f} px cannot match"
         else:
-            why = f"face {c:.2f}, below match {match_t:.2f}"
+            why = f"face {c:.3f}, below match {match_t:.3f}"
         return FaceVerdict("review", why + (f", {weak}" if weak else ""), match_t)
-    return FaceVerdict("none", f"face {c:.2f}, below review {floor:.2f}" + (f" ({weak})" if weak else ""), floor)
+    return FaceVerdict("none", f"face {c:.3f}, below review {floor:.3f}" + (f" ({weak})" if weak else ""), floor)
