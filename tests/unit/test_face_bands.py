@@ -4,15 +4,16 @@ stored track's face gets in a search (fast: no models)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from epitrace.config import Settings, TracingConfig
 from epitrace.evaluation.face_degrade import LEVELS, degrade, head_crop, level
-from epitrace.store import Camera, TrackRecord, Video, open_store
-from epitrace.store.cases import add_query
-from epitrace.tracing import add_subject, new_case, search_subject
+from epitrace.store import Camera, Store, TrackRecord, Video, open_store
+from epitrace.store.cases import add_query, query_vectors
+from epitrace.tracing import add_subject, confirm, enrol_track, new_case, search_subject
 from epitrace.tracing.face_bands import FaceEvidence, face_band
 from epitrace.vision.face_quality import frontalness, template
 
@@ -82,35 +83,62 @@ def test_degradation_is_deterministic_and_sized() -> None:
         level("5px")
 
 
-def test_search_result_carries_band_and_reason(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """A track whose small face scores above match is a match; a tiny one is shown, never matched."""
-    settings = Settings(home=tmp_path / "home")
-    store = open_store(settings)
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+RNG = np.random.default_rng(3)
+FACE = RNG.normal(size=128).astype(np.float32)
+FACE /= np.linalg.norm(FACE)
+
+
+def _store(tmp_path: Path) -> tuple[Store, int]:
+    store = open_store(Settings(home=tmp_path / "home"))
     store.upsert_camera(Camera(id="a", name="A"))
-    t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    video = store.create_video(Video(camera_id="a", path="a.avi", sha256="a" * 64, start_ts=t0.timestamp(),
+    video = store.create_video(Video(camera_id="a", path="a.avi", sha256="a" * 64, start_ts=T0.timestamp(),
                                      fps=7.0, analysed_fps=7.0))
-    rng = np.random.default_rng(3)
-    face = rng.normal(size=128).astype(np.float32)
-    face /= np.linalg.norm(face)
+    return store, video
 
-    def rec(local_id: int, px: float, quality: float) -> TrackRecord:
-        frames = np.arange(5, dtype=np.int64) + 10 * local_id
-        noisy = face + rng.normal(scale=0.01, size=128).astype(np.float32)
-        return TrackRecord(local_id=local_id, frames=frames, ts=t0.timestamp() + frames / 7.0,
-                           boxes=np.tile(np.array([[0, 0, 30, 90]], np.float32), (5, 1)),
-                           confidence=np.full(5, 0.9, np.float32), ground=None,
-                           body_vector=rng.normal(size=64).astype(np.float32), face_vector=noisy,
-                           face_px=px, face_quality=quality, face_frontal=0.9)
 
-    ids = store.save_tracks(video, [rec(1, 60.0, 0.5), rec(2, 8.0, 0.01), rec(3, 18.0, 0.03)], 0, 0)
-    case = new_case(store, legal_basis="test", onset=t0 + timedelta(days=1))
-    subject = add_subject(store, case_id=case.id, label="p", face_consent=True)
-    add_query(store, subject_id=subject.id, kind="face", source="photo", vector=face)
-    found = {c.track_id: c for c in search_subject(store, case_id=case.id, subject_id=subject.id,
+def _rec(local_id: int, px: float, quality: float) -> TrackRecord:
+    frames = np.arange(5, dtype=np.int64) + 10 * local_id
+    noisy = FACE + RNG.normal(scale=0.01, size=128).astype(np.float32)
+    return TrackRecord(local_id=local_id, frames=frames, ts=T0.timestamp() + frames / 7.0,
+                       boxes=np.tile(np.array([[0, 0, 30, 90]], np.float32), (5, 1)),
+                       confidence=np.full(5, 0.9, np.float32), ground=None,
+                       body_vector=RNG.normal(size=64).astype(np.float32), face_vector=noisy,
+                       face_px=px, face_quality=quality, face_frontal=0.9)
+
+
+def _subject(store: Store) -> tuple[str, int]:
+    case = new_case(store, legal_basis="test", onset=T0 + timedelta(days=1))
+    return case.id, add_subject(store, case_id=case.id, label="p", face_consent=True).id
+
+
+def test_search_result_carries_band_and_reason(tmp_path: Path) -> None:
+    """A track whose small face scores above match is a match; a tiny one is shown, never matched."""
+    store, video = _store(tmp_path)
+    ids = store.save_tracks(video, [_rec(1, 60.0, 0.5), _rec(2, 8.0, 0.01), _rec(3, 18.0, 0.03)], 0, 0)
+    case_id, subject = _subject(store)
+    add_query(store, subject_id=subject, kind="face", source="photo", vector=FACE)
+    found = {c.track_id: c for c in search_subject(store, case_id=case_id, subject_id=subject,
                                                    config=TracingConfig())}
     assert found[ids[0]].face_band == "match" and found[ids[0]].match
     assert found[ids[1]].face_band == "none" and not found[ids[1]].match
     assert "too small" in (found[ids[1]].face_reason or "")
     assert found[ids[2]].face_band == "review" and not found[ids[2]].match
     assert found[ids[2]].score < 0.5 and "cannot match" in (found[ids[2]].face_reason or "")
+
+
+def test_a_tiny_face_never_becomes_a_query(tmp_path: Path) -> None:
+    """Picking or confirming a sighting whose face is PETS-sized adds no face query."""
+    from epitrace.tracing.search import _query
+    store, video = _store(tmp_path)
+    tiny, good = store.save_tracks(video, [_rec(1, 6.0, 0.01), _rec(2, 60.0, 0.5)], 0, 0)
+    case_id, subject = _subject(store)
+    enrol_track(store, case_id=case_id, subject_id=subject, track_id=tiny)
+    assert query_vectors(store, subject_id=subject, kind="face") == []
+    enrol_track(store, case_id=case_id, subject_id=subject, track_id=good)
+    assert len(query_vectors(store, subject_id=subject, kind="face")) == 1
+    confirm(store, case_id=case_id, subject_id=subject, track_id=tiny)
+    confirm(store, case_id=case_id, subject_id=subject, track_id=good)
+    with store.unit() as s:
+        refined = _query(store, s, case_id, subject, TracingConfig().face_review_min_px).face
+    assert refined is not None and len(refined) == 2  # the picked face and the confirmed good one

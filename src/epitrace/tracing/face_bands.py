@@ -68,6 +68,14 @@ def _weakness(e: FaceEvidence) -> str:
     return ", ".join(why)
 
 
+def usable_face(size_px: float, min_px: float) -> bool:
+    """Whether a stored face may serve as a search query: at least `min_px`, or of unknown size.
+
+    A 6-px CCTV face scores high against anyone's small face, so it must not become a query.
+    """
+    return size_px <= 0 or size_px >= min_px
+
+
 def face_band(e: FaceEvidence, config: BandConfig) -> FaceVerdict:
     """The band of a face cosine given the face's quality.
 

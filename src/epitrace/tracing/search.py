@@ -27,7 +27,7 @@ from epitrace.store.cases import (
 )
 from epitrace.store.orm import Camera, Case
 from epitrace.tracing.case_faces import FaceEmbedFn, case_face_scores
-from epitrace.tracing.face_bands import FaceEvidence, FaceVerdict, face_band
+from epitrace.tracing.face_bands import FaceEvidence, FaceVerdict, face_band, usable_face
 from epitrace.tracing.spacetime import SpeedBound, feasible
 
 
@@ -46,7 +46,7 @@ class Candidate:
     decision: str | None  # "confirmed", "rejected" or None
     explanation: str | None = None  # the track's attributes in words ("red upper, black lower, 1.72 m +- 0.08")
     face_band: str | None = None  # "match", "review" (show as "possible") or "none"; None: no face score
-    face_reason: str | None = None  # why, in words ("face 0.88, below match 0.93, small face 24 px")
+    face_reason: str | None = None  # why, in words ("face 0.880, below match 0.935, small face 24 px")
 
 
 def _calibrated(similarity: float, threshold: float, width: float = 0.05) -> float:
@@ -132,12 +132,16 @@ class _Query:
         return {t for t, d in self.decided.items() if d == "rejected"}
 
 
-def _query(store: Store, s: Unit, case_id: str, subject_id: int) -> _Query:
+def _query(store: Store, s: Unit, case_id: str, subject_id: int, min_face_px: float = 0.0) -> _Query:
     subject = get_subject(store, case_id=case_id, subject_id=subject_id, session=s)
     decided = decisions(store, subject_id=subject_id, session=s)
     confirmed = [t for t, d in decided.items() if d == "confirmed"]
     body = _refined_queries(store, s, subject_id, "body", confirmed)
-    face = _refined_queries(store, s, subject_id, "face", confirmed) if subject.face_consent else None
+    face = None
+    if subject.face_consent:  # a confirmed sighting's face refines the query only if it can be compared
+        spans = track_spans(store, track_ids=confirmed, session=s)
+        usable = [t for t in confirmed if t in spans and usable_face(spans[t].face_px, min_face_px)]
+        face = _refined_queries(store, s, subject_id, "face", usable)
     if body is None and face is None:
         raise LookupError(f"subject {subject_id} is not enrolled: add a photo or pick a sighting")
     return _Query(subject_id, decided, body, face)
@@ -230,7 +234,7 @@ def _search(store: Store, s: Unit, case_id: str, subject_ids: list[int], config:
             face_embed: FaceEmbedFn | None) -> dict[int, list[Candidate]]:
     case = get_case(store, case_id=case_id, session=s)
     scope = _Scope.of(store, s, case)
-    queries = [_query(store, s, case_id, sid) for sid in subject_ids]
+    queries = [_query(store, s, case_id, sid, config.face_review_min_px) for sid in subject_ids]
     rejected = [q.rejected for q in queries]
     k = config.max_candidates
     body = _batch_scores(store, "body", [q.body for q in queries], k, scope, rejected)
