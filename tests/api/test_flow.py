@@ -65,6 +65,9 @@ def test_pick_search_confirm_route_contacts_report(client, world: World, tokens)
     report = client.get(f"{base}/report", headers=h, params={"format": "html"})
     assert report.status_code == 200 and world.case_a in report.text
     assert "attachment" in report.headers["content-disposition"]
+    korean = client.get(f"{base}/report", headers=h, params={"format": "html", "lang": "ko"})
+    assert korean.status_code == 200 and '<html lang="ko">' in korean.text and "법적 근거" in korean.text
+    assert client.get(f"{base}/report", headers=h, params={"lang": "fr"}).status_code == 422
     pdf = client.get(f"{base}/report", headers=h, params={"format": "pdf"})
     assert pdf.content.startswith(b"%PDF")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -183,15 +184,11 @@ def _photo(track: TrackRecord) -> TrackRecord:
     return replace(track, thumbnails=[ThumbnailRecord(frame=int(track.frames[0]), kind="body", jpeg=jpeg)])
 
 
-def test_report_and_exports_list_people_in_local_time_with_photos(store: Store, tmp_path: Path) -> None:
-    import csv
-    import json
+def _report_case(store: Store) -> tuple[Any, Any, dict[str, int]]:
+    """A case with two subjects' sightings on two Seoul cameras, contacts A, B (two cameras), D via A."""
     from datetime import UTC, datetime
 
-    from epitrace.contacts.cases import case_contacts
-    from epitrace.reports import FIELDS, gather, write_contacts_csv, write_contacts_json, write_report
-    from epitrace.reports.render_pdf import evidence_photos, summary_lines
-    from epitrace.store.cases import get_case
+    from epitrace.reports import gather
     from epitrace.tracing import add_subject, confirm, new_case
 
     for cam, place in (("seoul", "Gate 3"), ("busan", "Platform 1")):
@@ -209,9 +206,22 @@ def test_report_and_exports_list_people_in_local_time_with_photos(store: Store, 
     subject = add_subject(store, case_id=case.id, label="patient-1", face_consent=False)
     for track in (s1, s2):
         confirm(store, case_id=case.id, subject_id=subject.id, track_id=track)
-
     policy = get_policy("custom", distance=2.0, minutes=10 / 60, window_h=1)  # 10 s
-    data = gather(store, case_id=case.id, policy=policy)
+    return gather(store, case_id=case.id, policy=policy), case, {"a": a, "b1": b1, "b2": b2, "d": d}
+
+
+def test_report_and_exports_list_people_in_local_time_with_photos(store: Store, tmp_path: Path) -> None:
+    import csv
+    import json
+
+    from epitrace.contacts.cases import case_contacts
+    from epitrace.reports import FIELDS, write_contacts_csv, write_contacts_json, write_report
+    from epitrace.reports.render_pdf import evidence_photos, summary_lines
+    from epitrace.store.cases import get_case
+
+    data, case, ids = _report_case(store)
+    a, b1, b2, d = ids["a"], ids["b1"], ids["b2"], ids["d"]
+    policy = data.policy
     html, pdf = write_report(data, tmp_path)
     text = html.read_text()
     # Two people (B met on two cameras) from three sightings: the count agrees with the table.
@@ -239,3 +249,45 @@ def test_report_and_exports_list_people_in_local_time_with_photos(store: Store, 
     assert all(r["first_seen"].endswith("+09:00") and r["risk_reason"] for r in rows)
     doc = json.loads(write_contacts_json(items, tmp_path / "c.json", case_id=case.id, policy=policy).read_text())
     assert (doc["people"], doc["sightings"], doc["policy"]["name"]) == (2, 3, "custom")
+
+
+def test_the_report_speaks_korean_to_a_korean_reader(store: Store, tmp_path: Path) -> None:
+    """Issue 13 gap: the web spoke Korean but the report and its risk reasons stayed English."""
+    from epitrace.reports import write_report
+    from epitrace.reports.i18n import gettext_for
+    from epitrace.reports.render_pdf import evidence_photos, summary_lines
+
+    data, _case, ids = _report_case(store)
+    html, pdf = write_report(data, tmp_path, lang="ko")
+    text = html.read_text(encoding="utf-8")
+    assert '<html lang="ko">' in text and "법적 근거" in text and "접촉자 2명 (목격 3건)" in text
+    assert "높음" in text and "정책(custom: 1 h 안에 2 m 이내 10 s)" in text  # the rule's reason, in Korean
+    for english in ("Legal basis", "first seen", "reaches the policy", "contact people", ">high<"):
+        assert english not in text, english
+    assert "1970-01-01 09:16:40 KST" in text  # times stay local with their zone
+    ko = gettext_for("ko")
+    lines = "\n".join(summary_lines(data, ko))
+    assert "이유: 높음:" in lines and f"P{ids['d']} 경유 P{ids['a']}" in lines
+    assert evidence_photos(data, ko)[0][0] == "대상자 patient-1 #1"
+    assert b"Nanum" in pdf.read_bytes()  # Hangul drawn from a Korean font, not as empty boxes
+    with pytest.raises(ValueError, match="en, ko"):
+        write_report(data, tmp_path / "fr", lang="fr")
+    assert not (tmp_path / "fr").exists()  # refused before anything is written
+
+
+def test_every_report_message_has_a_korean_translation() -> None:
+    import re
+
+    import epitrace.reports as reports
+    from epitrace.contacts.risk import REASONS
+    from epitrace.reports.i18n import gettext_for
+    from epitrace.reports.render_pdf import PDF_NOTE
+
+    folder = Path(reports.__file__).parent
+    sources = [f.read_text(encoding="utf-8") for f in (*folder.glob("*.py"), *folder.glob("templates/*.j2"))]
+    used = {m for text in sources for m in re.findall(r"""\b_\(\s*"([^"]+)"|\b_\(\s*'([^']+)'""", text)}
+    messages = {m for pair in used for m in pair if m} | set(REASONS.values()) | {PDF_NOTE}
+    assert len(messages) > 50, "the pattern finds the report's messages"
+    ko = gettext_for("ko")
+    missing = sorted(m for m in messages if ko(m) == m)
+    assert missing == [], missing

@@ -158,8 +158,8 @@ def unmask(session: CaseSession, *, track_id: int, reason: str) -> None:
                        reason=text, session=tx)
 
 
-def write_report(session: CaseSession, *, policy: ContactPolicy, out_dir: Path) -> tuple[Path, Path]:
-    """The case report (HTML and PDF) in `out_dir`; every head but the confirmed subjects' mosaicked. Audited."""
+def write_report(session: CaseSession, *, policy: ContactPolicy, out_dir: Path, lang: str = "en") -> tuple[Path, Path]:
+    """The case report (HTML and PDF) in `out_dir`, in `lang` ('en', 'ko'); heads mosaicked as always. Audited."""
     from epitrace.privacy.unmask import unmasked_tracks
     from epitrace.reports import gather
     from epitrace.reports import write_report as write
@@ -167,8 +167,8 @@ def write_report(session: CaseSession, *, policy: ContactPolicy, out_dir: Path) 
     session.require_not_pending("a report")
     store = session.services.store
     clear = frozenset(unmasked_tracks(store, user=session.user, case_id=session.id))
-    html, pdf = write(gather(store, case_id=session.id, policy=policy, clear=clear), out_dir)
-    session.audit("export", what="report", policy=policy.name, files=[html.name, pdf.name])
+    html, pdf = write(gather(store, case_id=session.id, policy=policy, clear=clear), out_dir, lang=lang)
+    session.audit("export", what="report", policy=policy.name, files=[html.name, pdf.name], lang=lang)
     return html, pdf
 
 

@@ -83,8 +83,10 @@ def report(
     case_id: str = typer.Argument(..., help="Case id."),
     out: Path = typer.Option(Path("reports"), "--out", help="Folder for the HTML and PDF."),
     policy: str = typer.Option("cdc", "--policy", help="Contact policy."),
+    lang: str = typer.Option("en", "--lang", help="Language of the report: en or ko."),
 ) -> None:
     """Write the case report (HTML and PDF; non-subject faces mosaicked)."""
     with friendly_errors():
-        html, pdf = core.write_report(case_session(case_id), policy=_policy(policy, None, None), out_dir=out)
+        html, pdf = core.write_report(case_session(case_id), policy=_policy(policy, None, None), out_dir=out,
+                                      lang=lang)
     console.print(f"report written: {html} and {pdf}")

@@ -7,6 +7,7 @@ its counts agree with its table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
@@ -26,6 +27,7 @@ class PersonRow:
             `distance_uncertainty_m` is that sighting camera's one-sigma error (None: unknown).
         subject_masks, contact_masks: the mask states seen, joined ('mask' or 'mask, unknown').
         tracks: the person's contact tracks, most exposed first (the first with a photo is shown).
+        reason_template, reason_params: `risk_reason` as a template and its values (for translation).
     """
 
     label: str
@@ -43,6 +45,8 @@ class PersonRow:
     sightings: int = 0
     episodes: int = 0
     tracks: list[int] = field(default_factory=list)
+    reason_template: str = ""
+    reason_params: tuple[tuple[str, str], ...] = ()
 
 
 def _where(c: Contact) -> str:
@@ -66,7 +70,8 @@ def people(contacts: list[Contact]) -> list[PersonRow]:
         head = members[0]
         rows.append(PersonRow(
             label=label, via=", ".join(sorted({c.via for c in members if c.via})) or None,
-            risk=head.risk, risk_reason=head.risk_reason,
+            risk=head.risk, risk_reason=head.risk_reason, reason_template=head.risk_template,
+            reason_params=head.risk_params,
             exposure_s=head.person_exposure_s,
             first_seen=min((c.first_seen for c in members), key=lambda d: d.timestamp()),
             last_seen=max((c.last_seen for c in members), key=lambda d: d.timestamp()),
@@ -87,18 +92,31 @@ def stamp(moment: datetime, zone: tzinfo | None = None) -> str:
     return (moment.astimezone(zone) if zone else moment).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
-def distance_words(row: PersonRow) -> str:
+def _same(text: str) -> str:
+    return text
+
+
+def distance_words(row: PersonRow, _: Callable[[str], str] = _same) -> str:
     """'0.84 ± 0.08 m', '0.84 m (uncertainty unknown)' or 'co-presence only (uncalibrated)'."""
     if row.min_distance_m is None:
-        return "co-presence only (uncalibrated)"
+        return _("co-presence only (uncalibrated)")
     if row.distance_uncertainty_m is None:
-        return f"{row.min_distance_m:.2f} m (uncertainty unknown)"
+        return _("%(metres)s m (uncertainty unknown)") % {"metres": f"{row.min_distance_m:.2f}"}
     return f"{row.min_distance_m:.2f} ± {row.distance_uncertainty_m:.2f} m"
 
 
-def count_words(contacts: list[Contact]) -> str:
+def count_words(contacts: list[Contact], _: Callable[[str], str] = _same) -> str:
     """'3 contact people (from 4 sightings)': people and the sightings they were counted from."""
     rows = people(contacts)
     n_people, n_sightings = len(rows), sum(r.sightings for r in rows)
     noun = "person" if n_people == 1 else "people"
-    return f"{n_people} contact {noun} (from {n_sightings} sighting{'s' if n_sightings != 1 else ''})"
+    template = f"%(people)d contact {noun} (from %(sightings)d sighting{'s' if n_sightings != 1 else ''})"
+    return _(template) % {"people": n_people, "sightings": n_sightings}
+
+
+MASK_WORDS = {"mask": "mask", "no_mask": "no mask", "unknown": "unknown"}
+
+
+def mask_words(states: str, _: Callable[[str], str] = _same) -> str:
+    """'mask, unknown' in the reader's words (the states as `people` joined them)."""
+    return ", ".join(_(MASK_WORDS.get(state, state)) for state in states.split(", ") if state)

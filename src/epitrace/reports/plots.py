@@ -6,7 +6,10 @@ All figures are drawn offline with matplotlib (no web tiles) and returned as PNG
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
+from functools import cache, wraps
+from typing import Any, ParamSpec
 
 import matplotlib
 
@@ -14,9 +17,36 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
+from epitrace.reports.i18n import Gettext, gettext_for  # noqa: E402
 from epitrace.tracing import Visit  # noqa: E402
 
+P = ParamSpec("P")
 RISK_COLOURS = {"high": "#c0392b", "medium": "#e67e22", "low": "#7f8c8d"}
+HANGUL_FONTS = {"sans-serif": ["DejaVu Sans", "NanumGothic"], "monospace": ["DejaVu Sans Mono", "NanumGothicCoding"]}
+"""Glyph fallback (matplotlib >= 3.6): Latin from DejaVu, Hangul from Nanum (Debian fonts-nanum)."""
+ENGLISH = gettext_for("en")
+
+
+HANGUL_FONT_FILES = "/usr/share/fonts/truetype/nanum/*.ttf"
+
+
+@cache
+def _register_hangul_fonts() -> None:
+    """Tell matplotlib about the Nanum files, even if its font cache was built before they were installed."""
+    from glob import glob
+
+    from matplotlib import font_manager
+
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    for path in sorted(glob(HANGUL_FONT_FILES)):
+        if path not in known:
+            font_manager.fontManager.addfont(path)
+
+
+def hangul_fonts() -> dict[Any, Any]:
+    """Matplotlib settings that draw Korean labels and place names (e.g. 부천역) as text, not boxes."""
+    _register_hangul_fonts()
+    return {"font.family": HANGUL_FONTS["sans-serif"]}  # a list of families, not a generic name: glyph fallback
 
 
 def _png(fig: plt.Figure) -> bytes:
@@ -26,11 +56,21 @@ def _png(fig: plt.Figure) -> bytes:
     return buf.getvalue()
 
 
+def _hangul(draw: Callable[P, bytes]) -> Callable[P, bytes]:
+    """Draw with the Hangul fallback fonts (a text's font is fixed when the text is made, not when saved)."""
+    @wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> bytes:
+        with matplotlib.rc_context(hangul_fonts()):
+            return draw(*args, **kwargs)
+    return drawn
+
+
 def _dt(ts: float, zone: tzinfo = UTC) -> datetime:
     return datetime.fromtimestamp(ts, zone)
 
 
-def timeline_png(visits_by_subject: dict[str, list[Visit]], zone: tzinfo = UTC) -> bytes:
+@_hangul
+def timeline_png(visits_by_subject: dict[str, list[Visit]], zone: tzinfo = UTC, _: Gettext = ENGLISH) -> bytes:
     """One row per camera, one bar per visit, coloured by subject; the axis in local time of `zone`."""
     cameras = sorted({v.camera_name for vs in visits_by_subject.values() for v in vs})
     fig, ax = plt.subplots(figsize=(9, 0.6 * max(len(cameras), 2) + 1.2))
@@ -45,20 +85,22 @@ def timeline_png(visits_by_subject: dict[str, list[Visit]], zone: tzinfo = UTC) 
     ax.set_yticks(range(len(cameras)), cameras)
     ax.xaxis_date()
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M:%S"))
-    ax.set_xlabel(f"local time ({zone})")
-    ax.set_title("Where and when the subjects were seen")
+    ax.set_xlabel(_("local time (%(zone)s)") % {"zone": zone})
+    ax.set_title(_("Where and when the subjects were seen"))
     if visits_by_subject:
         ax.legend(loc="upper right", fontsize=8)
     fig.autofmt_xdate()
     return _png(fig)
 
 
-def route_png(visits_by_subject: dict[str, list[Visit]], all_cameras: list[tuple[str, float, float]]) -> bytes:
+@_hangul
+def route_png(visits_by_subject: dict[str, list[Visit]], all_cameras: list[tuple[str, float, float]],
+              _: Gettext = ENGLISH) -> bytes:
     """Camera positions (longitude/latitude) with each subject's route drawn in time order."""
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
     if all_cameras:
         ax.scatter([c[2] for c in all_cameras], [c[1] for c in all_cameras], marker="s", color="#bbb",
-                   label="cameras")
+                   label=_("cameras"))
         for name, lat, lon in all_cameras:
             ax.annotate(name, (lon, lat), fontsize=7, color="#666", xytext=(3, 3), textcoords="offset points")
     colours = plt.get_cmap("tab10")
@@ -71,16 +113,17 @@ def route_png(visits_by_subject: dict[str, list[Visit]], all_cameras: list[tuple
         for n, (x, y) in enumerate(pts, 1):
             ax.annotate(str(n), (x, y), fontsize=9, fontweight="bold", xytext=(-10, -10),
                         textcoords="offset points")
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
+    ax.set_xlabel(_("longitude"))
+    ax.set_ylabel(_("latitude"))
     ax.set_aspect("equal", adjustable="datalim")
-    ax.set_title("Route over camera positions (numbers: visit order)")
+    ax.set_title(_("Route over camera positions (numbers: visit order)"))
     if ax.get_legend_handles_labels()[0]:  # cameras without positions leave nothing to name
         ax.legend(fontsize=8)
     return _png(fig)
 
 
-def contact_graph_png(subjects: list[str], contacts: list[tuple[str, str, str, float]]) -> bytes:
+@_hangul
+def contact_graph_png(subjects: list[str], contacts: list[tuple[str, str, str, float]], _: Gettext = ENGLISH) -> bytes:
     """Subjects in the centre, contacts around them; edges coloured by risk, labelled minutes.
 
     Args:
@@ -111,5 +154,5 @@ def contact_graph_png(subjects: list[str], contacts: list[tuple[str, str, str, f
         ax.scatter(*pos[p], s=250, color="#ecf0f1", edgecolors="#7f8c8d", zorder=3)
         ax.annotate(p, pos[p], ha="center", va="center", fontsize=7, zorder=4)
     ax.set_axis_off()
-    ax.set_title("Contacts (edge colour: risk high/medium/low)")
+    ax.set_title(_("Contacts (edge colour: risk high/medium/low)"))
     return _png(fig)

@@ -13,9 +13,11 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from epitrace.contacts import policy_words
+from epitrace.config import ContactPolicy
+from epitrace.contacts import duration_words
 from epitrace.reports.data import ReportData
-from epitrace.reports.people import count_words, distance_words, people, stamp
+from epitrace.reports.i18n import Gettext, gettext_for, report_translations, risk_reason
+from epitrace.reports.people import count_words, distance_words, mask_words, people, stamp
 from epitrace.reports.plots import contact_graph_png, route_png, timeline_png
 from epitrace.reports.render_pdf import render_pdf
 
@@ -26,19 +28,19 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def figures(data: ReportData) -> dict[str, bytes]:
-    """The report's plots as PNG bytes (timeline, route, contact graph)."""
+def figures(data: ReportData, _: Gettext = gettext_for("en")) -> dict[str, bytes]:
+    """The report's plots as PNG bytes (timeline, route, contact graph), titled in the reader's words."""
     visits = {s.label: s.visits for s in data.subjects if s.visits}
     out: dict[str, bytes] = {}
     if visits:
-        out["timeline"] = timeline_png(visits, data.zone)
+        out["timeline"] = timeline_png(visits, data.zone, _)
         if data.cameras or any(v.latitude is not None for vs in visits.values() for v in vs):
-            out["route"] = route_png(visits, data.cameras)  # an empty map says nothing
+            out["route"] = route_png(visits, data.cameras, _)  # an empty map says nothing
     edges = [(s.label, r.label, r.risk, r.exposure_s) for s in data.subjects for r in people(s.contacts)]
     edges += [(via, r.label, r.risk, r.exposure_s) for s in data.subjects for r in people(s.second_order)
               for via in (r.via or "").split(", ") if via]  # a contact of a contact hangs off its contact
     if edges:
-        out["graph"] = contact_graph_png([s.label for s in data.subjects], edges)
+        out["graph"] = contact_graph_png([s.label for s in data.subjects], edges, _)
     return out
 
 
@@ -47,30 +49,43 @@ def photo_track(tracks: list[int], thumbs: dict[int, bytes]) -> int | None:
     return next((t for t in tracks if t in thumbs), None)
 
 
-def render_html(data: ReportData, figs: dict[str, bytes]) -> str:
-    """The report as one self-contained HTML page (figures and photos inlined)."""
+def render_html(data: ReportData, figs: dict[str, bytes], lang: str = "en") -> str:
+    """The report as one self-contained HTML page (figures and photos inlined), in `lang`."""
+    trans = report_translations(lang)
+    _ = trans.gettext
     env = Environment(loader=PackageLoader("epitrace.reports", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+                      autoescape=select_autoescape(["html", "j2"]), extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(trans, newstyle=True)  # type: ignore[attr-defined]
     subjects = [{"id": s.id, "label": s.label, "face_consent": s.face_consent, "visits": s.visits,
-                 "contacts": people(s.contacts), "count": count_words(s.contacts),
-                 "second": people(s.second_order), "second_count": count_words(s.second_order),
+                 "contacts": people(s.contacts), "count": count_words(s.contacts, _),
+                 "second": people(s.second_order), "second_count": count_words(s.second_order, _),
                  "thumbs": [_b64(t) for t in s.thumbnails]} for s in data.subjects]
     return env.get_template("case_report.html.j2").render(
-        case=data.case, policy=data.policy, policy_text=policy_words(data.policy), subjects=subjects,
-        when=data.local_time, stamp=stamp,
-        distance=distance_words, photo=lambda tracks: photo_track(tracks, data.contact_thumbnails),
+        case=data.case, policy=data.policy, policy_text=policy_text(data.policy, _), subjects=subjects,
+        when=data.local_time, stamp=stamp, lang=lang,
+        distance=lambda row: distance_words(row, _), masks=lambda states: mask_words(states, _),
+        reason=lambda row: risk_reason(_, row.reason_template, dict(row.reason_params), row.risk_reason),
+        photo=lambda tracks: photo_track(tracks, data.contact_thumbnails),
         zone=str(data.zone), generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
         contact_thumbs={k: _b64(v) for k, v in data.contact_thumbnails.items()},
         **{k: _b64(v) for k, v in figs.items()},
     )
 
 
-def write_report(data: ReportData, out_dir: Path) -> tuple[Path, Path]:
-    """Write `<case>.html` and `<case>.pdf` into `out_dir`."""
+def policy_text(policy: ContactPolicy, _: Gettext) -> str:
+    """The policy as a tracer quotes it, in the reader's language."""
+    return _("%(name)s: %(need)s within %(distance)s m in %(window)s h") % {
+        "name": policy.name, "need": duration_words(policy.min_cumulative_s), "distance": f"{policy.distance_m:g}",
+        "window": f"{policy.window_h:g}"}
+
+
+def write_report(data: ReportData, out_dir: Path, lang: str = "en") -> tuple[Path, Path]:
+    """Write `<case>.html` and `<case>.pdf` into `out_dir`, in `lang` ('en' or 'ko')."""
+    _ = gettext_for(lang)  # an unknown language fails before any file is written
     out_dir.mkdir(parents=True, exist_ok=True)
-    figs = figures(data)
+    figs = figures(data, _)
     html = out_dir / f"{data.case.id}.html"
-    html.write_text(render_html(data, figs), encoding="utf-8")
+    html.write_text(render_html(data, figs, lang), encoding="utf-8")
     pdf = out_dir / f"{data.case.id}.pdf"
-    render_pdf(data, figs, pdf)
+    render_pdf(data, figs, pdf, lang)
     return html, pdf

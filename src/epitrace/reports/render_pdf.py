@@ -17,9 +17,10 @@ import cv2
 import matplotlib
 import numpy as np
 
-from epitrace.contacts import policy_words
 from epitrace.reports.data import ReportData
-from epitrace.reports.people import PersonRow, count_words, distance_words, people, stamp
+from epitrace.reports.i18n import Gettext, gettext_for, risk_reason
+from epitrace.reports.people import PersonRow, count_words, distance_words, mask_words, people, stamp
+from epitrace.reports.plots import HANGUL_FONTS, hangul_fonts
 
 matplotlib.use("Agg")
 import matplotlib.image as mpimg  # noqa: E402
@@ -33,68 +34,73 @@ A4 = (8.27, 11.69)
 LINES_PER_PAGE = 88  # monospace 7.5 pt on A4 with margins
 WIDTH = 118  # characters per line at that size
 PHOTO_COLS, PHOTO_ROWS = 5, 4
+PDF_NOTE = ("Every face is mosaicked except those the report's author unmasked with a reason (audited); "
+            "each photo shows at most its own person.")
 
 
-def _person_lines(r: PersonRow) -> list[str]:
+def _person_lines(r: PersonRow, _: Gettext) -> list[str]:
     """One contact person: label (and via), risk, places; times, exposure, distance, masks; why."""
-    via = f" via {r.via}" if r.via else ""
-    return [f" - {r.label}{via}  risk {r.risk.upper()}  {', '.join(r.places)}",
-            f"     {stamp(r.first_seen)} -> {stamp(r.last_seen)}; exposure {r.exposure_s:.0f} s; "
-            f"closest {distance_words(r)}; masks {r.subject_masks} / {r.contact_masks}; "
-            f"{r.sightings} sighting(s)",
-            *textwrap.wrap(f"why: {r.risk_reason}", WIDTH, initial_indent="     ",
-                           subsequent_indent="       ")]
+    via = f" {_('via')} {r.via}" if r.via else ""
+    why = risk_reason(_, r.reason_template, dict(r.reason_params), r.risk_reason)
+    return [f" - {r.label}{via}  {_('risk')} {_(r.risk).upper()}  {', '.join(r.places)}",
+            f"     {stamp(r.first_seen)} -> {stamp(r.last_seen)}; {_('exposure')} {r.exposure_s:.0f} s; "
+            f"{_('closest')} {distance_words(r, _)}; {_('masks')} {mask_words(r.subject_masks, _)} / "
+            f"{mask_words(r.contact_masks, _)}; {_('sightings')} {r.sightings}",
+            *textwrap.wrap(f"{_('why')}: {why}", WIDTH, initial_indent="     ", subsequent_indent="       ")]
 
 
-def summary_lines(data: ReportData) -> list[str]:
-    """The summary and contact table as monospace lines (wrapped to the page width)."""
+def summary_lines(data: ReportData, _: Gettext = gettext_for("en")) -> list[str]:
+    """The summary and contact table as monospace lines (wrapped to the page width), in the reader's words."""
+    from epitrace.reports.render import policy_text
+
     case, policy = data.case, data.policy
-    lines = [f"EpiTrace case {case.id} {case.title}", f"Legal basis: {case.legal_basis}",
-             f"Window: {data.local_time(case.window_start_ts)} -> {data.local_time(case.window_end_ts)}",
-             f"Policy: {policy_words(policy)}", ""]
+    lines = [f"{_('EpiTrace case %(id)s') % {'id': case.id}} {case.title}", f"{_('Legal basis')}: {case.legal_basis}",
+             f"{_('Window')}: {data.local_time(case.window_start_ts)} -> {data.local_time(case.window_end_ts)}",
+             f"{_('Policy')}: {policy_text(policy, _)}", ""]
     for s in data.subjects:
         rows = people(s.contacts)
-        lines.append(f"Subject {s.label}: {len(s.visits)} visit(s), {count_words(s.contacts)}")
+        lines.append(f"{_('Subject %(label)s') % {'label': s.label}}: "
+                     f"{_('%(n)d visit(s)') % {'n': len(s.visits)}}, {count_words(s.contacts, _)}")
         for n, v in enumerate(s.visits, 1):
             lines.append(f"   {n}. {v.camera_name} ({v.place})  {data.local_time(v.entry_ts, v.camera_id)} -> "
                          f"{data.local_time(v.exit_ts, v.camera_id)[11:]}")
-        lines += [line for r in rows for line in _person_lines(r)]
+        lines += [line for r in rows for line in _person_lines(r, _)]
         if s.second_order:
-            lines.append(f"  Contacts of contacts: {count_words(s.second_order)}")
-            lines += [line for r in people(s.second_order) for line in _person_lines(r)]
+            lines.append(f"  {_('Contacts of contacts')}: {count_words(s.second_order, _)}")
+            lines += [line for r in people(s.second_order) for line in _person_lines(r, _)]
         lines.append("")
-    lines.append("Every face is mosaicked except those the report's author unmasked with a reason (audited); "
-                 "each photo shows at most its own person.")
+    lines.append(_(PDF_NOTE))
     return [part for line in lines for part in (textwrap.wrap(line, WIDTH, subsequent_indent="       ") or [""])]
 
 
 def _text_pages(pdf: PdfPages, lines: list[str]) -> None:
     for start in range(0, max(len(lines), 1), LINES_PER_PAGE):
         fig = plt.figure(figsize=A4)
-        fig.text(0.05, 0.97, "\n".join(lines[start:start + LINES_PER_PAGE]), va="top", family="monospace",
+        fig.text(0.05, 0.97, "\n".join(lines[start:start + LINES_PER_PAGE]), va="top", family=HANGUL_FONTS["monospace"],
                  fontsize=7.5)
         pdf.savefig(fig)
         plt.close(fig)
 
 
-def evidence_photos(data: ReportData) -> list[tuple[str, bytes]]:
+def evidence_photos(data: ReportData, _: Gettext = gettext_for("en")) -> list[tuple[str, bytes]]:
     """(caption, JPEG) of each subject sighting photo, then each contact person's redacted photo."""
-    photos = [(f"subject {s.label} #{n}", jpeg) for s in data.subjects for n, jpeg in enumerate(s.thumbnails, 1)]
+    photos = [(f"{_('subject %(label)s') % {'label': s.label}} #{n}", jpeg)
+              for s in data.subjects for n, jpeg in enumerate(s.thumbnails, 1)]
     for s in data.subjects:
-        found = [(r, f"contact of {s.label}") for r in people(s.contacts)]
-        found += [(r, f"contact of {r.via}") for r in people(s.second_order)]
+        found = [(r, _("contact of %(who)s") % {"who": s.label}) for r in people(s.contacts)]
+        found += [(r, _("contact of %(who)s") % {"who": r.via}) for r in people(s.second_order)]
         for r, link in found:
             track = next((t for t in r.tracks if t in data.contact_thumbnails), None)
             if track is not None:
-                photos.append((f"{r.label} ({r.risk})\n{link}", data.contact_thumbnails[track]))
+                photos.append((f"{r.label} ({_(r.risk)})\n{link}", data.contact_thumbnails[track]))
     return photos
 
 
-def _photo_pages(pdf: PdfPages, photos: list[tuple[str, bytes]]) -> None:
+def _photo_pages(pdf: PdfPages, photos: list[tuple[str, bytes]], _: Gettext) -> None:
     per_page = PHOTO_COLS * PHOTO_ROWS
     for start in range(0, len(photos), per_page):
         fig, axes = plt.subplots(PHOTO_ROWS, PHOTO_COLS, figsize=A4)
-        fig.suptitle("Evidence photos (every face mosaicked unless unmasked with a reason)", fontsize=10)
+        fig.suptitle(_("Evidence photos (every face mosaicked unless unmasked with a reason)"), fontsize=10)
         for ax, item in zip(axes.flat, photos[start:start + per_page] + [None] * per_page, strict=False):
             ax.set_axis_off()
             if item is None:
@@ -115,12 +121,16 @@ def _figure_page(name: str, png: bytes) -> Figure:
     return fig
 
 
-def render_pdf(data: ReportData, figs: dict[str, bytes], path: Path) -> None:
-    """Write the PDF to `path`."""
-    with PdfPages(path) as pdf:
-        _text_pages(pdf, summary_lines(data))
-        _photo_pages(pdf, evidence_photos(data))
+FIGURE_TITLES = {"timeline": "Timeline", "route": "Route", "graph": "Contact graph"}
+
+
+def render_pdf(data: ReportData, figs: dict[str, bytes], path: Path, lang: str = "en") -> None:
+    """Write the PDF to `path`, in `lang` (Hangul drawn from the Nanum fonts)."""
+    _ = gettext_for(lang)
+    with matplotlib.rc_context(hangul_fonts()), PdfPages(path) as pdf:
+        _text_pages(pdf, summary_lines(data, _))
+        _photo_pages(pdf, evidence_photos(data, _), _)
         for name, png in figs.items():
-            fig = _figure_page(name, png)
+            fig = _figure_page(_(FIGURE_TITLES.get(name, name)), png)
             pdf.savefig(fig)
             plt.close(fig)

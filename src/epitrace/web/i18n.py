@@ -9,11 +9,11 @@ the translations of the messages in `SCRIPT_MESSAGES` as JSON, and `ET.t` reads 
 from __future__ import annotations
 
 import gettext
-import io
 from functools import lru_cache
 from pathlib import Path
 
 from epitrace.contacts.risk import REASONS
+from epitrace.reports.i18n import po_translations, report_translations
 
 LOCALES = ("en", "ko")
 DEFAULT = "en"
@@ -64,18 +64,16 @@ def _catalog_path(locale: str) -> Path:
 
 @lru_cache(maxsize=len(LOCALES))
 def translations(locale: str) -> gettext.NullTranslations:
-    """The gettext translations of `locale` (English: the source strings themselves)."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
+    """The gettext translations of `locale` (English: the source strings themselves).
 
+    Messages the pages share with the case report (the risk rule's reasons) come from the
+    report's catalog, so each sentence is translated once.
+    """
     if locale == DEFAULT or locale not in LOCALES:
         return gettext.NullTranslations()
-    with _catalog_path(locale).open("rb") as po:
-        catalog = read_po(po, locale=locale)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    pages = po_translations(_catalog_path(locale), locale)
+    pages.add_fallback(report_translations(locale))
+    return pages
 
 
 def script_strings(locale: str) -> dict[str, str]:

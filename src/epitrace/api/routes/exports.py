@@ -27,12 +27,13 @@ MEDIA = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 @router.get("/report", response_class=Response, responses={
     200: {"content": {"text/html": {}, "application/pdf": {}}, "description": "The report file."}, **errors(404)})
 def report(case: CaseDep, format: Annotated[Literal["html", "pdf"], Query()] = "html",  # noqa: A002
-           policy: Annotated[Literal["cdc", "who"], Query()] = "cdc") -> Response:
+           policy: Annotated[Literal["cdc", "who"], Query()] = "cdc",
+           lang: Annotated[Literal["en", "ko"], Query(description="Language of the report.")] = "en") -> Response:
     """The case report as a download; every head but the confirmed subjects' is mosaicked."""
     from epitrace.config import get_policy
 
     with tempfile.TemporaryDirectory(prefix="epitrace-report-") as tmp:
-        html, pdf = core.write_report(case, policy=get_policy(policy), out_dir=Path(tmp))
+        html, pdf = core.write_report(case, policy=get_policy(policy), out_dir=Path(tmp), lang=lang)
         data = (html if format == "html" else pdf).read_bytes()
     name = f"{case.id}.{format}"
     return Response(data, media_type=MEDIA[format],
