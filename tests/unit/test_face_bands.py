@@ -142,3 +142,11 @@ def test_a_tiny_face_never_becomes_a_query(tmp_path: Path) -> None:
     with store.unit() as s:
         refined = _query(store, s, case_id, subject, TracingConfig().face_review_min_px).face
     assert refined is not None and len(refined) == 2  # the picked face and the confirmed good one
+
+
+def test_an_identities_file_gives_every_pair(tmp_path: Path) -> None:
+    from epitrace.evaluation.faces import read_pairs
+
+    path = tmp_path / "ids.csv"
+    path.write_text("file,identity_cluster,cluster_size\na.jpg,p0,2\nb.jpg,p0,2\nc.jpg,p1,1\n")
+    assert read_pairs(path) == [("a.jpg", "b.jpg", True), ("a.jpg", "c.jpg", False), ("b.jpg", "c.jpg", False)]
