@@ -95,7 +95,8 @@ def _emit(payload: Mapping[str, object], as_json: bool, text: str) -> None:
 
 @app.command("faces")
 def faces(
-    pairs: Path = typer.Option(..., "--pairs", help="Pairs CSV (file_x, file_y, Decision)."),
+    pairs: Path = typer.Option(..., "--pairs", help="Pairs CSV (file_x, file_y, Decision), or "
+                               "file,identity_cluster rows (every pair)."),
     threshold: float = typer.Option(None, "--threshold", help="L2 distance of unit vectors (default 0.40)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     bands: bool = typer.Option(False, "--bands", help="FAR/TAR per face band (match, review), clean and "
