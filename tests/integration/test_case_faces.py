@@ -21,9 +21,10 @@ from epitrace.config import Settings
 from epitrace.store import Camera, ThumbnailRecord, TrackRecord, TrackVector, Video, open_store
 from epitrace.store.cases import add_query
 from epitrace.tracing import add_subject, new_case, search_subject
+from epitrace.tracing.case_faces import case_face_scores
 from epitrace.vision import Detections
 from epitrace.vision.face_chips import chip_face_box, face_chip
-from epitrace.vision.face_quality import face_quality
+from epitrace.vision.face_quality import face_quality, template
 
 ONSET = datetime(2026, 3, 10, tzinfo=UTC)
 IN_WINDOW = ONSET.timestamp() - 3600
@@ -101,3 +102,25 @@ def test_case_time_faces_stay_in_scope_and_in_memory(settings: Settings, data_di
     search_subject(store, case_id=case.id, subject_id=refusing.id, config=settings.tracing,
                    face_embed=counting_embed)
     assert embedded == []  # no consent: no face is embedded at all
+
+
+@pytest.mark.models
+def test_a_track_with_several_chips_is_scored_by_their_template(settings: Settings, data_dir: Path,
+                                                                 face_detector, face_embedder) -> None:
+    """Ingest keeps the best few face chips of a track; a case embeds each and averages them."""
+    store = open_store(settings)
+    store.upsert_camera(Camera(id="cam1", name="Cam 1"))
+    video = store.create_video(Video(camera_id="cam1", path="x.avi", sha256="b" * 64, start_ts=0.0,
+                                     fps=7.0, analysed_fps=7.0))
+    two_photos = ("examples/biden.jpg", "examples/knn_examples/train/biden/biden2.jpg")
+    images = [cv2.imread(str(data_dir / STILLS / rel)) for rel in two_photos]
+    first, second = (_chip_track(0, image, face_detector.detect(image), IN_WINDOW) for image in images)
+    both = TrackRecord(**{**first.__dict__, "thumbnails": first.thumbnails + second.thumbnails})
+    (track_id,) = store.save_tracks(video, [both], 0, 0)
+    enrol = cv2.imread(str(data_dir / STILLS / "examples/knn_examples/train/biden/biden.jpg"))
+    query = face_embedder.embed(enrol, face_detector.detect(enrol).xyxy[0])
+    chips = [cv2.imdecode(np.frombuffer(t.jpeg, np.uint8), cv2.IMREAD_COLOR) for t in both.thumbnails]
+    vectors = [face_embedder.embed(c, chip_face_box(c)) for c in chips]
+    scores = case_face_scores(store, [query], np.array([track_id]), face_embedder.embed, [set()])
+    assert scores[0][track_id] == pytest.approx(float(query @ template(vectors, [1.0, 1.0])), abs=1e-4)
+    assert all(abs(scores[0][track_id] - float(query @ v)) > 1e-3 for v in vectors)  # not one chip alone

@@ -91,32 +91,34 @@ def _spread_best(samples: list[Sample], n: int) -> list[Sample]:
 
 
 def _face_and_mask(ctx: FinaliseContext, samples: list[Sample]) -> tuple[
-        npt.NDArray[np.float32] | None, tuple[int, bytes] | None, FaceQuality | None, str, float]:
+        npt.NDArray[np.float32] | None, list[tuple[int, bytes]], FaceQuality | None, str, float]:
     """The track's face and mask state from its best `face_keep` faces (vision.face_quality).
 
-    The face comes as the quality-weighted mean of those faces' embeddings, or as the best
-    face's chip when embedding is left to a case; its quality goes with it (face bands).
+    The face comes as the quality-weighted mean of those faces' embeddings, or as their chips
+    (best first) when embedding is left to a case; the best face's quality goes with it.
     """
     m = ctx.models
     if m.faces is None or m.face_embedder is None or ctx.face_samples == 0:
-        return None, None, None, "unknown", 0.0
+        return None, [], None, "unknown", 0.0
     heads = [(s.frame, s.head) for s in sorted(samples, key=lambda x: -x.quality)[: ctx.face_samples]]
     kept = best_faces(heads, m.faces, ctx.face_keep)
     if not kept:
-        return None, None, None, "unknown", 0.0
+        return None, [], None, "unknown", 0.0
     best = kept[0]
-    vector, chip = None, None
+    vector, chips = None, []
     if ctx.embed_faces:
         vector = template([m.face_embedder.embed(o.image, o.box) for o in kept], [o.quality.value for o in kept])
     else:
-        ok, buf = cv2.imencode(".jpg", face_chip(best.image, best.box), [cv2.IMWRITE_JPEG_QUALITY, 92])
-        chip = (best.frame, buf.tobytes()) if ok else None
+        for o in kept:
+            ok, buf = cv2.imencode(".jpg", face_chip(o.image, o.box), [cv2.IMWRITE_JPEG_QUALITY, 92])
+            if ok:
+                chips.append((o.frame, buf.tobytes()))
     mask_state, mask_conf = "unknown", 0.0
     if m.masks is not None:
         faces = [FaceSample(o.image, o.box, o.quality.score, o.quality.size_px) for o in kept]
         mask = track_mask_state(m.masks, faces)
         mask_state, mask_conf = mask.state, mask.confidence
-    return vector, chip, best.quality, mask_state, mask_conf
+    return vector, chips, best.quality, mask_state, mask_conf
 
 
 def finalise(t: Tracklet, ctx: FinaliseContext) -> TrackRecord | None:
@@ -134,8 +136,8 @@ def finalise(t: Tracklet, ctx: FinaliseContext) -> TrackRecord | None:
         body = ctx.models.body.embed_crops([s.person for s in chosen], camera=ctx.camera_id).mean(axis=0)
         body = (body / max(float(np.linalg.norm(body)), 1e-12)).astype(np.float32)
     with ctx.timer("faces"):
-        face, chip, face_q, mask_state, mask_conf = _face_and_mask(ctx, t.samples)
-    thumbs = [] if chip is None else [ThumbnailRecord(frame=chip[0], kind="face", jpeg=chip[1])]
+        face, chips, face_q, mask_state, mask_conf = _face_and_mask(ctx, t.samples)
+    thumbs = [ThumbnailRecord(frame=frame, kind="face", jpeg=jpeg) for frame, jpeg in chips]
     for s in sorted(chosen, key=lambda x: -x.quality)[: ctx.thumbnails]:
         ok, jpeg = cv2.imencode(".jpg", s.person, [cv2.IMWRITE_JPEG_QUALITY, 85])
         if ok:

@@ -78,16 +78,16 @@ def body_thumbnails(s: Session, *, track_ids: list[int]) -> dict[int, list[str]]
     return out
 
 
-def face_chips_without_vector(s: Session, *, track_ids: list[int]) -> dict[int, str]:
-    """Track id -> face chip path, for tracks that have a chip and no face vector."""
-    out: dict[int, str] = {}
+def face_chips_without_vector(s: Session, *, track_ids: list[int]) -> dict[int, list[str]]:
+    """Track id -> its face chip paths (best face first), for tracks that have chips and no face vector."""
+    out: dict[int, list[str]] = {}
     for part in _chunks([int(t) for t in track_ids]):
         embedded = set(s.scalars(select(TrackVector.track_id).where(
             TrackVector.kind == "face", TrackVector.track_id.in_(part))))
         for track_id, path in s.execute(select(Thumbnail.track_id, Thumbnail.path).where(
-                Thumbnail.kind == "face", Thumbnail.track_id.in_(part))):
+                Thumbnail.kind == "face", Thumbnail.track_id.in_(part)).order_by(Thumbnail.id)):
             if int(track_id) not in embedded:
-                out.setdefault(int(track_id), str(path))
+                out.setdefault(int(track_id), []).append(str(path))
     return out
 
 

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from epitrace.store import Store, Unit, sightings_repo
 from epitrace.vision.face_chips import chip_face_box
 from epitrace.vision.face_embed import FaceEmbedder, photo_face_embedder
+from epitrace.vision.face_quality import template
 from epitrace.vision.faces import FaceDetector
 
 logger = logging.getLogger(__name__)
@@ -30,8 +31,8 @@ FaceEmbedFn = Callable[[npt.NDArray[np.uint8], npt.NDArray[np.float32]], npt.NDA
 
 
 def chips_in_scope(store: Store, allowed_ids: npt.NDArray[np.int64], *,
-                   session: Unit | None = None) -> dict[int, str]:
-    """Track id -> face chip path, for in-scope tracks that have a chip and no face vector."""
+                   session: Unit | None = None) -> dict[int, list[str]]:
+    """Track id -> face chip paths (best first), for in-scope tracks that have chips and no face vector."""
     with store.unit(session) as s:
         return sightings_repo.face_chips_without_vector(s, track_ids=[int(i) for i in allowed_ids])
 
@@ -39,7 +40,11 @@ def chips_in_scope(store: Store, allowed_ids: npt.NDArray[np.int64], *,
 def case_face_scores(store: Store, queries: list[npt.NDArray[np.float32] | None],
                      allowed_ids: npt.NDArray[np.int64], embed: FaceEmbedFn | None,
                      rejected: list[set[int]], *, session: Unit | None = None) -> list[dict[int, float]]:
-    """Per subject, best cosine of each in-scope face chip to its face query vectors."""
+    """Per subject, best cosine of each in-scope track's face to its face query vectors.
+
+    A track's chips (its best faces, as ingest kept them) are embedded and averaged into one
+    template, as ingest does when it embeds (`vision.face_quality.template`, equal weights here).
+    """
     out: list[dict[int, float]] = [{} for _ in queries]
     if all(q is None for q in queries):
         return out
@@ -51,13 +56,16 @@ def case_face_scores(store: Store, queries: list[npt.NDArray[np.float32] | None]
                        "their faces are not compared", len(chips))
         return out
     ids, vectors = [], []
-    for track_id, path in chips.items():
-        decoded = cv2.imdecode(np.frombuffer(store.read_evidence(path), np.uint8), cv2.IMREAD_COLOR)
-        if decoded is None:
-            continue
-        image = np.asarray(decoded, np.uint8)  # already uint8: typed, not copied
-        ids.append(track_id)
-        vectors.append(embed(image, chip_face_box(image)))
+    for track_id, paths in chips.items():
+        faces = []
+        for path in paths:
+            decoded = cv2.imdecode(np.frombuffer(store.read_evidence(path), np.uint8), cv2.IMREAD_COLOR)
+            if decoded is not None:
+                image = np.asarray(decoded, np.uint8)  # already uint8: typed, not copied
+                faces.append(embed(image, chip_face_box(image)))
+        if faces:
+            ids.append(track_id)
+            vectors.append(template(faces, [1.0] * len(faces)))
     if not ids:
         return out
     matrix = np.stack(vectors).astype(np.float32)
