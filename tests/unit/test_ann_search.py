@@ -19,6 +19,7 @@ from epitrace.config import Settings, TracingConfig
 from epitrace.evaluation.camera_shift import SHIFTS, apply_shift
 from epitrace.evaluation.reid import load_crops
 from epitrace.store import Camera, Store, TrackRecord, Video, ivf_accel, open_store, vectors
+from epitrace.store.cases import whole_store_in_scope
 from epitrace.store.vectors import FaissIndex
 from epitrace.tracing import add_subject, enrol_track, new_case, search_subjects
 from epitrace.tracing import search as search_module
@@ -85,4 +86,15 @@ def test_accelerated_paths_equal_exact_search(settings: Settings, real_vectors: 
     cam1 = set(ids[(len(real_vectors) + 1) // 2:])  # cam1 tracks were stored second
     assert all(t in cam1 for ranked in exact_scoped.values() for t, _ in ranked)
     assert all(len(r) == 30 for r in exact_whole.values()) and exact_whole != exact_scoped
+    store.db.dispose()
+
+
+def test_whole_store_in_scope_only_when_every_track_is(settings: Settings, real_vectors: np.ndarray) -> None:
+    store, _ = _store(settings, real_vectors[:40])  # tracks start at T0 + 0, 10, ... 190 s on each camera
+    start, end = T0 - 1, T0 + 191
+    assert whole_store_in_scope(store, cameras=None, start_ts=start, end_ts=end)
+    assert whole_store_in_scope(store, cameras=["cam0", "cam1", "cam9"], start_ts=start, end_ts=end)
+    assert not whole_store_in_scope(store, cameras=["cam1"], start_ts=start, end_ts=end)
+    assert not whole_store_in_scope(store, cameras=None, start_ts=T0 + 1, end_ts=T0 + 191)  # first track out
+    assert not whole_store_in_scope(store, cameras=None, start_ts=T0 - 1, end_ts=T0 + 189)  # last track out
     store.db.dispose()

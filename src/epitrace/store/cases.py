@@ -25,8 +25,12 @@ from epitrace.store.orm import (
     Thumbnail,
     Track,
     TrackVector,
+    Video,
 )
 from epitrace.store.repo import Store
+
+PROBED_CAMERAS_MAX = 2_000
+"""`whole_store_in_scope` answers False (so the caller counts) above this many cameras."""
 
 
 class UnknownCaseError(LookupError):
@@ -142,6 +146,26 @@ def set_decision(store: Store, *, subject_id: int, track_id: int, decision: str,
 def _scope_clause(start_ts: float, end_ts: float, cameras: list[str] | None) -> ColumnElement[bool]:
     clause = and_(Track.start_ts <= end_ts, Track.end_ts >= start_ts)
     return clause if cameras is None else and_(clause, Track.camera_id.in_(cameras))
+
+
+def whole_store_in_scope(store: Store, *, start_ts: float, end_ts: float, cameras: list[str] | None,
+                         session: Session | None = None) -> bool:
+    """Whether every stored track is in the window and camera scope, by two index seeks per camera.
+
+    Why: counting the scope reads every track (0.3-0.9 s over 1M); a case whose window covers
+    all footage needs no count and no filter. Sufficient test: each camera's earliest and latest
+    track start lie in the window (a track ends after it starts, so it then overlaps the window).
+    """
+    with store.unit(session) as s:
+        stored = set(s.scalars(select(Video.camera_id).distinct()))  # every track has a video
+        if (cameras is not None and not stored <= set(cameras)) or len(stored) > PROBED_CAMERAS_MAX:
+            return False
+        for camera in stored:
+            first = s.scalar(select(func.min(Track.start_ts)).where(Track.camera_id == camera))
+            last = s.scalar(select(func.max(Track.start_ts)).where(Track.camera_id == camera))
+            if first is not None and last is not None and (first < start_ts or last > end_ts):
+                return False
+    return True
 
 
 def scope_counts(store: Store, *, start_ts: float, end_ts: float, cameras: list[str] | None,

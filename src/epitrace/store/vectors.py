@@ -216,6 +216,9 @@ class FaissIndex(VectorIndex):
         """The ids held."""
         return self._faiss.vector_to_array(self._index.id_map).astype(np.int64)
 
+    def __len__(self) -> int:
+        return int(self._index.ntotal)  # not len(ids()): that copies every id
+
     def save(self) -> None:
         """Write the index file atomically (nothing without a path)."""
         if self.path is None:

@@ -24,6 +24,7 @@ from epitrace.store.cases import (
     scope_counts,
     track_spans,
     track_vector,
+    whole_store_in_scope,
 )
 from epitrace.store.orm import Camera, Case
 from epitrace.tracing.case_faces import FaceEmbedFn, case_face_scores
@@ -87,12 +88,16 @@ class _Scope:
     def of(cls, store: Store, s: Unit, case: Case) -> _Scope:
         """The case's scope, computed once and shared by all its subjects."""
         scope = cls(store, s, case.window_start_ts, case.window_end_ts, case.camera_scope)
+        if whole_store_in_scope(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras,
+                                session=s):
+            scope.everything = True  # searched whole: nothing to count, no ids to fetch, no filter
+            return scope
         n_scope, n_all = scope_counts(store, start_ts=scope.start_ts, end_ts=scope.end_ts, cameras=scope.cameras,
                                       session=s)
         scope.share = n_scope / max(n_all, 1)
         scope.everything = n_scope == n_all
-        if scope.everything and n_all > SELECTOR_MAX:
-            return scope  # searched whole: no ids to fetch, no filter to apply
+        if scope.everything:
+            return scope
         if n_scope <= SELECTOR_MAX or scope.share < 0.5:
             scope.allowed = scope.ids()
         return scope
