@@ -15,6 +15,7 @@ import pytest
 from epitrace.config import Settings
 from epitrace.config.policies import CDC, WHO, get_policy
 from epitrace.contacts import contacts_of_contacts, find_contacts
+from epitrace.contacts.uncertainty import FOOT_SIGMA_PX
 from epitrace.store import Camera, Store, TrackRecord, Video, open_store
 
 FPS = 7.0
@@ -115,14 +116,16 @@ def test_contact_rows_carry_place_local_times_and_distance_uncertainty(store: St
     assert c.last_seen.timestamp() == pytest.approx(1000.0 + 20 / FPS)
     rmse = build_calibration(SEOUL_POINTS).reprojection_error()
     assert rmse is not None and rmse.rmse_m > 0
-    assert c.distance_uncertainty_m == pytest.approx(rmse.rmse_m)
+    # 10 px per metre: each foot point's pixel error is FOOT_SIGMA_PX / 10 m per axis, two people, plus the fit
+    expected = np.hypot(np.sqrt(2) * FOOT_SIGMA_PX / 10, rmse.rmse_m)
+    assert c.distance_uncertainty_m == pytest.approx(expected, rel=0.05)
     assert c.min_distance_m == pytest.approx(1.2)
     assert (c.subject_mask.state, c.contact_mask.state) == ("mask", "no_mask")
     assert c.risk_reason.startswith("low: 2.0 s within 1.83 m")  # 14 frames: far under 15 min
     assert c.person_label == f"P{a}" and c.via is None
 
 
-def test_uncalibrated_or_unmeasured_cameras_have_no_uncertainty(store: Store) -> None:
+def test_uncalibrated_cameras_have_no_uncertainty_and_matrices_a_pixel_one(store: Store) -> None:
     s, _ = store.save_tracks(_video(store, "cam3"), [
         _track(1, 0, None, [1, 0, 0, 0]), _track(2, 0, None, [0, 1, 0, 0])], 20, 20)
     (c,) = find_contacts(store, [s], CDC)
@@ -133,7 +136,23 @@ def test_uncalibrated_or_unmeasured_cameras_have_no_uncertainty(store: Store) ->
     s1, _ = store.save_tracks(_video(store, "cam1"), [
         _track(1, 0, _line(20, 0.0), [1, 0, 0, 0]), _track(2, 0, _line(20, 1.0), [0, 1, 0, 0])], 20, 20)
     (c1,) = find_contacts(store, [s1], CDC)
-    assert c1.min_distance_m == pytest.approx(1.0) and c1.distance_uncertainty_m is None  # no pairs
+    assert c1.min_distance_m == pytest.approx(1.0)
+    # a matrix has no point pairs (no fit error), but its foot points still carry pixel error: 100 px per metre
+    assert c1.distance_uncertainty_m == pytest.approx(np.sqrt(2) * FOOT_SIGMA_PX / 100)
+
+
+def test_distance_uncertainty_grows_away_from_a_tsai_camera(shared_data: Path) -> None:
+    """PETS View_001 (a Tsai file: no point pairs) had no uncertainty at all; far people are less sure."""
+    from epitrace.contacts.uncertainty import distance_sigma
+    from epitrace.geometry import build_calibration
+
+    cal = build_calibration({"type": "tsai_xml",
+                             "path": str(shared_data / "pets2009_s2l1" / "calibration" / "View_001.xml")})
+    near, far = cal.image_to_ground(np.array([[384.0, 560.0], [384.0, 200.0]]))
+    sigma_near = distance_sigma(cal, near, near + [1.0, 0.0])
+    sigma_far = distance_sigma(cal, far, far + [1.0, 0.0])
+    assert sigma_near is not None and sigma_far is not None
+    assert 0.01 < sigma_near < sigma_far and sigma_far > 2 * sigma_near, (sigma_near, sigma_far)
 
 
 def test_bad_camera_zone_is_a_clear_error(store: Store) -> None:

@@ -3,15 +3,11 @@
 A tracer sets quarantine dates from local dates, so contact times are given as aware datetimes
 in the camera's own zone (ISO 8601 with the offset when serialised).
 
-Distance uncertainty: the calibration's reprojection RMSE `r` (metres, on the ground plane, over
-the calibration's own point pairs) is the typical error of one mapped foot point. A contact
-distance is the norm of the difference of two mapped points. Taking the two point errors as
-independent and isotropic (per-axis standard deviation r / sqrt(2) each), their difference has
-per-axis standard deviation r, and to first order only its component along the line joining the
-two people changes the distance; so the distance's one-sigma uncertainty is `r` itself
-(`closest 1.20 +/- 0.08 m`). This is a floor: the detector's foot-point error is not in it. A
-calibration without point pairs (a bare matrix, a Tsai camera file) has no measured error: the
-uncertainty is then unknown (None), never zero.
+Distance uncertainty: a camera's calibration RMSE `r` (metres, on the ground plane, over the
+calibration's own point pairs; None for a bare matrix or a Tsai file, which have no pairs) is one
+part; the foot points' pixel error carried through the calibration at the two people's places is
+the other (`contacts.uncertainty`). A contact's one-sigma uncertainty combines both, so a Tsai
+camera also gets one and people far from the camera get a larger one.
 """
 
 from __future__ import annotations
@@ -21,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from epitrace.geometry import CalibrationError, build_calibration
+from epitrace.geometry import Calibration, CalibrationError, build_calibration
 from epitrace.store import Store
 from epitrace.store.contact_reads import CameraRow, camera_rows
 
@@ -34,8 +30,9 @@ class CameraPlace:
 
     Attributes:
         zone: the camera clock's time zone.
-        distance_uncertainty_m: one-sigma error of a ground distance on this camera, metres
-            (the calibration's reprojection RMSE); None when not measured or uncalibrated.
+        distance_uncertainty_m: the calibration's reprojection RMSE, metres (None without point
+            pairs or calibration): the part of a distance's error that does not depend on where.
+        calibration: the camera's image-to-ground mapping (None: uncalibrated or unreadable).
     """
 
     id: str
@@ -43,6 +40,7 @@ class CameraPlace:
     place: str
     zone: ZoneInfo
     distance_uncertainty_m: float | None
+    calibration: Calibration | None = None
 
     def local(self, ts: float) -> datetime:
         """UTC epoch seconds as an aware datetime in the camera's zone."""
@@ -71,9 +69,19 @@ def reprojection_rmse(calibration: dict[str, object] | None) -> float | None:
     return None if stats is None else stats.rmse_m
 
 
+def _calibration(row: CameraRow) -> Calibration | None:
+    if row.calibration is None:
+        return None
+    try:
+        return build_calibration(row.calibration)
+    except (CalibrationError, ValueError, OSError) as exc:
+        logger.warning("camera %s: calibration not readable for distance uncertainty: %s", row.id, exc)
+        return None
+
+
 def _place(row: CameraRow) -> CameraPlace:
     return CameraPlace(row.id, row.name, row.place, camera_zone(row.timezone, row.id),
-                       reprojection_rmse(row.calibration))
+                       reprojection_rmse(row.calibration), _calibration(row))
 
 
 def camera_places(store: Store, *, camera_ids: list[str]) -> dict[str, CameraPlace]:

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from epitrace.config import ContactPolicy
 from epitrace.contacts.cameras import CameraPlace, camera_places
-from epitrace.contacts.episodes import Episode, contact_episodes, max_window_exposure
+from epitrace.contacts.episodes import Episode, PairExposure, contact_episodes, max_window_exposure
 from epitrace.contacts.merge import DEFAULT_MERGE_THRESHOLD, person_keys
 from epitrace.contacts.queries import (
     TrackInfo,
@@ -31,6 +31,7 @@ from epitrace.contacts.queries import (
     track_series,
 )
 from epitrace.contacts.risk import ExposureInterval, RiskLevel, RiskRule, get_risk_rule, is_unmasked
+from epitrace.contacts.uncertainty import distance_sigma
 from epitrace.store import Store
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ class Contact:
         subject_mask, contact_mask: mask state of each track.
         first_seen, last_seen: first and last contact frame, aware, in the camera's zone.
         camera_name, place: the camera as registered.
-        distance_uncertainty_m: one-sigma error of `min_distance_m` (the calibration's
+        distance_uncertainty_m: one-sigma error of `min_distance_m` (foot points' pixel error
+            through the calibration at the two people's places, plus the calibration's
             reprojection RMSE, see `contacts.cameras`); None when not measured.
         person_id: the merged contact person: the smallest track id of its group, equal across
             cameras, policies and runs for one person (see the module docstring).
@@ -148,9 +150,7 @@ def find_contacts(
         pair = contact_episodes(series[subject.id], series[other.id], policy.distance_m, period,
                                 max_gap_frames)
         if pair.episodes:
-            contacts.append(_contact(subject, other, pair.episodes, pair.exposure_s,
-                                     pair.min_distance_m, pair.calibrated,
-                                     cameras[subject.camera_id]))
+            contacts.append(_contact(subject, other, pair, cameras[subject.camera_id]))
     logger.info("%d contacts of %d subject tracks under %s", len(contacts), len(subjects),
                 policy.name)
     if not contacts:
@@ -162,10 +162,20 @@ def find_contacts(
     return rate_people(contacts, [keys[c.contact_track_id] for c in contacts], policy, rule)
 
 
-def _contact(subject: TrackInfo, other: TrackInfo, episodes: tuple[Episode, ...],
-             exposure_s: float, min_distance_m: float | None, calibrated: bool,
-             camera: CameraPlace) -> Contact:
+def _uncertainty(pair: PairExposure, camera: CameraPlace) -> float | None:
+    """The closest distance's one-sigma error: foot points through the calibration, plus its RMSE."""
+    if not pair.calibrated:
+        return None
+    if camera.calibration is None or pair.closest is None:
+        return camera.distance_uncertainty_m
+    sigma = distance_sigma(camera.calibration, *pair.closest, calibration_rmse_m=camera.distance_uncertainty_m)
+    return camera.distance_uncertainty_m if sigma is None else sigma
+
+
+def _contact(subject: TrackInfo, other: TrackInfo, pair: PairExposure, camera: CameraPlace) -> Contact:
     """One contact row with its camera's place, local times and distance uncertainty."""
+    episodes, exposure_s, min_distance_m, calibrated = pair.episodes, pair.exposure_s, pair.min_distance_m, \
+        pair.calibrated
     return Contact(
         camera_id=subject.camera_id, subject_track_id=subject.id, contact_track_id=other.id,
         episodes=episodes, exposure_s=exposure_s, min_distance_m=min_distance_m,
@@ -174,7 +184,7 @@ def _contact(subject: TrackInfo, other: TrackInfo, episodes: tuple[Episode, ...]
         contact_mask=MaskInfo(other.mask_state, other.mask_confidence),
         first_seen=camera.local(episodes[0].start_ts), last_seen=camera.local(episodes[-1].end_ts),
         camera_name=camera.name, place=camera.place,
-        distance_uncertainty_m=camera.distance_uncertainty_m if calibrated else None)
+        distance_uncertainty_m=_uncertainty(pair, camera))
 
 
 def rate_people(contacts: list[Contact], labels: list[int], policy: ContactPolicy,

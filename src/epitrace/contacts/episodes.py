@@ -91,12 +91,14 @@ class PairExposure:
         min_distance_m: closest distance over all common frames, metres (None if uncalibrated
             or never measurable); may exceed the radius when there is no episode.
         calibrated: False when the episodes are co-presence only.
+        closest: the two ground points at `min_distance_m` (a's, b's), for its uncertainty.
     """
 
     episodes: tuple[Episode, ...]
     exposure_s: float
     min_distance_m: float | None
     calibrated: bool
+    closest: tuple[FloatArray, FloatArray] | None = None
 
 
 def common_times(a_ts: FloatArray, b_ts: FloatArray, tolerance: float) -> tuple[IntArray, IntArray]:
@@ -199,10 +201,15 @@ def contact_episodes(a: TrackSeries, b: TrackSeries, distance_m: float, frame_pe
         eps = episodes_from_times(ts, None, frame_period_s, max_gap_frames)
         return PairExposure(eps, sum(e.duration_s for e in eps), None, calibrated=False)
     finite = np.isfinite(dist)
-    min_all = float(np.min(dist[finite])) if finite.any() else None
+    min_all, closest = None, None
+    if finite.any():
+        k = int(np.flatnonzero(finite)[np.argmin(dist[finite])])
+        ia, ib = common_times(a.ts, b.ts, tolerance_frames * frame_period_s)  # the pairs `dist` was built from
+        assert a.xy is not None and b.xy is not None  # calibrated: `dist` exists
+        min_all, closest = float(dist[k]), (a.xy[ia[k]], b.xy[ib[k]])
     close = finite & (dist <= distance_m)
     eps = episodes_from_times(ts[close], dist[close], frame_period_s, max_gap_frames, min_frames)
-    return PairExposure(eps, sum(e.duration_s for e in eps), min_all, calibrated=True)
+    return PairExposure(eps, sum(e.duration_s for e in eps), min_all, calibrated=True, closest=closest)
 
 
 def max_window_exposure(intervals: list[tuple[float, float]], window_s: float) -> float:

@@ -56,6 +56,21 @@ class Throwaway:
                            stop_after_frames=stop_after_frames)
 
 
+def ephemeral_key(settings: Settings) -> Settings:
+    """`settings` sealing with a random key of their own: a throw-away home needs none of the user's.
+
+    An evaluation on a machine where `epitrace keys init` never ran must not fail for want of a key,
+    and nothing sealed in a throw-away home outlives it.
+    """
+    import base64
+    import os
+
+    from pydantic import SecretStr
+
+    key = SecretStr(base64.urlsafe_b64encode(os.urandom(32)).decode())
+    return settings.model_copy(update={"encryption_key": key})
+
+
 @contextmanager
 def throwaway_pipeline(settings: Settings, prefix: str,
                        camera: CameraConfig | Mapping[str, Any]) -> Iterator[Throwaway]:
@@ -69,7 +84,7 @@ def throwaway_pipeline(settings: Settings, prefix: str,
 
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         home = Path(tmp)
-        local = settings.with_home(home)
+        local = ephemeral_key(settings.with_home(home))
         cpu = cpu_seconds()
         store, pipeline = open_pipeline(local)
         cpu = cpu_seconds() - cpu
