@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,7 @@ def main() -> None:
     err = np.concatenate(errors)
     err = err[np.isfinite(err).all(axis=1)]
     radial = np.linalg.norm(err, axis=1)
-    print(json.dumps({
+    sys.stdout.write(json.dumps({
         "detector": settings.ingest.person_detector,
         "matched_points": int(len(err)),
         "median_px": round(float(np.median(radial)), 2),
@@ -67,7 +68,7 @@ def main() -> None:
         "sigma_per_axis_from_median_px": round(float(np.median(radial) / np.sqrt(2 * np.log(2))), 2),
         "sigma_per_axis_rms_px": round(float(np.sqrt(np.mean(err ** 2))), 2),
         "mean_du_dv_px": [round(float(v), 2) for v in err.mean(axis=0)],
-    }, indent=1))
+    }, indent=1) + "\n")
 
 
 if __name__ == "__main__":
