@@ -258,6 +258,10 @@ class CandidateOut(BaseModel):
     decision: Literal["confirmed", "rejected"] | None
     thumbnail_url: str
     explanation: str | None = Field(None, description="The sighting's attributes in words, when measured.")
+    face_band: Literal["match", "review", "none"] | None = Field(
+        None, description="The face evidence's band: 'match', 'review' (show as a possible match, with the "
+        "reason) or 'none'; null without a face comparison.")
+    face_reason: str | None = Field(None, description="Why the face is in its band, in words.")
 
 
 class SubjectCandidates(BaseModel):

@@ -131,12 +131,14 @@ def trace(
         note = "" if r.enrolled else " (not enrolled yet)"
         console.print(f"[bold]subject {r.subject_id}[/] ({r.label}): {len(matches)} match(es) above threshold"
                       + (note or ("" if matches else " (unknown: nobody in scope looks like them)")))
-        table = Table("sighting", "camera", "from", "to", "body", "face", "score", "match", "decision", "looks like")
+        table = Table("sighting", "camera", "from", "to", "body", "face", "score", "match", "decision", "looks like",
+                      "face says")
         for c in r.candidates[:top]:
+            verdict = "yes" if c.match else ("possible" if c.face_band == "review" else "")
             table.add_row(str(c.track_id), c.camera_id, local(c.start_ts), clock(c.end_ts),
                           "" if c.body_score is None else f"{c.body_score:.3f}",
                           "" if c.face_score is None else f"{c.face_score:.3f}", f"{c.score:.2f}",
-                          "yes" if c.match else "", c.decision or "", c.explanation or "")
+                          verdict, c.decision or "", c.explanation or "", c.face_reason or "")
         console.print(table)
 
 

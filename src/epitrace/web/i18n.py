@@ -39,7 +39,7 @@ SCRIPT_MESSAGES: tuple[str, ...] = (
     "person", "Click the face to enrol.", "faces found", "no face found in this photo", "face chosen",
     "Outcome of the case (at least 10 characters)", "case closed", "recorded footage", "no footage in the window",
     "gap", "Jump", "Previous span", "Next span", "selected", "Visit", "Seen", "no camera has a position",
-    "camera positions; numbers: visit order", "click to enrol",
+    "camera positions; numbers: visit order", "click to enrol", "possible",
     # cases.js
     "Approve", "approved: it can now be searched", "opened", "ALL cameras",
     # cameras.js / users.js

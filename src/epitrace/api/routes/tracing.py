@@ -60,7 +60,8 @@ def search(body: S.SearchIn, case: CaseDep) -> S.SearchOut:
         cands = [S.CandidateOut(track_id=c.track_id, camera_id=c.camera_id, start=S.utc(c.start_ts),
                                 end=S.utc(c.end_ts), body_score=c.body_score, face_score=c.face_score,
                                 score=c.score, match=c.match, decision=c.decision,  # type: ignore[arg-type]
-                                thumbnail_url=thumb_url(case.id, c.track_id), explanation=c.explanation)
+                                thumbnail_url=thumb_url(case.id, c.track_id), explanation=c.explanation,
+                                face_band=c.face_band, face_reason=c.face_reason)  # type: ignore[arg-type]
                  for c in r.candidates[:body.top]]
         out.append(S.SubjectCandidates(subject_id=r.subject_id, label=r.label, enrolled=r.enrolled,
                                        candidates=cands))

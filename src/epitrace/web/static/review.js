@@ -27,7 +27,10 @@ const ETReview = (() => {
           title: `${fmtLocal(c.start, z)} → ${fmtLocal(c.end, z)}` }), " ",
         el("span", { class: "muted zone", text: fmtLocal(c.start, z).split(" ").slice(2).join(" ") }), el("br"),
         el("span", { class: "score", text: `${t("score")} ${c.score.toFixed(2)}${c.match ? " ✓" : ""}` }),
-        c.decision ? el("span", { class: `tag ${c.decision}`, text: t(c.decision) }) : null),
+        c.decision ? el("span", { class: `tag ${c.decision}`, text: t(c.decision) }) : null,
+        !c.decision && !c.match && c.face_band === "review"  // the face alone is not sure enough: say so, and why
+          ? el("span", { class: "tag possible", text: t("possible"), title: c.face_reason || "" }) : null,
+        c.face_reason ? el("div", { class: "muted reason face-reason", text: c.face_reason }) : null),
       el("div", { class: "actions" },
         el("button", { type: "button", class: "small confirm", text: t("Confirm"), disabled: c.decision === "confirmed",
           onclick: () => decide([it], "confirmed") }),
