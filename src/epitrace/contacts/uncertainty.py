@@ -25,7 +25,8 @@ from epitrace.geometry import Calibration
 FOOT_SIGMA_PX = 3.4
 """Per-axis foot-point error, pixels: the RMS per axis of tracked against annotated foot points on
 PETS S2.L1 frames 0-399 at 768x576 (CenterNet: 3.37 px, median radial 3.28 px, 2,226 matched
-points; `scripts/measure_foot_error.py`). It scales with the frame size; 768x576 is typical CCTV."""
+points; NanoDet-g int8: 2.85 px, 2.91 px, 2,272 points; `scripts/measure_foot_error.py`), the larger
+of the two. It scales with the frame size; 768x576 is typical CCTV."""
 
 FloatArray = npt.NDArray[np.float64]
 
