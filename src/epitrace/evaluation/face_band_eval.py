@@ -3,7 +3,8 @@
 Photo pairs: the first photo of a pair plays the enrolment photo (clean, as a patient's family
 would give it), the second the face a camera saw: clean, or degraded to each level of
 `evaluation.face_degrade` and passed through ingest's own face sampling (head crop upscaled,
-detected, quality scored). Both orders of a pair are used for degraded levels. Video: faces of
+detected, quality scored). Both orders of a pair are used for degraded levels. With identities,
+tracks of several degraded photos are scored by their template, as ingest stores them. Video: faces of
 PETS S2.L1 frames 1-400 by ground-truth id (`evaluation.face_video`), judged by the worse face.
 """
 
@@ -21,7 +22,7 @@ from epitrace.evaluation.face_degrade import LEVELS, Degradation, degrade, head_
 from epitrace.evaluation.face_video import VideoFace
 from epitrace.tracing.face_bands import BandConfig, FaceEvidence, face_band
 from epitrace.vision.face_embed import FaceEmbedder
-from epitrace.vision.face_quality import FaceQuality, face_quality, observe_face
+from epitrace.vision.face_quality import FaceQuality, face_quality, observe_face, template
 from epitrace.vision.faces import FaceDetector
 
 logger = logging.getLogger(__name__)
@@ -121,6 +122,41 @@ def photo_band_rows(pairs: list[tuple[str, str, bool]], samples: dict[tuple[str,
                 verdict = face_band(FaceEvidence(float(enrol[0] @ probe[0]), q.size_px, q.value, q.frontal), config)
                 judged.append((verdict.band, same))
         rows.append(_row(name, judged, no_face, n_same))
+    return rows
+
+
+def track_band_rows(identity: dict[str, str], samples: dict[tuple[str, str], Sample | None], config: BandConfig,
+                    levels: tuple[str, ...], k: int = 3) -> list[BandRow]:
+    """Band rates of tracks made of `k` degraded photos of one identity, as ingest builds them.
+
+    Each identity's photos (sorted by name) are cut into tracks of `k`; a track's vector is the
+    quality-weighted template of its faces and its quality that of its best face. Every clean
+    photo outside a track is an enrolment photo: same identity or not.
+    """
+    people: dict[str, list[str]] = {}
+    for name, who in sorted(identity.items()):
+        people.setdefault(who, []).append(name)
+    tracks = [(who, names[i:i + k]) for who, names in people.items() for i in range(0, len(names) - k + 1, k)]
+    rows = []
+    for lv in levels:
+        judged: list[tuple[str, bool]] = []
+        no_face = n_same = 0
+        for who, members in tracks:
+            faces = [s for s in (samples.get((lv, m)) for m in members) if s is not None]
+            vector = template([v for v, _ in faces], [q.value for _, q in faces]) if faces else None
+            q = max((q for _, q in faces), key=lambda x: x.value) if faces else None
+            for name, other in identity.items():
+                enrol = samples.get(("clean", name))
+                if name in members or enrol is None:
+                    continue
+                same = other == who
+                n_same += same
+                if vector is None or q is None:
+                    no_face += 1
+                    continue
+                evidence = FaceEvidence(float(enrol[0] @ vector), q.size_px, q.value, q.frontal)
+                judged.append((face_band(evidence, config).band, same))
+        rows.append(_row(f"track of {k} {lv}", judged, no_face, n_same))
     return rows
 
 

@@ -19,7 +19,13 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from epitrace.evaluation.face_band_eval import BandRow, photo_band_rows, photo_samples, video_band_row
+from epitrace.evaluation.face_band_eval import (
+    BandRow,
+    photo_band_rows,
+    photo_samples,
+    track_band_rows,
+    video_band_row,
+)
 from epitrace.evaluation.face_degrade import CONDITIONS, level
 from epitrace.evaluation.face_video import video_faces
 from epitrace.tracing.face_bands import BandConfig
@@ -50,13 +56,23 @@ def read_pairs(pairs_csv: Path) -> list[tuple[str, str, bool]]:
     A file of `file, identity_cluster` rows (deepface's identities_from_pairs.csv) gives every
     pair of its photos: far more different-person pairs, so a tighter false-accept figure.
     """
+    identity = read_identities(pairs_csv)
+    if identity is not None:
+        who = sorted(identity.items())
+        return [(a, b, ia == ib) for i, (a, ia) in enumerate(who) for b, ib in who[i + 1:]]
     with pairs_csv.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
-    if rows and "identity_cluster" in rows[0]:
-        who = sorted((r["file"], r["identity_cluster"]) for r in rows)
-        return [(a, b, ia == ib) for i, (a, ia) in enumerate(who) for b, ib in who[i + 1:]]
     decision = next(k for k in rows[0] if k.strip().lower() == "decision")
     return [(r["file_x"], r["file_y"], r[decision].strip().lower() == "yes") for r in rows]
+
+
+def read_identities(path: Path) -> dict[str, str] | None:
+    """Photo -> identity of a `file, identity_cluster` file; None for a pairs file."""
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or "identity_cluster" not in rows[0]:
+        return None
+    return {r["file"]: r["identity_cluster"] for r in rows}
 
 
 def embed_largest_faces(
@@ -187,6 +203,9 @@ def evaluate_face_bands(pairs_csv: Path, detector: FaceDetector, embedder: FaceE
     names = sorted({n for a, b, _ in pairs for n in (a, b)})
     samples = photo_samples([pairs_csv.parent / n for n in names], detector, embedder, chosen)
     rows = photo_band_rows(pairs, samples, config, levels)
+    identity = read_identities(pairs_csv)
+    if identity is not None:
+        rows += track_band_rows(identity, samples, config, tuple(lv.name for lv in chosen))
     if video is not None:
         if gt is None:
             raise ValueError("--video needs --gt (its ground-truth person ids)")
