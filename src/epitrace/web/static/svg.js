@@ -37,7 +37,8 @@ const ETSvg = (() => {
       const ms = t0 + ((t1 - t0) * i) / 4;
       const y = top + rowH * cams.length + 16;
       root.append(svg("line", { x1: x(ms), x2: x(ms), y1: top, y2: y - 12, class: "tick" }));
-      root.append(svg("text", { x: x(ms), y, "text-anchor": "middle", class: "axis" }, clock(ms)));
+      // the last label ends at its tick: centred, it ran past the right edge and was clipped
+      root.append(svg("text", { x: x(ms), y, "text-anchor": i === 4 ? "end" : "middle", class: "axis" }, clock(ms)));
     }
     for (const v of visits) {
       const y = top + cams.indexOf(v.camera_name) * rowH + 3;
