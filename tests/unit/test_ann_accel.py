@@ -105,3 +105,19 @@ def test_lists_grow_with_the_index() -> None:
         size=(2_000, 8)).astype(np.float32)), 100_000)
     assert accel.nlist == 256 and accel.nprobe == 16
     assert not accel.outgrown(120_000) and accel.outgrown(140_000)  # sqrt(n) nearer 512 than 256
+
+
+@pytest.mark.usefixtures("small_thresholds")
+def test_an_accelerator_out_of_step_is_rebuilt(real: tuple[np.ndarray, np.ndarray], tmp_path: Path) -> None:
+    x, _ = real
+    path = tmp_path / "body.faiss"
+    fast, _ = _pair(x, path)
+    fast.save()
+    stale = (tmp_path / "body.faiss.ivf").read_bytes()
+    fast.remove(np.array([1000]))
+    fast.add(np.array([5]), x[:1])  # as many vectors as before, one id different
+    fast.save()
+    (tmp_path / "body.faiss.ivf").write_bytes(stale)  # as if the process died between the two files
+    again = FaissIndex(path, x.shape[1])
+    assert again._accel is not None and sorted(again._accel.ids().tolist()) == sorted(again.ids().tolist())
+    assert 1000 not in again._accel.ids() and again.search(x[:1], 1)[1][0, 0] == 5

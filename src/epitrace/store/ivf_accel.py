@@ -92,6 +92,13 @@ class IvfAccelerator:
     def __len__(self) -> int:
         return int(self.index.ntotal)
 
+    def ids(self) -> npt.NDArray[np.int64]:
+        """Every id held, list by list (to check a saved accelerator against its index)."""
+        lists = self.ivf.invlists
+        parts = [self._faiss.rev_swig_ptr(lists.get_ids(n), lists.list_size(n)).copy()
+                 for n in range(self.nlist) if lists.list_size(n)]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
     def outgrown(self, n: int) -> bool:
         """Whether `n` vectors deserve twice the lists (up to 4x the vectors trained on): retrain."""
         return lists_for(n) >= 2 * self.nlist

@@ -117,11 +117,15 @@ class FaissIndex(VectorIndex):
         return None if self.path is None else self.path.with_name(self.path.name + ".ivf")
 
     def _load_accel(self) -> None:
-        """Reuse the saved accelerator if it holds as many vectors as the index, else rebuild it."""
+        """Reuse the saved accelerator if it holds the index's ids, else rebuild it.
+
+        A crash between saving the index and its accelerator leaves them out of step: stale ids
+        would be proposed (and a purged vector's codes kept), so any difference means a rebuild.
+        """
         accel_path = self._accel_path
         if accel_path is not None and accel_path.exists():
             accel = IvfAccelerator(self._faiss.read_index(str(accel_path)))
-            if len(accel) == self._index.ntotal and accel.index.d == self.dim:
+            if accel.index.d == self.dim and np.array_equal(np.sort(accel.ids()), np.sort(self.ids())):
                 self._accel = accel
                 return
             logger.warning("%s is out of step with its index: rebuilding it", accel_path)
