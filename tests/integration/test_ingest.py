@@ -144,12 +144,20 @@ def test_truncated_file_keeps_what_was_decoded(settings: Settings, clip: Path, t
     assert store.count_tracks() > good.tracks_added  # the decoded half was indexed, nothing lost
 
 
-def test_tracking_quality_on_pets(settings: Settings) -> None:
-    """Full pipeline on PETS S2L1 frames 1-400 (issue: IDF1 >= 0.80 and MOTA >= 0.80)."""
-    scores, result = run_tracking_eval(PETS_VIDEO, PETS_GT, settings, (1, 400), 7.0)
+@pytest.mark.parametrize("detector", ["centernet", "nanodet-int8"])
+def test_tracking_quality_on_pets(settings: Settings, detector: str) -> None:
+    """Full pipeline on PETS S2L1 frames 1-400 (issue: IDF1 >= 0.80 and MOTA >= 0.80).
+
+    Measured at commit time: centernet MOTA 0.828 / IDF1 0.838; nanodet-int8 (score 0.4, the
+    tracker's low-box gate) 0.859 / 0.808. IDF1 turns on one or two identity swaps (one box for two
+    crossing people): one more swap fails nanodet-int8 here on purpose.
+    """
+    ingest = settings.ingest.model_copy(update={"person_detector": detector})
+    scores, result = run_tracking_eval(PETS_VIDEO, PETS_GT, settings.model_copy(update={"ingest": ingest}),
+                                       (1, 400), 7.0)
     assert result.frames_analysed == 400
     assert scores.mota >= 0.80, scores
-    assert scores.idf1 >= 0.80, scores  # measured 0.838 (MOTA 0.828) at commit time
+    assert scores.idf1 >= 0.80, scores
     assert np.isfinite(scores.hota) and scores.hota >= 0.55
 
 

@@ -46,8 +46,8 @@ class IngestSettings(StrictModel):
     )
     person_detector: Literal["centernet", "nanodet-int8"] = Field(
         "centernet", description="Person detector backend (epitrace.vision.registry): 'centernet' "
-        "(MobileNetV3-CenterNet, any input size) or 'nanodet-int8' (288x384 int8, about 3x faster on 2 cores, "
-        "higher MOTA on PETS but contact recall 0.81 against 0.90: not the default, see docs/scaling.md).")
+        "(MobileNetV3-CenterNet, any input size) or 'nanodet-int8' (288x384 int8, about 3x faster on 2 cores; "
+        "on PETS higher MOTA and contact recall, lower IDF1 0.81 against 0.84: not the default, see docs/scaling.md).")
     person_score: float | None = Field(
         None, ge=0, le=1, description="Minimum person detection score; default the detector's own "
         "(centernet 0.3, nanodet-int8 0.5).")
