@@ -33,9 +33,11 @@ def run(args: list[str]) -> dict[str, object]:
 
 
 def test_frames_and_export_modes(pets: list[str]) -> None:
-    frames = run([*pets, "--frames", "190:240", "--subject", "9"])
+    homography = Path(pets[3]).parent / "H_image768_to_world_m.txt"  # beside the GT file
+    frames = run([*pets, "--frames", "190:240", "--subject", "9", "--homography", str(homography)])
     # measured 0.9856 and 1.0 (frames 190-240: nobody walks at the subject's shoulder)
     assert frames["mode"] == "frames" and frames["subject_frames"] == 51
+    assert frames["depth"] == "ground (calibration)"
     assert float(frames["coverage"]) >= 0.97 and float(frames["subject_visible"]) >= 0.95  # type: ignore[arg-type]
 
     export = run([*pets, "--frames", "1:60", "--subject", "9", "--fps", "7", "--export"])

@@ -211,10 +211,15 @@ def redaction(
                                      "with the subject's box from the ground truth."),
     subject_wins: bool = typer.Option(False, "--subject-wins",
                                       help="Paste the subject's head back over bystanders' (the old rule)."),
+    homography: Path = typer.Option(None, "--homography",
+                                    help="3x3 image-to-ground matrix (text) of the camera: people are ordered "
+                                         "by ground depth (PETS: H_image768_to_world_m.txt). Default: image height."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Share of bystanders' heads mosaicked and of frames with the subject's head clear."""
     from dataclasses import replace
+
+    import numpy as np
 
     from epitrace.evaluation.redaction import redaction_coverage
     from epitrace.evaluation.redaction_export import export_redaction_coverage
@@ -227,20 +232,23 @@ def redaction(
     settings = get_settings()
     tracks: list[int] = []
     with friendly_errors():
+        calibration = None if homography is None else {"type": "homography", "matrix": np.loadtxt(homography).tolist()}
         detector = PersonDetector(model_path("person_centernet", settings.models_dir), input_size=640,
                                   score_threshold=config.score_threshold)
         if export:
             if subject == -1:
                 raise typer.BadParameter("--export needs a subject (a clip is cut around one)")
-            r = export_redaction_coverage(video, gt, settings, span, subject, fps, detector, config)
+            r = export_redaction_coverage(video, gt, settings, span, subject, fps, detector, config,
+                                          calibration=calibration)
             s, gid, tracks = r.scores, r.subject_gt_id, r.subject_tracks
         else:
-            s = redaction_coverage(video, gt, span, subject, detector, config=config)
+            s = redaction_coverage(video, gt, span, subject, detector, config=config, calibration=calibration)
             gid = subject
     payload = {"coverage": round(s.coverage, 4), "bystander_heads": s.other_heads, "hidden": s.other_hidden,
                "subject_gt_id": gid, "subject_visible": round(s.subject_visible, 4),
                "subject_frames": s.subject_frames, "frames": s.frames, "mode": "export" if export else "frames",
                "rule": "subject wins" if subject_wins else "bystanders win", "subject_tracks": tracks,
+               "depth": "image height" if homography is None else "ground (calibration)",
                "missed": s.missed[:50]}
     _emit(payload, as_json, f"{s.coverage:.2%} of {s.other_heads} bystander heads mosaicked; subject's head clear "
           f"in {s.subject_visible:.1%} of {s.subject_frames} frames ({payload['mode']}, {payload['rule']})")

@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from epitrace.evaluation.mot import load_mot
+from epitrace.geometry import build_calibration
 from epitrace.media import iter_frames, to_bgr
+from epitrace.privacy.depth import DepthOrder
 from epitrace.privacy.export_redaction import (
     DEFAULT_CONFIG,
     ExportRedactionConfig,
@@ -177,6 +179,7 @@ def redaction_coverage(
     subject_gt_id: int | None = None, detector: Any = None,
     *, config: ExportRedactionConfig = DEFAULT_CONFIG, detections: dict[int, Detections] | None = None,
     face_detector: FaceFinder | None = None, faces: dict[int, npt.NDArray[np.float32]] | None = None,
+    calibration: Mapping[str, Any] | None = None,
 ) -> RedactionScores:
     """Redact frames as an export would, and score head coverage against the GT.
 
@@ -194,11 +197,13 @@ def redaction_coverage(
         face_detector: searched in the head of every person box scoring >= `FACE_PERSON_SCORE`
             and the subject's (its time counts as the detector's); None: no face boxes.
         faces: precomputed face boxes by GT frame (instead of `face_detector`).
+        calibration: the camera's calibration spec (as in cameras.yaml): people are ordered by
+            ground depth, as an export from a calibrated camera does; None: by image height.
     """
     gt = load_mot(gt_mot_txt, frames)
     if subject_gt_id is None:
         subject_gt_id = longest_gt_id(gt)
-    redactor = ExportRedactor(config)
+    redactor: ExportRedactor | None = None
     by_frame = {int(f): g for f, g in gt.groupby("frame")}
     tally = CoverageTally(subject_gt_id)
     redact_s = detect_s = 0.0
@@ -209,6 +214,9 @@ def redaction_coverage(
             break
         rows = by_frame.get(gt_frame, gt.iloc[:0])
         image = to_bgr(av_frame)
+        if redactor is None:
+            size = (image.shape[1], image.shape[0])
+            redactor = ExportRedactor(config, DepthOrder(build_calibration(calibration), size) if calibration else None)
         t0 = time.perf_counter()
         if detections is not None:
             dets = detections.get(gt_frame, Detections.empty())

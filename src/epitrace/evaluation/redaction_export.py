@@ -9,6 +9,7 @@ the swap. This module measures that end to end with the product's own `export_cl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,8 @@ def export_redaction_coverage(video: Path, gt_mot_txt: Path, settings: Settings,
                               frames: tuple[int, int] = (1, 400), subject_gt_id: int | None = None,
                               fps: float | None = None, detector: Any = None,
                               config: ExportRedactionConfig = DEFAULT_CONFIG,
-                              face_detector: FaceFinder | None = None) -> ExportCoverage:
+                              face_detector: FaceFinder | None = None,
+                              calibration: Mapping[str, Any] | None = None) -> ExportCoverage:
     """Ingest `video` into a throw-away home, export the subject's clip over `frames`, score it.
 
     Args:
@@ -73,6 +75,8 @@ def export_redaction_coverage(video: Path, gt_mot_txt: Path, settings: Settings,
         detector: the export's safety-net `PersonDetector`, or None (stored tracks only).
         config: the export's redaction rules.
         face_detector: the export's face detector (`FaceDetector`), or None (no face boxes).
+        calibration: the camera's calibration spec (as in cameras.yaml), registered with the
+            throw-away camera so the export orders people by ground depth; None: image height.
 
     Raises:
         LookupError: no stored track is the subject's (checked before ingesting when the subject
@@ -92,7 +96,8 @@ def export_redaction_coverage(video: Path, gt_mot_txt: Path, settings: Settings,
     def keep(index: int, applied: Regions) -> None:
         regions[index + 1] = applied
 
-    with throwaway_pipeline(settings, "epitrace-redaction-", {"id": EVAL_CAMERA, "fps": fps}) as run:
+    camera = {"id": EVAL_CAMERA, "fps": fps, "calibration": calibration}
+    with throwaway_pipeline(settings, "epitrace-redaction-", camera) as run:
         result = run.ingest(video, fps=fps, stop_after_frames=frames[1])
         tracks = subject_tracks(run.store.video_points(result.video_id), gt, gid)
         if not tracks:

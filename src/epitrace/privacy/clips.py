@@ -3,7 +3,8 @@
 The clip is re-decoded from the ingested file (`videos.path`) over the track's span +/- a
 margin. In each frame the heads of all stored tracks of that video are mosaicked (boxes at the
 analysed frames, interpolated between them and held for one analysis step beyond a track's
-ends), except the subject tracks' boxes; optionally a person detector adds a safety net for
+ends), except the subject tracks' boxes (who stands in front of whom comes from the camera's
+calibration, see `privacy.depth`); optionally a person detector adds a safety net for
 people no stored track covers (see `export_redaction` for the measured rules). The MP4 (H.264
 when PyAV's ffmpeg has libx264, else MPEG-4 Part 2) is written to a temporary file beside `out`
 and renamed into place, so a crash never leaves a half-written clip under the final name.
@@ -24,7 +25,9 @@ import av
 import numpy as np
 import numpy.typing as npt
 
+from epitrace.geometry import CalibrationError, build_calibration
 from epitrace.media import iter_frames, to_bgr
+from epitrace.privacy.depth import DepthOrder
 from epitrace.privacy.export_redaction import (
     DEFAULT_CONFIG,
     ExportRedactionConfig,
@@ -104,6 +107,22 @@ def _load(store: Store, track_id: int) -> tuple[Track, Video]:
     return found
 
 
+def camera_depth(store: Store, camera_id: str, size: tuple[int, int]) -> DepthOrder:
+    """Depth order for one camera's frames: its stored calibration, else image height.
+
+    A calibration that no longer builds (e.g. a moved Tsai file) is logged and ignored: the
+    clip is still cut, with the image-height order (feet lower = nearer).
+    """
+    spec = store.get_camera(camera_id).calibration
+    if spec is None:
+        return DepthOrder()
+    try:
+        return DepthOrder(build_calibration(spec), size)
+    except (CalibrationError, ValueError, OSError) as exc:
+        logger.warning("camera %s: calibration unusable for depth order (%s): image height used", camera_id, exc)
+        return DepthOrder()
+
+
 def _open_stream(container: av.container.OutputContainer, fps: float, width: int, height: int) -> av.VideoStream:
     rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(25)
     for codec, options in (("libx264", {"crf": "20", "preset": "veryfast"}), ("mpeg4", {"qscale": "3"})):
@@ -167,7 +186,7 @@ def export_clip(store: Store, *, track_id: int, out: Path, subject_track_ids: se
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
-    redactor = ExportRedactor(config)
+    redactor: ExportRedactor | None = None
     written = 0
     try:
         with av.open(str(tmp), "w", format="mp4") as container:
@@ -179,6 +198,8 @@ def export_clip(store: Store, *, track_id: int, out: Path, subject_track_ids: se
                 if stream is None:
                     h, w = image.shape[:2]
                     stream = _open_stream(container, fps, w - w % 2, h - h % 2)
+                    redactor = ExportRedactor(config, camera_depth(store, video.camera_id, (w, h)))
+                assert redactor is not None  # made with the stream, at the first frame
                 present = boxes.at(index)
                 keep = [b for t, b in present.items() if t in subject_track_ids]
                 others = [b for t, b in present.items() if t not in subject_track_ids]

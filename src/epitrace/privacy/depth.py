@@ -96,8 +96,8 @@ class DepthOrder:
     def in_front(self, boxes: npt.ArrayLike, keep: npt.ArrayLike, margin_m: float = 0.0) -> npt.NDArray[np.bool_]:
         """(n, k): box i stands nearer the camera than keep box j (by more than `margin_m` metres).
 
-        A box whose distance is unknown (foot point beyond the horizon) compares by image
-        height instead, so a failed mapping never hides anyone's "in front" status.
+        Pairs whose distance is unknown (no calibration, or a foot point beyond the horizon)
+        compare by image height instead (no margin), so a failed mapping still orders them.
         """
         b, k = np.asarray(boxes, np.float64).reshape(-1, 4), np.asarray(keep, np.float64).reshape(-1, 4)
         by_image = b[:, None, 3] > k[None, :, 3]
