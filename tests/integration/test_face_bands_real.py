@@ -16,21 +16,22 @@ from conftest_vision import (  # noqa: F401 (pytest fixtures)
 )
 
 from epitrace.config import TracingConfig
-from epitrace.evaluation.face_band_eval import BandRow, Sample, photo_band_rows, photo_samples
+from epitrace.evaluation.face_band_eval import BandRow, Sample, photo_band_rows, photo_samples, track_band_rows
 from epitrace.evaluation.face_degrade import degrade, head_crop, level
-from epitrace.evaluation.faces import read_pairs
+from epitrace.evaluation.faces import read_identities, read_pairs
 from epitrace.media import iter_frames, to_bgr
 from epitrace.tracing.face_bands import FaceEvidence, face_band
 from epitrace.vision.face_embed import NoFaceError
 from epitrace.vision.face_quality import best_faces, observe_face
 
 PAIRS = "faces/deepface_pairs/master.csv"
+IDENTITIES = "faces/deepface_pairs/identities_from_pairs.csv"  # 61 of the photos, by identity
 CONDITIONS = ("clean", "60px", "20px")  # the closest negatives to the threshold are at 60 px
 
 
 @pytest.fixture(scope="module", name="samples")
 def samples_fixture(data_dir: Path, face_detector, face_embedder) -> dict[tuple[str, str], Sample | None]:
-    pairs = read_pairs(data_dir / PAIRS)
+    pairs = read_pairs(data_dir / PAIRS) + read_pairs(data_dir / IDENTITIES)
     names = sorted({n for a, b, _ in pairs for n in (a, b)})
     return photo_samples([data_dir / PAIRS.rsplit("/", 1)[0] / n for n in names], face_detector, face_embedder,
                          tuple(level(c) for c in CONDITIONS if c != "clean"))
@@ -50,6 +51,19 @@ def test_match_band_false_accepts_at_most_one_in_a_thousand(rows: dict[str, Band
         assert r.far_match <= 0.001, (name, r.false_matches)
     assert rows["clean"].tar_match >= 0.9  # the match band is not empty
     assert rows["60px"].tar_match >= 0.9
+
+
+@pytest.mark.models
+def test_track_templates_never_reach_match_for_a_stranger(data_dir: Path,
+                                                          samples: dict[tuple[str, str], Sample | None]) -> None:
+    """Tracks of 3 degraded faces, scored by their template as ingest stores them."""
+    identity = read_identities(data_dir / IDENTITIES)
+    assert identity is not None and len(identity) == 61
+    rows = {r.condition: r for r in track_band_rows(identity, samples, TracingConfig(), ("60px", "20px"))}
+    for r in rows.values():
+        assert r.different_pairs >= 700 and r.far_match <= 0.001, r
+    assert rows["track of 3 60px"].tar_match >= 0.9
+    assert rows["track of 3 20px"].tar_any >= 0.85
 
 
 @pytest.mark.models
