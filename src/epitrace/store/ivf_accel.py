@@ -80,8 +80,12 @@ class IvfAccelerator:
 
     @property
     def nprobe(self) -> int:
-        """Lists probed per query."""
-        return min(self.nlist, max(MIN_PROBES, round(self.nlist * PROBE_SHARE)))
+        """Lists probed per query (`PROBE_SHARE` of them, at least `MIN_PROBES`)."""
+        return self.nprobe_at(PROBE_SHARE)
+
+    def nprobe_at(self, share: float) -> int:
+        """Lists probed per query when `share` of them are."""
+        return min(self.nlist, max(MIN_PROBES, round(self.nlist * share)))
 
     @staticmethod
     def sample_rows(n: int, seed: int = 7) -> npt.NDArray[np.int64]:
