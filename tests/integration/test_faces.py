@@ -20,9 +20,8 @@ from epitrace.vision.face_embed import (
     DEFAULT_MATCH_DISTANCE,
     MultipleFacesError,
     NoFaceError,
-    pick_best_face,
-    sharpness,
 )
+from epitrace.vision.face_quality import best_faces, sharpness
 from epitrace.vision.faces import nms
 
 # --- fast checks: no models -------------------------------------------------------------------
@@ -156,14 +155,14 @@ def test_embed_photo_errors(data_dir: Path, face_detector, face_embedder) -> Non
 
 
 @pytest.mark.models
-def test_pick_best_face_prefers_sharp_large_crop(data_dir: Path, face_detector) -> None:
+def test_best_faces_prefer_a_sharp_large_face(data_dir: Path, face_detector) -> None:
     image = cv2.imread(str(data_dir / "faces/stills/examples/obama.jpg"))
     blurred = cv2.GaussianBlur(image, (0, 0), 5)
     tiny = cv2.resize(image, None, fx=0.08, fy=0.08, interpolation=cv2.INTER_AREA)
     blank = np.zeros((64, 64, 3), np.uint8)
-    best = pick_best_face([blank, blurred, tiny, image], face_detector)
-    assert best is not None and best.index == 3
-    assert pick_best_face([blank], face_detector) is None
+    kept = best_faces([(0, blank), (1, blurred), (2, tiny), (3, image)], face_detector, k=3)
+    assert kept and kept[0].frame == 3
+    assert best_faces([(0, blank)], face_detector, k=3) == []
 
 
 @pytest.mark.slow

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,17 +41,6 @@ class MultipleFacesError(ValueError):
         super().__init__(
             f"{len(boxes)} faces found (x1, y1, x2, y2): {listed}; pass the box of the one to enrol"
         )
-
-
-@dataclass(frozen=True)
-class FaceCandidate:
-    """The best face among several crops: which crop, where, and why it won."""
-
-    index: int
-    box: npt.NDArray[np.float32]
-    score: float
-    sharpness: float
-    quality: float
 
 
 class FaceEmbedder:
@@ -136,38 +124,6 @@ def _to_dlib_rect(dlib: Any, box: npt.NDArray[np.float32]) -> Any:
         int(round(cx + side / 2)),
         int(round(cy + side / 2)),
     )
-
-
-def sharpness(gray: npt.NDArray[np.uint8]) -> float:
-    """Variance of the Laplacian at a fixed 64x64 scale: blur lowers it, size does not."""
-    if gray.size == 0:
-        return 0.0
-    small = cv2.resize(gray, (64, 64), interpolation=cv2.INTER_AREA)
-    return float(cv2.Laplacian(small, cv2.CV_64F).var())
-
-
-def pick_best_face(
-    crops_bgr: list[npt.NDArray[np.uint8]], detector: FaceDetector, threshold: float = 0.5
-) -> FaceCandidate | None:
-    """The crop whose best face maximises score x size x sharpness, or None without faces.
-
-    Used to choose which of a track's head crops to embed: a large, sharp, confidently detected
-    face embeds far more reliably than a small or motion-blurred one. Size saturates at 80 px
-    (the embedder's input is 150 px) and sharpness at high Laplacian variance, so neither
-    factor alone can dominate.
-    """
-    best: FaceCandidate | None = None
-    for index, crop in enumerate(crops_bgr):
-        faces = detector.detect(crop, threshold)
-        for box, score in zip(faces.xyxy, faces.confidence, strict=True):
-            x1, y1, x2, y2 = box.astype(int)
-            gray = np.asarray(cv2.cvtColor(crop[max(y1, 0) : y2, max(x1, 0) : x2], cv2.COLOR_BGR2GRAY), np.uint8)
-            sharp = sharpness(gray)
-            side = float(min(x2 - x1, y2 - y1))
-            quality = float(score) * min(side / 80.0, 1.0) * sharp / (sharp + 100.0)
-            if best is None or quality > best.quality:
-                best = FaceCandidate(index, box.copy(), float(score), sharp, quality)
-    return best
 
 
 def photo_face_embedder(embedder: FaceEmbedder, detector: FaceDetector,
