@@ -149,4 +149,8 @@ def bench_trace(
                   f"camera-hours) in {result['trace_seconds_median']} s (median of {repeats}); index opened "
                   f"in {result['open_seconds']:.1f} s; planted sightings found {result['planted_found']}/"
                   f"{result['planted_total']}, false matches {result['false_matches']}")
+    recall = result["fast_vs_exact"]
+    console.print(f"exact search, interleaved: {result['exact_seconds_median']} s ({result['exact_over_fast']}x); "
+                  f"fast path found {recall['match_recall']:.1%} of the exact matches and "
+                  f"{recall['candidate_recall']:.1%} of the exact candidates")
     write_figures(out, figures)
