@@ -56,10 +56,20 @@ def test_all_lists_probed_equals_exact(real: tuple[np.ndarray, np.ndarray], monk
     assert fast._accel is not None and fast._accel.nprobe == fast._accel.nlist == 64
     queries = x[::37]
     for allowed in (None, np.arange(1000, 1000 + 3 * len(x), 6)):  # unrestricted, and half of the ids
-        got_s, got_i = fast.search(queries, 20, allowed_ids=allowed)
-        want_s, want_i = exact.search(queries, 20, allowed_ids=allowed)
+        got_s, got_i = fast.search(queries, 5, allowed_ids=allowed)  # 258 allowed > 8 x 2 x 5: accelerated
+        want_s, want_i = exact.search(queries, 5, allowed_ids=allowed)
         np.testing.assert_array_equal(got_i, want_i)
         np.testing.assert_allclose(got_s, want_s, atol=1e-5)
+    asked: list[int] = []
+
+    def spy(q: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+        asked.append(k)
+        return np.full((len(q), k), -1, np.int64)
+
+    monkeypatch.setattr(fast._accel, "candidates", spy)
+    fast.search(queries, 5, allowed_ids=np.arange(1000, 1000 + 3 * len(x), 6))  # 258 allowed: accelerated
+    fast.search(queries, 5, allowed_ids=np.arange(1000, 1000 + 3 * 60, 3))  # 60 allowed: exact, not asked
+    assert asked == [10]  # one accelerated search, asking 2 x k candidates
 
 
 @pytest.mark.usefixtures("small_thresholds")

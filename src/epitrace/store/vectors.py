@@ -188,7 +188,7 @@ class FaissIndex(VectorIndex):
         self._faiss.omp_set_num_threads(SEARCH_THREADS or previous)
         try:
             accel = self._accel if self.accelerate else None
-            if accel is not None and (allowed_ids is None or len(allowed_ids) > EXACT_SCOPE):
+            if accel is not None and self._scope_fits(accel, allowed_ids, k):
                 return self._rerank(queries, accel.candidates(queries, REFINE * k, allowed_ids), k)
             params = None
             if allowed_ids is not None:
@@ -198,6 +198,17 @@ class FaissIndex(VectorIndex):
         finally:
             self._faiss.omp_set_num_threads(previous)
         return scores, ids
+
+    @staticmethod
+    def _scope_fits(accel: IvfAccelerator, allowed_ids: npt.NDArray[np.int64] | None, k: int) -> bool:
+        """Whether the probed lists can hold enough of the scope: else exact search is both right and cheap.
+
+        A scope spread over all lists puts `nprobe / nlist` of its ids in the probed ones; fewer
+        than 8x the candidates wanted there would silently cost recall.
+        """
+        if allowed_ids is None:
+            return True
+        return len(allowed_ids) > max(EXACT_SCOPE, 8 * REFINE * k * accel.nlist / accel.nprobe)
 
     def _rerank(self, queries: npt.NDArray[np.float32], candidates: npt.NDArray[np.int64],
                 k: int) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
