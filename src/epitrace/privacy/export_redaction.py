@@ -201,6 +201,11 @@ class ExportRedactor:
         self._current = int((~subject[: len(current)]).sum())  # they come first in the result
         return held[~subject]
 
+    @property
+    def current_count(self) -> int:
+        """How many boxes of the last `person_boxes` result are the current frame's (they come first)."""
+        return self._current
+
     def clear_regions(self, keep_box: npt.ArrayLike | None) -> BoxArray:
         """Subject head regions pasted back unmosaicked (empty unless `restore_subject`)."""
         keep = _keep_array(keep_box)
