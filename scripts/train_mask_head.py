@@ -2,8 +2,10 @@
 
 Recipe (epitrace.evaluation.mask_training): features of the installed ImageNet MobileNetV2 on six
 views of each ground-truth face box (margins 10/20/30%, each mirrored), standardised,
-class-balanced logistic regression. C is chosen by 5-fold cross-validation grouped by photo on the training photos; the
-fixed held-out fifth of the photos (`is_heldout_photo`) is never trained on and is scored last.
+class-balanced logistic regression; in use (and in every score here) P(mask) is averaged over
+the two tightest unmirrored views (`vision.masks.USE_VIEWS`, stored in the head). C is chosen by
+5-fold cross-validation grouped by photo on the training photos; the fixed held-out fifth of the
+photos (`is_heldout_photo`) is never trained on and is scored last.
 The photos stay in ../shared/data: only the head's numbers are written.
 
 Usage: .venv/bin/python scripts/train_mask_head.py [--data ../shared/data/masks/kaggle]

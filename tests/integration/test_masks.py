@@ -28,6 +28,7 @@ from epitrace.evaluation.masks import evaluate_masks, read_labels
 from epitrace.vision.masks import (
     HEAD_PATH,
     HEAD_SHA256,
+    USE_VIEWS,
     FaceSample,
     MaskClassifier,
     MaskHead,
@@ -37,10 +38,11 @@ from epitrace.vision.masks import (
 )
 
 KAGGLE = "masks/kaggle"
-# The shipped head on the held-out photos (578 faces; scripts/train_mask_head.py): balanced 0.943,
-# under 20 px 0.925. Floors leave 0.03 for other onnxruntime/OpenCV builds.
-HELDOUT_BALANCED_FLOOR = 0.91
-HELDOUT_UNDER_20PX_FLOOR = 0.89
+# The shipped head on the held-out photos (578 faces; scripts/train_mask_head.py): balanced 0.962,
+# under 20 px 0.957 (the six-view head before: 0.943, 0.925). Floors leave ~0.03 for other
+# onnxruntime/OpenCV builds; the small-face floor is the target.
+HELDOUT_BALANCED_FLOOR = 0.93
+HELDOUT_UNDER_20PX_FLOOR = 0.92
 # The recipe 3-fold cross-validated by photo on faces of 60 px and more (329 faces): 0.989
 # (with mask 1.000, without 0.979: one miss in 47). One more miss costs 0.011.
 CV_LARGE_FACES_FLOOR = 0.95
@@ -76,6 +78,15 @@ def test_shipped_head_matches_its_pin() -> None:
     head = MaskHead.load()
     assert head.coef.shape == head.mean.shape == head.scale.shape
     assert head.C > 0
+
+
+def test_head_uses_two_unmirrored_views() -> None:
+    head = MaskHead.load()
+    assert head.use_views == USE_VIEWS == (0.1, 0.2) and head.view_margins == (0.1, 0.2, 0.3)
+    assert head.use_indices() == [0, 2]  # margin-major, each view followed by its mirror
+    wrong = MaskHead(head.mean, head.scale, head.coef, head.intercept, use_views=(0.15,))
+    with pytest.raises(ValueError, match="not among the training views"):
+        wrong.use_indices()
 
 
 def test_tampered_head_is_refused(tmp_path: Path) -> None:
@@ -151,6 +162,19 @@ def test_balanced_accuracy_on_heldout_photos(data_dir: Path, mask_classifier: Ma
     assert result.faces["with_mask"] > 300 and result.faces["without_mask"] > 50
     assert result.balanced_accuracy >= HELDOUT_BALANCED_FLOOR
     assert result.by_size["0-20px"] >= HELDOUT_UNDER_20PX_FLOOR
+
+
+@pytest.mark.models
+def test_predict_averages_the_used_views(data_dir: Path, mask_classifier: MaskClassifier) -> None:
+    # The views picked out of the training views (as cross-validation scores them) are the ones
+    # `predict` runs, so the cross-validated figure is the figure of the head in use.
+    rows = _heldout_rows(data_dir, min_side=12)[:6]
+    crops = [crop_face(_read(data_dir / KAGGLE / "images" / r[0]), r[2], mask_classifier.margin) for r in rows]
+    head = mask_classifier.head
+    training_views = mask_classifier.extractor.view_features(crops, head.margin, head.view_margins)
+    assert training_views.shape[0] == 6
+    expected = head.probability(training_views[head.use_indices()])
+    assert np.allclose(mask_classifier.predict(crops), expected, atol=1e-5)
 
 
 @pytest.mark.models

@@ -24,7 +24,14 @@ import numpy as np
 import numpy.typing as npt
 
 from epitrace.evaluation.masks import INCORRECT, MASK, NO_MASK
-from epitrace.vision.masks import DEFAULT_MARGIN, VIEW_MARGINS, MaskFeatureExtractor, MaskHead, crop_face
+from epitrace.vision.masks import (
+    DEFAULT_MARGIN,
+    USE_VIEWS,
+    VIEW_MARGINS,
+    MaskFeatureExtractor,
+    MaskHead,
+    crop_face,
+)
 
 logger = logging.getLogger(__name__)
 C_GRID = (0.0005, 0.001, 0.002)
@@ -80,8 +87,9 @@ def read_face_set(
 
 
 def fit_head(faces: FaceSet, C: float, input_size: int, margin: float,
-             view_margins: tuple[float, ...] = VIEW_MARGINS) -> MaskHead:
-    """The head fitted on every view of `faces` with and without masks."""
+             view_margins: tuple[float, ...] = VIEW_MARGINS,
+             use_views: tuple[float, ...] | None = USE_VIEWS) -> MaskHead:
+    """The head fitted on every view of `faces` with and without masks; in use it runs `use_views`."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
@@ -95,19 +103,20 @@ def fit_head(faces: FaceSet, C: float, input_size: int, margin: float,
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     return MaskHead(mean=scaler.mean_.astype(np.float32), scale=scale.astype(np.float32),
                     coef=model.coef_.ravel().astype(np.float32), intercept=float(model.intercept_[0]),
-                    input_size=input_size, margin=margin, view_margins=view_margins, C=C)
+                    input_size=input_size, margin=margin, view_margins=view_margins, C=C, use_views=use_views)
 
 
 def head_probabilities(head: MaskHead, faces: FaceSet) -> npt.NDArray[np.float32]:
-    """(n,) P(mask), averaged over each face's views (as `MaskClassifier` does)."""
-    return head.probability(faces.views)
+    """(n,) P(mask), averaged over each face's views the head uses (as `MaskClassifier` does)."""
+    picks = head.use_indices()
+    return head.probability(faces.views if picks is None else faces.views[picks])
 
 
 def cross_validated_probabilities(
     faces: FaceSet, C: float, folds: int = 5, seed: int = 0, input_size: int = 224,
-    margin: float = DEFAULT_MARGIN,
+    margin: float = DEFAULT_MARGIN, use_views: tuple[float, ...] | None = USE_VIEWS,
 ) -> npt.NDArray[np.float32]:
-    """(n,) P(mask) of every face from a head trained on the other folds' photos."""
+    """(n,) P(mask) of every face from a head trained on the other folds' photos (views as `use_views`)."""
     from sklearn.model_selection import StratifiedGroupKFold
 
     probs = np.full(len(faces.labels), np.nan, np.float32)
@@ -115,7 +124,7 @@ def cross_validated_probabilities(
     for train, test in splitter.split(faces.labels, faces.labels, faces.photos):
         keep = np.zeros(len(faces.labels), bool)
         keep[train] = True
-        head = fit_head(faces.subset(keep), C, input_size, margin)
+        head = fit_head(faces.subset(keep), C, input_size, margin, use_views=use_views)
         held = np.zeros(len(faces.labels), bool)
         held[test] = True
         probs[test] = head_probabilities(head, faces.subset(held))

@@ -124,7 +124,7 @@ def cross_validate_masks(
     rows = read_labels(labels_csv or data_dir / "labels.csv", min_side)
     faces = read_face_set(rows, images_dir or data_dir / "images", extractor, recipe.margin, recipe.view_margins)
     probs = cross_validated_probabilities(faces, recipe.C, folds, input_size=extractor.input_size,
-                                          margin=recipe.margin)
+                                          margin=recipe.margin, use_views=recipe.use_views)
     result = score_masks(faces.labels, probs, faces.sides, recipe.margin, 0.5, min_side)
     logger.info("masks: balanced accuracy %.3f, %d-fold by photo", result.balanced_accuracy, folds)
     return result
