@@ -147,6 +147,9 @@ VARIANTS: dict[str, Variant] = {
     "camera_equalised+v2": _mix(_camera_equalised, V2, 0.707),
     "camera_running_sorted": _running(None),
     "camera_running_shuffled": _running(0),
+    "camera_running+hog0.3": _mix(_running(0), _concat([(_hog, 1.0)]), 0.954),
+    "camera_running+lbp0.3": _mix(_running(0), _concat([(_lbp, 1.0)]), 0.954),
+    "camera_running+partmeans0.3": _mix(_running(0), _concat([(_part_means, 1.0)]), 0.954),
 }
 
 
