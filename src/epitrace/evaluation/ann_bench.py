@@ -29,10 +29,11 @@ from epitrace.store.ivf_accel import use_fast_blas
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
-# Chosen by recall and memory at 200k (docs/scaling.md): body vectors reduced by PCA to 512-d and
-# stored as 8-bit scalars (512 B, 5.1 GB per 10M; PQ codes lost most of the top 10); 4,096 lists
-# (~2,400 vectors each at 10M). Face vectors are small enough to keep whole (IVF-flat).
-DEFAULT_FACTORY = {"body": "PCA512,IVF4096,SQ8", "face": "IVF4096,Flat"}
+# Measured at 10M (docs/scaling.md section 6): the 576-d v2 body vector kept whole as 8-bit scalars
+# (576 B, 5.85 GB per 10M; PCA is no longer needed to fit), 4,096 lists (~2,400 vectors each);
+# nprobe 128 gave recall@10 0.961 at 46 ms a query on 1 thread. The v1 1,856-d
+# vector needed PCA512 and never passed recall 0.84. Face vectors are small enough to keep whole.
+DEFAULT_FACTORY = {"body": "IVF4096,SQ8", "face": "IVF4096,Flat"}
 NPROBES = (1, 4, 8, 16, 32, 64, 128, 256)
 
 
