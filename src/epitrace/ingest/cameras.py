@@ -37,7 +37,7 @@ class CameraConfig(BaseModel):
     longitude: float | None = Field(None, ge=-180, le=180, description="Degrees east.")
     timezone: str = Field("UTC", description="IANA zone of the camera's clock.")
     fps: float | None = Field(None, ge=0.1, le=240, description="True frame rate (overrides the file's).")
-    retention_days: int | None = Field(None, ge=1, le=36_500, description="Retention override, days (at most 100 years).")
+    retention_days: int | None = Field(None, ge=1, le=36_500, description="Retention override, days (<= 100 years).")
     calibration: CalibrationSpec | None = Field(None, description="Image-to-ground calibration.")
 
     @field_validator("timezone")
