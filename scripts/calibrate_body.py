@@ -38,30 +38,36 @@ MERGE_MAX_FALSE = 0.001
 GRID = (0.70, 0.75, 0.78, 0.80, 0.82, 0.84, 0.86, 0.88, 0.90)
 
 
-def _crop_scores(data: Path) -> dict[str, Scores]:
+def _crop_scores(data: Path, cams: tuple[str | None, str | None]) -> dict[str, Scores]:
     root = data / "reid" / "pets09_s2l1_crops"
     q, q_ids = load_crops(root / "query")
     g, g_ids = load_crops(root / "gallery")
     crops, ids = q + g, np.concatenate([q_ids, g_ids])
-    base = embed_as_camera(BodyEmbedder().embed_crops, crops, "a")
+    base = _embed(crops, cams[0])
     out = {"none": pair_scores(base, ids, base, ids, same_items=True)}
     for shift in SHIFTS:
         if shift != "none":
-            other = embed_as_camera(BodyEmbedder().embed_crops, apply_shift(shift, crops), "b")
+            other = _embed(apply_shift(shift, crops), cams[1])
             out[shift] = pair_scores(base, ids, other, ids, True)
     return out
 
 
-def _track_scores(data: Path, segment_frames: int) -> dict[str, Scores]:
+def _embed(crops: list[np.ndarray], camera: str | None) -> np.ndarray:
+    if camera is None:  # what ingest does: each crop balanced by its own colour
+        return BodyEmbedder().embed_crops(crops)
+    return embed_as_camera(BodyEmbedder().embed_crops, crops, camera)
+
+
+def _track_scores(data: Path, segment_frames: int, cams: tuple[str | None, str | None]) -> dict[str, Scores]:
     pets = data / "pets2009_s2l1"
     segments = gt_segments(pets / "video" / "vtest.avi",
                            pets / "PETS2009-S2L1_gt_mot_768x576_frames0001-0400.txt", segment_frames)
     ids = np.array([pid for pid, _ in segments])
-    base = segment_vectors(segments, BodyEmbedder().embed_crops, camera="a")
+    base = segment_vectors(segments, BodyEmbedder().embed_crops, camera=cams[0])
     out = {"none": pair_scores(base, ids, base, ids, same_items=True)}
     for shift in SHIFTS:
         if shift != "none":
-            other = segment_vectors(segments, BodyEmbedder().embed_crops, shift, camera="b")
+            other = segment_vectors(segments, BodyEmbedder().embed_crops, shift, camera=cams[1])
             out[shift] = pair_scores(base, ids, other, ids, True)
     return out
 
@@ -75,9 +81,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
     parser.add_argument("--segment-frames", type=int, default=50)
+    parser.add_argument("--camera-colour", action="store_true",
+                        help="the experimental per-camera colour balance (ingest balances each crop by its own)")
     args = parser.parse_args()
-    crops = _crop_scores(args.data)
-    tracks = _track_scores(args.data, args.segment_frames)
+    cams = ("a", "b") if args.camera_colour else (None, None)
+    crops = _crop_scores(args.data, cams)
+    tracks = _track_scores(args.data, args.segment_frames, cams)
     all_tracks = merge_scores(list(tracks.values()))
     all_crops = merge_scores(list(crops.values()))
     tracing = max(lowest_threshold(all_tracks, TRACING_MAX_FALSE), lowest_threshold(tracks["none"], TRACING_MAX_FALSE))

@@ -177,8 +177,9 @@ def reid(
                               "white_balance, exposure, blur, resolution, combined."),
     cnn_weight: float = typer.Option(0.0, "--cnn-weight", help="Weight of the MobileNetV2 part (0: colour only)."),
     raw_colour: bool = typer.Option(False, "--raw-colour", help="Colour of the raw crop (the v1 vector)."),
-    crop_colour: bool = typer.Option(False, "--crop-colour", help="Balance each crop by its own colour (v2; a "
-                                     "photo from no camera) instead of by its camera's people, as ingest does."),
+    camera_colour: bool = typer.Option(False, "--camera-colour", help="Balance crops by their camera's running "
+                                       "people colour (an experiment: not what ingest does, whose vectors must not "
+                                       "depend on what a process saw before) instead of each by its own."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Re-identification rank-1 and mAP of the body embedder."""
@@ -190,7 +191,7 @@ def reid(
         path = model_path("body_mobilenetv2", get_settings().models_dir) if cnn_weight > 0 else None
         embedder = BodyEmbedder(path, cnn_weight=cnn_weight, normalise=not raw_colour)
         r = evaluate_reid(None, embedder.embed_crops, query_dir=query, gallery_dir=gallery, shift=shift,
-                          by_camera=not crop_colour and not raw_colour)
+                          by_camera=camera_colour and not raw_colour)
     _emit({"rank1": r.rank1, "map": r.mean_ap, "track_rank1": r.track_rank1, "shift": r.shift,
            "queries": r.queries, "gallery": r.gallery}, as_json,
           f"rank-1 {r.rank1:.3f}, mAP {r.mean_ap:.3f}, track rank-1 {r.track_rank1:.3f} "

@@ -115,8 +115,8 @@ class TracingConfig(StrictModel):
         "up to 0.98 against other people.")
     body_threshold: float = Field(
         0.86, ge=-1, le=1, description="Body cosine for a match: <= 1% of stranger track pairs on PETS 1-400 "
-        "(0.89% in one camera, 0.49% with simulated cameras; 53% / 32% of same-person pairs; "
-        "scripts/calibrate_body.py).")
+        "(0.99% in one camera, 0.62% with simulated cameras; 42.5% / 30.7% of same-person pairs; "
+        "scripts/calibrate_body.py, each crop balanced by its own colour as ingest does).")
     max_candidates: int = Field(200, ge=1, description="Candidates returned per subject.")
     max_speed_mps: float = Field(20.0, gt=0, description="Fastest travel between cameras, m/s.")
     slack_m: float = Field(60.0, ge=0, description="Distance allowed at zero time gap, metres.")

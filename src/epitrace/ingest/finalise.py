@@ -43,7 +43,6 @@ class FinaliseContext:
     timer: StageTimer
     embed_faces: bool = True  # False: keep a face chip for a consenting case to embed later
     face_keep: int = 3  # face samples kept per track (best by quality) and averaged
-    camera_id: str | None = None  # the body embedder balances colour by this camera's people
 
 
 def interpolate_gaps(t: Tracklet, step: float) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32],
@@ -133,7 +132,9 @@ def finalise(t: Tracklet, ctx: FinaliseContext) -> TrackRecord | None:
         ground = smooth_positions(ctx.to_ground(feet).astype(np.float32), ctx.smoothing_points)
     chosen = _spread_best(t.samples, ctx.body_samples)
     with ctx.timer("embeddings"):
-        body = ctx.models.body.embed_crops([s.person for s in chosen], camera=ctx.camera_id).mean(axis=0)
+        # each crop balanced by its own colour: a camera's running colour (vision.body_embed.CameraColour)
+        # would make a track's vector depend on what the process saw before, so Ray and in-process differ
+        body = ctx.models.body.embed_crops([s.person for s in chosen]).mean(axis=0)
         body = (body / max(float(np.linalg.norm(body)), 1e-12)).astype(np.float32)
     with ctx.timer("faces"):
         face, chips, face_q, mask_state, mask_conf = _face_and_mask(ctx, t.samples)

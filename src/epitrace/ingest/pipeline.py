@@ -178,8 +178,7 @@ class IngestPipeline:
         ctx = FinaliseContext(self.models, job.start_ts, job.fps, sampler.step, job.to_ground,
                               cfg.min_track_frames, smoothing, cfg.body_samples, cfg.face_samples,
                               cfg.thumbnails, StageTimer(), embed_faces=cfg.face_embeddings == "ingest",
-                              face_keep=cfg.face_keep,
-                              camera_id=job.camera_id)
+                              face_keep=cfg.face_keep)
         state = _Run(job, ctx, TrackletBuilder(max_gap_frames=int(cfg.tracker.lost_buffer_s * job.fps)),
                      sampler, make_tracker(cfg.tracker, job.fps / sampler.step,
                                            PERSON_DEFAULTS[cfg.person_detector].low_gate_iou),
