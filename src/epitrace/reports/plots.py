@@ -6,6 +6,7 @@ All figures are drawn offline with matplotlib (no web tiles) and returned as PNG
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from functools import cache, wraps
@@ -37,6 +38,8 @@ def _register_hangul_fonts() -> None:
 
     from matplotlib import font_manager
 
+    # a bold label falls back to the nearest Nanum weight; matplotlib's warning about it is noise to a user
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     known = {f.fname for f in font_manager.fontManager.ttflist}
     for path in sorted(glob(HANGUL_FONT_FILES)):
         if path not in known:
