@@ -18,7 +18,7 @@ with warnings.catch_warnings():
 from cli_login import cheap_argon2  # noqa: E402
 from epitrace.api import ServerSettings, create_app  # noqa: E402
 
-from .world import PASSWORD, World, build_world  # noqa: E402
+from .world import World, build_world, login  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +46,6 @@ def app(world: World, server_settings: ServerSettings):  # type: ignore[no-untyp
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     with TestClient(app) as c:
         yield c
-
-
-def login(client: TestClient, name: str) -> dict[str, str]:
-    """Bearer headers of a fresh session of `name`."""
-    r = client.post("/api/auth/login", json={"name": name, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    client.cookies.clear()  # bearer only: cookie behaviour is tested on its own
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 @pytest.fixture(scope="module")

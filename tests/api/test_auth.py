@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import login
-from .world import PASSWORD, World
+from .world import PASSWORD, World, login
 
 
 def test_login_sets_a_strict_httponly_cookie_and_returns_a_token(client) -> None:  # type: ignore[no-untyped-def]

@@ -14,8 +14,7 @@ import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Route
 
-from .conftest import login
-from .world import World
+from .world import World, login
 
 FILLERS = {"subject_id": "subject", "track_id": "track", "video_id": "video", "frame": "0"}
 BODIES = {"enrol/track": {"track_id": 1}, "search": {}, "decisions": {"decision": "confirmed", "track_ids": [1]},

@@ -16,8 +16,8 @@ from epitrace.privacy.audit import entries
 from epitrace.privacy.users import add_user
 from epitrace.store import Video
 
-from .conftest import login, uploads_in
-from .world import PASSWORD, T0, World, write_video
+from .conftest import uploads_in
+from .world import PASSWORD, T0, World, login, write_video
 
 SOURCE = "/api/ingest/jobs/source"
 

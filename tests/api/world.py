@@ -7,10 +7,13 @@ confirm), so the API sees exactly what a real ingest leaves behind, in a second 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -115,3 +118,28 @@ def build_world(home: Path) -> World:
         ids.append((case.id, subject.id, track))
     (ca, sa, ta), (cb, sb, tb) = ids
     return World(settings, store, ca, cb, sa, sb, ta, tb, video_ids["a"])
+
+
+def login(client: Any, name: str) -> dict[str, str]:
+    """Bearer headers of a fresh session of `name` (a FastAPI TestClient)."""
+    r = client.post("/api/auth/login", json={"name": name, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    client.cookies.clear()  # bearer only: cookie behaviour is tested on its own
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+@contextmanager
+def api_client(world: World, upload_dir: Path) -> Iterator[Any]:
+    """A TestClient over an app on `world` (cheap password hashing, no retention thread)."""
+    import warnings
+
+    from cli_login import cheap_argon2
+    from epitrace.api import ServerSettings, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    server = ServerSettings(upload_dir=upload_dir)
+    with cheap_argon2(), TestClient(create_app(world.settings, server, retention=False)) as client:
+        yield client

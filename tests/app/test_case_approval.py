@@ -17,7 +17,6 @@ import pytest
 from typer.testing import CliRunner
 
 from cli_login import PASSWORD, cheap_argon2
-from epitrace.api import ServerSettings, create_app
 from epitrace.cli.main import app as cli_app
 from epitrace.config import get_settings
 from epitrace.privacy.audit import entries
@@ -28,7 +27,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from api.world import World, build_world  # noqa: E402
+from api.world import World, api_client, build_world, login  # noqa: E402
 
 pytest.importorskip("argon2")
 GOOD = {"legal_basis": "Infectious Disease Control and Prevention Act art. 76-2", "onset": "2026-03-03T00:00:00Z",
@@ -45,27 +44,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 @pytest.fixture(scope="module")
 def client(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    server = ServerSettings(upload_dir=tmp_path_factory.mktemp("uploads"))
-    with cheap_argon2(), TestClient(create_app(world.settings, server, retention=False)) as c:
+    with api_client(world, tmp_path_factory.mktemp("uploads")) as c:
         yield c
-
-
-def headers(client: TestClient, name: str) -> dict[str, str]:
-    r = client.post("/api/auth/login", json={"name": name, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    client.cookies.clear()
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 @pytest.mark.parametrize("basis", ["x", "-", "\u200b" * 12, "ab\u202ecdefghijkl", "abc\x00defghijk", "   .   "])
 def test_f1_a_meaningless_legal_basis_is_refused(client: TestClient, basis: str) -> None:
-    r = client.post("/api/cases", headers=headers(client, "ana"), json={**GOOD, "legal_basis": basis})
+    r = client.post("/api/cases", headers=login(client, "ana"), json={**GOOD, "legal_basis": basis})
     assert r.status_code == 422, r.text
     assert "legal basis" in r.json()["detail"]
 
 
 def test_f1_a_window_of_a_century_or_in_the_future_is_refused(client: TestClient) -> None:
-    h = headers(client, "ana")
+    h = login(client, "ana")
     r = client.post("/api/cases", headers=h, json={**GOOD, "onset": "2000-01-01T00:00:00Z",
                                                     "isolation": "2099-01-01T00:00:00Z"})
     assert r.status_code == 409 and "future" in r.json()["detail"]
@@ -75,7 +66,7 @@ def test_f1_a_window_of_a_century_or_in_the_future_is_refused(client: TestClient
 
 
 def test_f1_the_camera_scope_must_be_said(client: TestClient) -> None:
-    h = headers(client, "ana")
+    h = login(client, "ana")
     missing = {k: v for k, v in GOOD.items() if k != "cameras"}
     assert client.post("/api/cases", headers=h, json=missing).status_code == 422
     empty = client.post("/api/cases", headers=h, json={**GOOD, "cameras": []})
@@ -85,7 +76,7 @@ def test_f1_the_camera_scope_must_be_said(client: TestClient) -> None:
 
 
 def test_f1_a_pending_case_shows_nothing_until_someone_else_approves_it(client: TestClient, world: World) -> None:
-    ana, sue, ben = headers(client, "ana"), headers(client, "sue"), headers(client, "ben")
+    ana, sue, ben = login(client, "ana"), login(client, "sue"), login(client, "ben")
     made = client.post("/api/cases", headers=ana, json=GOOD)
     assert made.status_code == 201 and made.json()["status"] == "pending"
     case = made.json()["id"]
@@ -168,7 +159,7 @@ def _png_header_only(width: int, height: int) -> bytes:
 
 def test_f10_a_huge_photo_is_refused_from_its_header(client: TestClient, world: World) -> None:
     """F10: a 20000x20000 PNG took the server to 3 GB before a 422; its header now refuses it."""
-    h = headers(client, "ana")
+    h = login(client, "ana")
     consented = client.post(f"/api/cases/{world.case_a}/subjects", headers=h,
                             json={"label": "bomb", "face_consent": True}).json()["id"]
     for side in (20000, 8000):  # over Pillow's own bomb guard, and under it but over ours (40 Mpx)

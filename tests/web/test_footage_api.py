@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli_login import PASSWORD, cheap_argon2
-from epitrace.api import ServerSettings, create_app
+from cli_login import cheap_argon2
 from epitrace.privacy.audit import entries
 from epitrace.store import Video
 
@@ -21,7 +20,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from api.world import FPS, FRAMES, T0, World, build_world, write_video  # noqa: E402
+from api.world import FPS, FRAMES, T0, World, api_client, build_world, login, write_video  # noqa: E402
 
 pytest.importorskip("argon2")
 GAP_S = 3600.0
@@ -40,20 +39,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 @pytest.fixture(scope="module")
 def client(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    server = ServerSettings(upload_dir=tmp_path_factory.mktemp("uploads"))
-    with cheap_argon2(), TestClient(create_app(world.settings, server, retention=False)) as c:
+    with api_client(world, tmp_path_factory.mktemp("uploads")) as c:
         yield c
 
 
-def headers(client: TestClient, name: str) -> dict[str, str]:
-    r = client.post("/api/auth/login", json={"name": name, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    client.cookies.clear()
-    return {"Authorization": f"Bearer {r.json()['token']}"}
-
-
 def test_footage_spans_skip_the_gap_and_keep_the_scope(client: TestClient, world: World) -> None:
-    h = headers(client, "ana")
+    h = login(client, "ana")
     r = client.get(f"/api/cases/{world.case_a}/footage", params={"camera_id": "a"}, headers=h)
     assert r.status_code == 200, r.text
     spans = r.json()["spans"]
@@ -73,7 +64,7 @@ def test_a_reject_can_be_undone_and_the_undo_is_audited(client: TestClient, worl
     from epitrace.store.decision_undo import decisions_of
     from epitrace.store.orm import Track
 
-    h = headers(client, "ana")
+    h = login(client, "ana")
     with world.store.db.session() as s:
         other = int(s.query(Track.id).filter(Track.camera_id == "a", Track.local_id == 2).scalar())
     base = f"/api/cases/{world.case_a}/subjects/{world.subject_a}"
@@ -86,7 +77,7 @@ def test_a_reject_can_be_undone_and_the_undo_is_audited(client: TestClient, worl
     assert decisions_of(world.store, subject_id=world.subject_a, track_ids=[other]) == {}
     assert any(e.action == "undo_decision" and e.user == "ana" for e in entries(world.store, case_id=world.case_a))
     # Ben cannot undo in ana's case, nor reach a sighting outside his scope.
-    hb = headers(client, "ben")
+    hb = login(client, "ben")
     assert client.post(f"{base}/decisions/undo", json={"track_ids": [other]}, headers=hb).status_code in (403, 404)
     r = client.post(f"/api/cases/{world.case_b}/subjects/{world.subject_b}/decisions/undo",
                     json={"track_ids": [other]}, headers=hb)
@@ -95,7 +86,7 @@ def test_a_reject_can_be_undone_and_the_undo_is_audited(client: TestClient, worl
 
 def test_photo_faces_need_consent_first(client: TestClient, world: World, shared_data: Path) -> None:
     photo = shared_data / "faces" / "stills" / "examples" / "knn_examples" / "test" / "obama_and_biden.jpg"
-    h = headers(client, "ana")
+    h = login(client, "ana")
     url = f"/api/cases/{world.case_a}/subjects/{world.subject_a}/enrol/photo/faces"
     r = client.post(url, files={"file": ("p.jpg", photo.read_bytes(), "image/jpeg")}, headers=h)
     assert r.status_code in (403, 409), r.text  # patient-1 did not consent to face matching
@@ -115,8 +106,8 @@ def test_photo_faces_need_consent_first(client: TestClient, world: World, shared
 def test_calibration_check_is_for_administrators_and_measures_the_fit(client: TestClient) -> None:
     square = {"image": [[0, 0], [100, 0], [100, 100], [0, 100]], "ground": [[0, 0], [1, 0], [1, 1], [0, 1]]}
     assert client.post("/api/cameras/calibration/check", json=square,
-                       headers=headers(client, "ana")).status_code == 403
-    h = headers(client, "root")
+                       headers=login(client, "ana")).status_code == 403
+    h = login(client, "root")
     r = client.post("/api/cameras/calibration/check", json=square, headers=h)
     assert r.status_code == 200 and r.json()["rmse_m"] < 1e-6  # four points: an exact fit
     off = {"image": [*square["image"], [50, 50]], "ground": [*square["ground"], [0.7, 0.5]]}
@@ -130,13 +121,13 @@ def test_calibration_check_is_for_administrators_and_measures_the_fit(client: Te
 
 def test_saving_a_calibration_keeps_the_rest_of_the_camera(client: TestClient, world: World) -> None:
     """The calibration page re-sent the whole camera and dropped its retention override (issue 13 note)."""
-    root = headers(client, "root")
+    root = login(client, "root")
     camera = {"id": "kept", "name": "Kept", "place": "Hall", "timezone": "Asia/Seoul", "fps": 7, "retention_days": 9}
     assert client.put("/api/cameras", json=camera, headers=root).status_code == 200
     points = {"image": [[0, 0], [100, 0], [100, 100], [0, 100], [50, 50]],
               "ground": [[0, 0], [1, 0], [1, 1], [0, 1], [0.5, 0.5]]}
     assert client.put("/api/cameras/kept/calibration", json=points,
-                      headers=headers(client, "ana")).status_code == 403  # investigators do not set cameras up
+                      headers=login(client, "ana")).status_code == 403  # investigators do not set cameras up
     r = client.put("/api/cameras/kept/calibration", json=points, headers=root)
     assert r.status_code == 200, r.text
     body = r.json()

@@ -133,10 +133,9 @@ def save_calibration_points(services: Services, user: User, *, camera_id: str, i
     from epitrace.ingest import CameraConfig
 
     require(user, ADMIN)
-    check_calibration_points(user, image=image, ground=ground)  # CalibrationError before anything changes
     cam = services.store.get_camera(camera_id)
     spec = PointsCalibrationSpec(type="points", image=list(image), ground=list(ground))
     cfg = CameraConfig(id=cam.id, name=cam.name, place=cam.place, latitude=cam.latitude, longitude=cam.longitude,
                        timezone=cam.timezone, fps=cam.fps_override, retention_days=cam.retention_days,
                        calibration=spec)
-    add_camera(services.settings, services.store, cfg, actor=user.name)
+    add_camera(services.settings, services.store, cfg, actor=user.name)  # builds the fit first: CalibrationError

@@ -29,7 +29,6 @@ from epitrace.contacts.risk import (
     RiskRule,
     duration_words,
     get_risk_rule,
-    policy_words,
 )
 
 __all__ = [
@@ -56,6 +55,5 @@ __all__ = [
     "max_window_exposure",
     "pair_distances",
     "person_keys",
-    "policy_words",
     "rate_people",
 ]

@@ -56,20 +56,8 @@ def camera_zone(name: str, camera_id: str) -> ZoneInfo:
                          "name such as 'Asia/Seoul' with `epitrace cameras add`") from exc
 
 
-def reprojection_rmse(calibration: dict[str, object] | None) -> float | None:
-    """RMSE of the calibration on its own point pairs, metres; None without pairs or calibration."""
-    if calibration is None:
-        return None
-    try:
-        cal = build_calibration(calibration)
-        stats = cal.reprojection_error()
-    except (CalibrationError, ValueError, OSError) as exc:
-        logger.warning("calibration reprojection error not available: %s", exc)
-        return None
-    return None if stats is None else stats.rmse_m
-
-
 def _calibration(row: CameraRow) -> Calibration | None:
+    """The camera's calibration, built once (None if it has none or it cannot be read)."""
     if row.calibration is None:
         return None
     try:
@@ -79,9 +67,22 @@ def _calibration(row: CameraRow) -> Calibration | None:
         return None
 
 
+def reprojection_rmse(calibration: Calibration | None) -> float | None:
+    """RMSE of the calibration on its own point pairs, metres; None without pairs or calibration."""
+    if calibration is None:
+        return None
+    try:
+        stats = calibration.reprojection_error()
+    except (CalibrationError, ValueError) as exc:
+        logger.warning("calibration reprojection error not available: %s", exc)
+        return None
+    return None if stats is None else stats.rmse_m
+
+
 def _place(row: CameraRow) -> CameraPlace:
+    calibration = _calibration(row)
     return CameraPlace(row.id, row.name, row.place, camera_zone(row.timezone, row.id),
-                       reprojection_rmse(row.calibration), _calibration(row))
+                       reprojection_rmse(calibration), calibration)
 
 
 def camera_places(store: Store, *, camera_ids: list[str]) -> dict[str, CameraPlace]:

@@ -174,15 +174,13 @@ def _uncertainty(pair: PairExposure, camera: CameraPlace) -> float | None:
 
 def _contact(subject: TrackInfo, other: TrackInfo, pair: PairExposure, camera: CameraPlace) -> Contact:
     """One contact row with its camera's place, local times and distance uncertainty."""
-    episodes, exposure_s, min_distance_m, calibrated = pair.episodes, pair.exposure_s, pair.min_distance_m, \
-        pair.calibrated
     return Contact(
         camera_id=subject.camera_id, subject_track_id=subject.id, contact_track_id=other.id,
-        episodes=episodes, exposure_s=exposure_s, min_distance_m=min_distance_m,
-        calibrated=calibrated,
+        episodes=pair.episodes, exposure_s=pair.exposure_s, min_distance_m=pair.min_distance_m,
+        calibrated=pair.calibrated,
         subject_mask=MaskInfo(subject.mask_state, subject.mask_confidence),
         contact_mask=MaskInfo(other.mask_state, other.mask_confidence),
-        first_seen=camera.local(episodes[0].start_ts), last_seen=camera.local(episodes[-1].end_ts),
+        first_seen=camera.local(pair.episodes[0].start_ts), last_seen=camera.local(pair.episodes[-1].end_ts),
         camera_name=camera.name, place=camera.place,
         distance_uncertainty_m=_uncertainty(pair, camera))
 

@@ -130,10 +130,17 @@ def pair_distances(a: TrackSeries, b: TrackSeries, frame_period_s: float,
         distance: (m,) ground metres (NaN where a point is unmapped), or None when either
             track is uncalibrated.
     """
+    ts, dist, _, _ = _paired(a, b, frame_period_s, tolerance_frames)
+    return ts, dist
+
+
+def _paired(a: TrackSeries, b: TrackSeries, frame_period_s: float, tolerance_frames: float
+            ) -> tuple[FloatArray, FloatArray | None, IntArray, IntArray]:
+    """`pair_distances` with the indices (ia, ib) of the rows it paired."""
     ia, ib = common_times(a.ts, b.ts, tolerance_frames * frame_period_s)
     if a.xy is None or b.xy is None:
-        return a.ts[ia], None
-    return a.ts[ia], np.linalg.norm(a.xy[ia] - b.xy[ib], axis=1)
+        return a.ts[ia], None, ia, ib
+    return a.ts[ia], np.linalg.norm(a.xy[ia] - b.xy[ib], axis=1), ia, ib
 
 
 def runs(ts: FloatArray, frame_period_s: float, max_gap_frames: int) -> list[tuple[int, int]]:
@@ -196,7 +203,7 @@ def contact_episodes(a: TrackSeries, b: TrackSeries, distance_m: float, frame_pe
         raise ValueError(f"frame_period_s must be positive, got {frame_period_s}")
     if min_frames < 1:
         raise ValueError(f"min_frames must be >= 1, got {min_frames}")
-    ts, dist = pair_distances(a, b, frame_period_s, tolerance_frames)
+    ts, dist, ia, ib = _paired(a, b, frame_period_s, tolerance_frames)
     if dist is None:
         eps = episodes_from_times(ts, None, frame_period_s, max_gap_frames)
         return PairExposure(eps, sum(e.duration_s for e in eps), None, calibrated=False)
@@ -204,7 +211,6 @@ def contact_episodes(a: TrackSeries, b: TrackSeries, distance_m: float, frame_pe
     min_all, closest = None, None
     if finite.any():
         k = int(np.flatnonzero(finite)[np.argmin(dist[finite])])
-        ia, ib = common_times(a.ts, b.ts, tolerance_frames * frame_period_s)  # the pairs `dist` was built from
         assert a.xy is not None and b.xy is not None  # calibrated: `dist` exists
         min_all, closest = float(dist[k]), (a.xy[ia[k]], b.xy[ib[k]])
     close = finite & (dist <= distance_m)

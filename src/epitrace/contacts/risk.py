@@ -97,13 +97,6 @@ def duration_words(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
-def policy_words(policy: ContactPolicy) -> str:
-    """The policy as a tracer quotes it: 'cdc: 15.0 min within 1.83 m in 24 h'."""
-    window = f"{policy.window_h:g} h"
-    return (f"{policy.name}: {duration_words(policy.min_cumulative_s)} within "
-            f"{policy.distance_m:g} m in {window}")
-
-
 class PolicyRiskRule(RiskRule):
     """Cumulative time at the policy's distance within its window, weighted by masks.
 

@@ -15,22 +15,19 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
-from epitrace.evaluation.masks import INCORRECT, MASK, NO_MASK
+from epitrace.evaluation.masks import INCORRECT, MASK, NO_MASK, face_side, photo_faces
 from epitrace.vision.masks import (
     DEFAULT_MARGIN,
     USE_VIEWS,
     VIEW_MARGINS,
     MaskFeatureExtractor,
     MaskHead,
-    crop_face,
 )
 
 logger = logging.getLogger(__name__)
@@ -65,22 +62,15 @@ def read_face_set(
     view_margins: tuple[float, ...] = VIEW_MARGINS,
 ) -> FaceSet:
     """Features of the (image, label, box) rows' faces, cut with `margin` from `images_dir`."""
-    by_image: dict[str, list[tuple[str, tuple[int, int, int, int]]]] = defaultdict(list)
-    for photo, label, box in rows:
-        by_image[photo].append((label, box))
     labels: list[str] = []
     photos: list[str] = []
     sides: list[int] = []
     views: list[npt.NDArray[np.float32]] = []
-    for name, faces in sorted(by_image.items()):
-        image = cv2.imread(str(images_dir / name), cv2.IMREAD_COLOR)
-        if image is None:
-            raise ValueError(f"cannot read {images_dir / name}")
-        crops = [crop_face(np.asarray(image, np.uint8), box, margin) for _, box in faces]
+    for name, faces, crops in photo_faces(rows, images_dir, margin):
         views.append(extractor.view_features(crops, margin, view_margins))
         labels += [label for label, _ in faces]
         photos += [name] * len(faces)
-        sides += [min(b[2] - b[0], b[3] - b[1]) for _, b in faces]
+        sides += [face_side(box) for _, box in faces]
     if not labels:
         raise ValueError("no labelled faces to read")
     return FaceSet(np.array(labels), np.array(photos), np.array(sides, np.int64), np.concatenate(views, axis=1))

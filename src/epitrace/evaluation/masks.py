@@ -16,11 +16,13 @@ from __future__ import annotations
 import csv
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from epitrace.vision.masks import DEFAULT_MARGIN, MaskClassifier, MaskFeatureExtractor, MaskHead, crop_face
 
@@ -57,6 +59,30 @@ def read_labels(
     return rows
 
 
+Box = tuple[int, int, int, int]
+
+
+def face_side(box: Box) -> int:
+    """The shorter side of a face box, pixels (what the size bands are cut by)."""
+    return min(box[2] - box[0], box[3] - box[1])
+
+
+def photo_faces(rows: list[tuple[str, str, Box]], images_dir: Path, margin: float
+                ) -> Iterator[tuple[str, list[tuple[str, Box]], list[npt.NDArray[np.uint8]]]]:
+    """Each labelled photo once, by name: its name, its (label, box) faces and their crops at `margin`.
+
+    Evaluation and training read the photos the same way, one decode per photo.
+    """
+    by_image: dict[str, list[tuple[str, Box]]] = defaultdict(list)
+    for photo, label, box in rows:
+        by_image[photo].append((label, box))
+    for name, faces in sorted(by_image.items()):
+        image = cv2.imread(str(images_dir / name), cv2.IMREAD_COLOR)
+        if image is None:
+            raise ValueError(f"cannot read {images_dir / name}")
+        yield name, faces, [crop_face(np.asarray(image, np.uint8), box, margin) for _, box in faces]
+
+
 def evaluate_masks(
     data_dir: Path,
     classifier: MaskClassifier,
@@ -86,20 +112,13 @@ def evaluate_masks(
     """
     images_dir = images_dir or data_dir / "images"
     rows = read_labels(labels_csv or data_dir / "labels.csv", min_side)
-    by_image: dict[str, list[tuple[str, tuple[int, int, int, int]]]] = defaultdict(list)
-    for photo, label, box in rows:
-        by_image[photo].append((label, box))
     labels: list[str] = []
     probs: list[float] = []
     sides: list[int] = []
-    for image_name, faces in sorted(by_image.items()):
-        image = cv2.imread(str(images_dir / image_name), cv2.IMREAD_COLOR)
-        if image is None:
-            raise ValueError(f"cannot read {image_name}")
-        crops = [crop_face(np.asarray(image, np.uint8), box, margin) for _, box in faces]
+    for _, faces, crops in photo_faces(rows, images_dir, margin):
         probs.extend(classifier.predict(crops).tolist())
         labels.extend(label for label, _ in faces)
-        sides.extend(min(b[2] - b[0], b[3] - b[1]) for _, b in faces)
+        sides.extend(face_side(box) for _, box in faces)
     result = score_masks(np.array(labels), np.array(probs), np.array(sides), margin, threshold, min_side)
     logger.info("masks: balanced accuracy %.3f (margin %.2f)", result.balanced_accuracy, margin)
     return result

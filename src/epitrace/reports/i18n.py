@@ -51,6 +51,10 @@ def gettext_for(lang: str) -> Gettext:
     return report_translations(lang).gettext
 
 
+ENGLISH: Gettext = gettext.NullTranslations().gettext
+"""`_` for English, the source language: every text as it is."""
+
+
 def risk_reason(_: Gettext, template: str, params: Mapping[str, str], fallback: str) -> str:
     """A contact's risk reason in the reader's language (its English text when it has no template)."""
     return _(template).format(**params) if template else fallback

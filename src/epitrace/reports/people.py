@@ -7,11 +7,12 @@ its counts agree with its table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from epitrace.contacts import Contact
+from epitrace.config import ContactPolicy
+from epitrace.contacts import Contact, duration_words
+from epitrace.reports.i18n import ENGLISH, Gettext
 
 
 @dataclass
@@ -92,11 +93,7 @@ def stamp(moment: datetime, zone: tzinfo | None = None) -> str:
     return (moment.astimezone(zone) if zone else moment).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
-def _same(text: str) -> str:
-    return text
-
-
-def distance_words(row: PersonRow, _: Callable[[str], str] = _same) -> str:
+def distance_words(row: PersonRow, _: Gettext = ENGLISH) -> str:
     """'0.84 ± 0.08 m', '0.84 m (uncertainty unknown)' or 'co-presence only (uncalibrated)'."""
     if row.min_distance_m is None:
         return _("co-presence only (uncalibrated)")
@@ -105,7 +102,7 @@ def distance_words(row: PersonRow, _: Callable[[str], str] = _same) -> str:
     return f"{row.min_distance_m:.2f} ± {row.distance_uncertainty_m:.2f} m"
 
 
-def count_words(contacts: list[Contact], _: Callable[[str], str] = _same) -> str:
+def count_words(contacts: list[Contact], _: Gettext = ENGLISH) -> str:
     """'3 contact people (from 4 sightings)': people and the sightings they were counted from."""
     rows = people(contacts)
     n_people, n_sightings = len(rows), sum(r.sightings for r in rows)
@@ -117,6 +114,13 @@ def count_words(contacts: list[Contact], _: Callable[[str], str] = _same) -> str
 MASK_WORDS = {"mask": "mask", "no_mask": "no mask", "unknown": "unknown"}
 
 
-def mask_words(states: str, _: Callable[[str], str] = _same) -> str:
+def mask_words(states: str, _: Gettext = ENGLISH) -> str:
     """'mask, unknown' in the reader's words (the states as `people` joined them)."""
     return ", ".join(_(MASK_WORDS.get(state, state)) for state in states.split(", ") if state)
+
+
+def policy_text(policy: ContactPolicy, _: Gettext = ENGLISH) -> str:
+    """The policy as a tracer quotes it ('cdc: 15.0 min within 1.83 m in 24 h'), in the reader's words."""
+    return _("%(name)s: %(need)s within %(distance)s m in %(window)s h") % {
+        "name": policy.name, "need": duration_words(policy.min_cumulative_s), "distance": f"{policy.distance_m:g}",
+        "window": f"{policy.window_h:g}"}

@@ -18,14 +18,13 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
-from epitrace.reports.i18n import Gettext, gettext_for  # noqa: E402
+from epitrace.reports.i18n import ENGLISH, Gettext  # noqa: E402
 from epitrace.tracing import Visit  # noqa: E402
 
 P = ParamSpec("P")
 RISK_COLOURS = {"high": "#c0392b", "medium": "#e67e22", "low": "#7f8c8d"}
 HANGUL_FONTS = {"sans-serif": ["DejaVu Sans", "NanumGothic"], "monospace": ["DejaVu Sans Mono", "NanumGothicCoding"]}
 """Glyph fallback (matplotlib >= 3.6): Latin from DejaVu, Hangul from Nanum (Debian fonts-nanum)."""
-ENGLISH = gettext_for("en")
 
 
 HANGUL_FONT_FILES = "/usr/share/fonts/truetype/nanum/*.ttf"

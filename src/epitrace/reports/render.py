@@ -13,11 +13,9 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from epitrace.config import ContactPolicy
-from epitrace.contacts import duration_words
 from epitrace.reports.data import ReportData
-from epitrace.reports.i18n import Gettext, gettext_for, report_translations, risk_reason
-from epitrace.reports.people import count_words, distance_words, mask_words, people, stamp
+from epitrace.reports.i18n import ENGLISH, Gettext, gettext_for, report_translations, risk_reason
+from epitrace.reports.people import count_words, distance_words, mask_words, people, policy_text, stamp
 from epitrace.reports.plots import contact_graph_png, route_png, timeline_png
 from epitrace.reports.render_pdf import render_pdf
 
@@ -28,7 +26,7 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def figures(data: ReportData, _: Gettext = gettext_for("en")) -> dict[str, bytes]:
+def figures(data: ReportData, _: Gettext = ENGLISH) -> dict[str, bytes]:
     """The report's plots as PNG bytes (timeline, route, contact graph), titled in the reader's words."""
     visits = {s.label: s.visits for s in data.subjects if s.visits}
     out: dict[str, bytes] = {}
@@ -70,13 +68,6 @@ def render_html(data: ReportData, figs: dict[str, bytes], lang: str = "en") -> s
         contact_thumbs={k: _b64(v) for k, v in data.contact_thumbnails.items()},
         **{k: _b64(v) for k, v in figs.items()},
     )
-
-
-def policy_text(policy: ContactPolicy, _: Gettext) -> str:
-    """The policy as a tracer quotes it, in the reader's language."""
-    return _("%(name)s: %(need)s within %(distance)s m in %(window)s h") % {
-        "name": policy.name, "need": duration_words(policy.min_cumulative_s), "distance": f"{policy.distance_m:g}",
-        "window": f"{policy.window_h:g}"}
 
 
 def write_report(data: ReportData, out_dir: Path, lang: str = "en") -> tuple[Path, Path]:

@@ -18,8 +18,8 @@ import matplotlib
 import numpy as np
 
 from epitrace.reports.data import ReportData
-from epitrace.reports.i18n import Gettext, gettext_for, risk_reason
-from epitrace.reports.people import PersonRow, count_words, distance_words, mask_words, people, stamp
+from epitrace.reports.i18n import ENGLISH, Gettext, gettext_for, risk_reason
+from epitrace.reports.people import PersonRow, count_words, distance_words, mask_words, people, policy_text, stamp
 from epitrace.reports.plots import HANGUL_FONTS, hangul_fonts
 
 matplotlib.use("Agg")
@@ -49,10 +49,8 @@ def _person_lines(r: PersonRow, _: Gettext) -> list[str]:
             *textwrap.wrap(f"{_('why')}: {why}", WIDTH, initial_indent="     ", subsequent_indent="       ")]
 
 
-def summary_lines(data: ReportData, _: Gettext = gettext_for("en")) -> list[str]:
+def summary_lines(data: ReportData, _: Gettext = ENGLISH) -> list[str]:
     """The summary and contact table as monospace lines (wrapped to the page width), in the reader's words."""
-    from epitrace.reports.render import policy_text
-
     case, policy = data.case, data.policy
     lines = [f"{_('EpiTrace case %(id)s') % {'id': case.id}} {case.title}", f"{_('Legal basis')}: {case.legal_basis}",
              f"{_('Window')}: {data.local_time(case.window_start_ts)} -> {data.local_time(case.window_end_ts)}",
@@ -82,7 +80,7 @@ def _text_pages(pdf: PdfPages, lines: list[str]) -> None:
         plt.close(fig)
 
 
-def evidence_photos(data: ReportData, _: Gettext = gettext_for("en")) -> list[tuple[str, bytes]]:
+def evidence_photos(data: ReportData, _: Gettext = ENGLISH) -> list[tuple[str, bytes]]:
     """(caption, JPEG) of each subject sighting photo, then each contact person's redacted photo."""
     photos = [(f"{_('subject %(label)s') % {'label': s.label}} #{n}", jpeg)
               for s in data.subjects for n, jpeg in enumerate(s.thumbnails, 1)]
