@@ -89,7 +89,7 @@ def test_describe_ranks_the_described_person_first_in_scope(world: World) -> Non
     found = describe(_session(world), Description(upper="red", lower="black", height_m=round(red_height, 2)))
     assert found[0].track_id == _track(world, "a", 1)
     assert found[0].matched == ("upper", "lower", "height")
-    assert found[0].explanation.startswith("red upper, black lower, 1.")
+    assert str(found[0].explanation).startswith("red upper, black lower, 1.")
     assert {c.camera_id for c in found} == {"a"}  # camera b's red-jacket track is another case's footage
     log = entries(world.store, case_id=world.case_a)
     assert len(log) == before + 1 and log[-1].action == "search" and log[-1].user == "ana"
@@ -176,6 +176,9 @@ def test_api_describe_and_explained_search(world: World, tmp_path: Path) -> None
         assert r.status_code == 200, r.text
         first = r.json()["candidates"][0]
         assert first["track_id"] == _track(world, "a", 1) and first["matched"] == ["upper", "lower", "height"]
+        # the same words as phrases a page can translate: templates and values, never finished English
+        assert first["explanation_phrases"][:2] == [{"template": "{colour} upper", "params": {"colour": "red"}},
+                                                    {"template": "{colour} lower", "params": {"colour": "black"}}]
         assert client.post(f"{base}/describe", headers=auth, json={"upper": "crimson"}).status_code == 422
         assert client.post(f"{base}/describe", headers=auth, json={}).status_code == 422  # nothing described
         assert client.post(f"{base}/describe", headers=auth, json={"upper": "red", "cameras": ["b"]}).status_code == 404

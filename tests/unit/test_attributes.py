@@ -116,10 +116,10 @@ def test_rank_orders_by_matched_attributes() -> None:
     found = rank(Description(upper="red", lower="black", height_m=1.70), rows)
     assert [c.track_id for c in found] == [1, 3, 2, 4]  # 2: near colour + height; 4: near colours only
     assert found[0].matched == ("upper", "lower", "height")
-    assert found[0].explanation == "red upper, black lower, 1.72 m +- 0.04"
+    assert str(found[0].explanation) == "red upper, black lower, 1.72 m +- 0.04"
     assert found[1].matched == ("upper", "lower")
     assert found[2].matched == ("height",) and found[3].matched == ()
-    assert explain(_rec("red", "black", None)) == "red upper, black lower"
+    assert str(explain(_rec("red", "black", None))) == "red upper, black lower"
 
 
 @pytest.mark.parametrize("kwargs", [{"upper": "crimson"}, {"height_m": 3.1}, {},

@@ -14,7 +14,7 @@ from epitrace.evaluation.face_degrade import LEVELS, degrade, head_crop, level
 from epitrace.store import Camera, Store, TrackRecord, Video, open_store
 from epitrace.store.cases import add_query, query_vectors
 from epitrace.tracing import add_subject, confirm, enrol_track, new_case, search_subject
-from epitrace.tracing.face_bands import FaceEvidence, face_band
+from epitrace.tracing.face_bands import FACE_PHRASES, FaceEvidence, face_band
 from epitrace.vision.face_quality import frontalness, template
 
 CONFIG = TracingConfig()
@@ -44,6 +44,18 @@ def test_review_reason_says_why_in_words() -> None:
     assert "small face 24 px" in verdict.reason and "turned face" in verdict.reason
     tiny = face_band(FaceEvidence(0.97, size_px=6, quality=0.01), CONFIG)
     assert "too small to compare" in tiny.reason
+
+
+@pytest.mark.parametrize("evidence", [FaceEvidence(0.88, size_px=24, quality=0.05, frontal=0.4),
+                                      FaceEvidence(0.97, size_px=6), FaceEvidence(0.95), FaceEvidence(0.5),
+                                      FaceEvidence(0.96, size_px=18, quality=0.9), FaceEvidence(0.95, size_px=60,
+                                                                                                quality=0.9),
+                                      FaceEvidence(0.80, size_px=30, quality=0.01, frontal=0.9)])
+def test_every_reason_is_made_of_listed_templates(evidence: FaceEvidence) -> None:
+    """Pages translate a reason phrase by phrase: each phrase must be one the catalogs know."""
+    verdict = face_band(evidence, CONFIG)
+    assert verdict.why.phrases and all(p.template in FACE_PHRASES for p in verdict.why.phrases)
+    assert verdict.reason == ", ".join(p.template.format(**dict(p.params)) for p in verdict.why.phrases)
 
 
 def test_bands_follow_the_settings() -> None:
@@ -122,9 +134,9 @@ def test_search_result_carries_band_and_reason(tmp_path: Path) -> None:
                                                    config=TracingConfig())}
     assert found[ids[0]].face_band == "match" and found[ids[0]].match
     assert found[ids[1]].face_band == "none" and not found[ids[1]].match
-    assert "too small" in (found[ids[1]].face_reason or "")
+    assert "too small" in str(found[ids[1]].face_reason)
     assert found[ids[2]].face_band == "review" and not found[ids[2]].match
-    assert found[ids[2]].score < 0.5 and "cannot match" in (found[ids[2]].face_reason or "")
+    assert found[ids[2]].score < 0.5 and "cannot match" in str(found[ids[2]].face_reason)
 
 
 def test_a_tiny_face_never_becomes_a_query(tmp_path: Path) -> None:

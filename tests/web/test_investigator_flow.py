@@ -187,6 +187,7 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path,
     page.keyboard.press("r")
     page.wait_for_selector(f'#candidates figure.rejected[data-key="{open_key}"]')
     assert page.eval_on_selector_all("#candidates figure.candidate", "els => els.map(e => e.dataset.key)") == order
+    assert " upper, " in page.inner_text(f'#candidates figure[data-key="{open_key}"] .explanation')
     page.screenshot(path=artifacts / "05_candidates.png")
     page.keyboard.press("u")
     page.wait_for_selector(f'#candidates figure.candidate:not(.rejected)[data-key="{open_key}"]')
@@ -299,6 +300,19 @@ def korean_flow(page: Any, live_server: LiveServer, case_id: str, labels: dict[s
     page.locator("#contacts-card").scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "ko_07_contacts.png")
     play_and_save(page, "#contacts-table button.play >> nth=0", artifacts, "ko_07b_playback_contact.png")
+
+    # Search by description (no photo): the form's colours and the candidates' words in Korean.
+    page.select_option("#describe-upper", "white")
+    assert page.locator("#describe-upper option:checked").inner_text() == "흰색"
+    page.fill("#describe-height", "1.75")
+    page.fill("#describe-tolerance", "0.30")
+    page.click("#describe-submit")
+    page.wait_for_selector("#candidates figure.candidate .explanation")
+    said = page.inner_text("#candidates figure.candidate >> nth=0")
+    assert "상의" in said and "하의" in said and "upper" not in said and "{" not in said, said
+    assert "인상착의" in page.inner_text("#candidates h3")
+    page.locator("#candidates-card").scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "ko_05b_describe.png")
 
     # A second subject enrolled from a two-person photo by clicking the leftmost face.
     page.fill("#subject-label", "patient-2")

@@ -25,15 +25,16 @@ from epitrace.api.schemas_operations import (
     UnmaskIn,
     VerifyOut,
 )
+from epitrace.phrases import Words
 
 __all__ = [  # every model, including those kept in schemas_base and schemas_operations
     "AssignIn", "AuditEntryOut", "AuditList", "BoxOut", "CameraList", "CameraOut", "CandidateOut",
     "CaseCloseIn", "CaseCreate", "CaseList", "CaseOut", "CaseSummary", "ClipExportIn", "ContactList",
     "ContactOut", "DecisionIn", "DecisionOut", "DescribeIn", "DescribeOut", "DescribedOut", "EnrolOut",
     "EnrolTrackIn", "FrameOut", "ID_PATTERN", "In", "IngestSourceIn", "JobList", "JobOut", "LoginIn",
-    "LoginOut", "MAX_ID", "OkOut", "PolicyOut", "RowId", "SearchIn", "SearchOut", "SightingList",
+    "LoginOut", "MAX_ID", "OkOut", "PhraseOut", "PolicyOut", "RowId", "SearchIn", "SearchOut", "SightingList",
     "SightingOut", "SubjectCandidates", "SubjectCreate", "SubjectOut", "TrajectoryOut", "USER_PATTERN",
-    "UnmaskIn", "UserCreate", "UserList", "UserOut", "VerifyOut", "VisitOut", "utc",
+    "UnmaskIn", "UserCreate", "UserList", "UserOut", "VerifyOut", "VisitOut", "phrases_out", "utc",
 ]
 
 
@@ -252,6 +253,22 @@ class SearchIn(In):
     top: int = Field(50, ge=1, le=200, description="Candidates returned per subject.")
 
 
+class PhraseOut(BaseModel):
+    """A phrase of a reason or description: an English template and its values.
+
+    Pages translate the template (and values that are words, like colour names), then fill in
+    the values; `explanation` / `face_reason` carry the same words in English.
+    """
+
+    template: str = Field(examples=["{colour} upper"])
+    params: dict[str, str] = Field(examples=[{"colour": "red"}])
+
+
+def phrases_out(words: Words | None) -> list[PhraseOut]:
+    """`Words` as API phrases (none for None)."""
+    return [] if words is None else [PhraseOut(template=p.template, params=dict(p.params)) for p in words.phrases]
+
+
 class CandidateOut(BaseModel):
     """A candidate sighting of a subject, with its scores."""
 
@@ -266,10 +283,12 @@ class CandidateOut(BaseModel):
     decision: Literal["confirmed", "rejected"] | None
     thumbnail_url: str
     explanation: str | None = Field(None, description="The sighting's attributes in words, when measured.")
+    explanation_phrases: list[PhraseOut] = Field(default_factory=list, description="`explanation`, translatable.")
     face_band: Literal["match", "review", "none"] | None = Field(
         None, description="The face evidence's band: 'match', 'review' (show as a possible match, with the "
         "reason) or 'none'; null without a face comparison.")
     face_reason: str | None = Field(None, description="Why the face is in its band, in words.")
+    face_reason_phrases: list[PhraseOut] = Field(default_factory=list, description="`face_reason`, translatable.")
 
 
 class SubjectCandidates(BaseModel):
@@ -314,6 +333,7 @@ class DescribedOut(BaseModel):
     score: float = Field(description="0-1: mean over the described attributes.")
     matched: list[str]
     explanation: str
+    explanation_phrases: list[PhraseOut] = Field(default_factory=list, description="`explanation`, translatable.")
     thumbnail_url: str
 
 

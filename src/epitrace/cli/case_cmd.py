@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import typer
 from rich.table import Column, Table
@@ -124,7 +124,7 @@ def trace(
     with friendly_errors():
         results = core.search(case_session(case_id))
     if as_json:
-        typer.echo(json.dumps({str(r.subject_id): [asdict(c) for c in r.candidates[:top]] for r in results}))
+        typer.echo(json.dumps({str(r.subject_id): [_plain(c) for c in r.candidates[:top]] for r in results}))
         return
     for r in results:
         matches = [c for c in r.candidates if c.match]
@@ -138,8 +138,18 @@ def trace(
             table.add_row(str(c.track_id), c.camera_id, local(c.start_ts), clock(c.end_ts),
                           "" if c.body_score is None else f"{c.body_score:.3f}",
                           "" if c.face_score is None else f"{c.face_score:.3f}", f"{c.score:.2f}",
-                          verdict, c.decision or "", c.explanation or "", c.face_reason or "")
+                          verdict, c.decision or "", str(c.explanation or ""), str(c.face_reason or ""))
         console.print(table)
+
+
+def _plain(candidate: Any) -> dict[str, Any]:
+    """A candidate dataclass as JSON values, its reasons and explanation as English text."""
+    out = asdict(candidate)
+    for name in ("explanation", "face_reason"):
+        if name in out:
+            value = getattr(candidate, name)
+            out[name] = None if value is None else str(value)
+    return out
 
 
 @app.command("describe")
@@ -167,12 +177,12 @@ def describe(
                         cameras=tuple(cameras) if cameras else None)
         found = describe_case(session, d, limit=top)
     if as_json:
-        typer.echo(json.dumps([asdict(c) for c in found]))
+        typer.echo(json.dumps([_plain(c) for c in found]))
         return
     table = Table("sighting", "camera", "from", "to", "score", "matched", "looks like")
     for c in found:
         table.add_row(str(c.track_id), c.camera_id, local(c.start_ts), clock(c.end_ts), f"{c.score:.2f}",
-                      ", ".join(c.matched), c.explanation)
+                      ", ".join(c.matched), str(c.explanation))
     console.print(table if found else "no sighting in the case's scope has attributes like these")
 
 

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from epitrace.phrases import Words, phrase, words
 from epitrace.store import Store, Unit
 from epitrace.store.attributes_repo import tracks_with_attributes
 from epitrace.store.case_scope import Scope
@@ -66,15 +67,21 @@ class DescribedCandidate:
     end_ts: float
     score: float  # 0-1: mean of the described attributes' scores
     matched: tuple[str, ...]  # e.g. ("upper", "height")
-    explanation: str
+    explanation: Words
 
 
-def explain(rec: AttributesRecord) -> str:
+EXPLAIN_PHRASES: tuple[str, ...] = ("{colour} upper", "{colour} lower", "{height} m +- {spread}")
+"""The templates of `explain` (the web catalogs translate them and the palette's names)."""
+
+
+def explain(rec: AttributesRecord) -> Words:
     """A track's attributes in words: "red upper, black lower, 1.72 m +- 0.08"."""
-    parts = [f"{rec.upper or 'unknown'} upper", f"{rec.lower or 'unknown'} lower"]
+    parts = [phrase("{colour} upper", colour=rec.upper or "unknown"),
+             phrase("{colour} lower", colour=rec.lower or "unknown")]
     if rec.height_m is not None:
-        parts.append(f"{rec.height_m:.2f} m +- {rec.height_spread_m or 0.0:.2f}")
-    return ", ".join(parts)
+        parts.append(phrase("{height} m +- {spread}", height=f"{rec.height_m:.2f}",
+                            spread=f"{rec.height_spread_m or 0.0:.2f}"))
+    return words(parts)
 
 
 def colour_score(wanted: str, seen: str | None) -> float:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from epitrace.phrases import Phrase, Words, phrase, words
+
 Band = Literal["match", "review", "none"]
 
 
@@ -46,8 +48,23 @@ class FaceVerdict:
     """The band of one face score and the reason an investigator is shown."""
 
     band: Band
-    reason: str
+    why: Words  # the reason in phrases a front end can translate
     threshold: float  # the threshold the band was judged against
+
+    @property
+    def reason(self) -> str:
+        """The reason in English ("face 0.880, below match 0.935, small face 24 px")."""
+        return str(self.why)
+
+
+FACE_PHRASES: tuple[str, ...] = (
+    "face {score}", "face size unknown (stored before face quality): check by eye",
+    "face {size} px is too small to compare (under {min} px)", "face {score} >= match {threshold}",
+    "face {score}, below match {threshold}", "face {score}, below review {floor}",
+    "face {score} but a face under {min} px cannot match",
+    "small face {size} px", "turned face", "blurred or unsure face (quality {quality})",
+)
+"""Every template a face reason is made of (the web catalogs translate each one)."""
 
 
 SMALL_PX = 40.0
@@ -56,16 +73,16 @@ TURNED = 0.6
 """Frontalness under this is called "turned" in a reason (wording only)."""
 
 
-def _weakness(e: FaceEvidence) -> str:
-    """Why a face is low quality, in words ("small face 24 px", "turned face")."""
+def _weakness(e: FaceEvidence) -> list[Phrase]:
+    """Why a face is low quality ("small face 24 px", "turned face")."""
     why = []
     if e.size_px < SMALL_PX:
-        why.append(f"small face {e.size_px:.0f} px")
+        why.append(phrase("small face {size} px", size=f"{e.size_px:.0f}"))
     if e.frontal < TURNED:
-        why.append("turned face")
+        why.append(phrase("turned face"))
     if not why:
-        why.append(f"blurred or unsure face (quality {e.quality:.2f})")
-    return ", ".join(why)
+        why.append(phrase("blurred or unsure face (quality {quality})", quality=f"{e.quality:.2f}"))
+    return why
 
 
 def usable_face(size_px: float, min_px: float) -> bool:
@@ -85,25 +102,30 @@ def face_band(e: FaceEvidence, config: BandConfig) -> FaceVerdict:
     otherwise.
     """
     c, match_t = e.cosine, config.face_threshold
+    score = f"{c:.3f}"
     if e.size_px <= 0:
         floor = config.face_review_low_quality
         if c >= floor:
-            return FaceVerdict("review", f"face {c:.3f}; face size unknown (stored before face quality): "
-                               f"check by eye", match_t)
-        return FaceVerdict("none", f"face {c:.3f}, below review {floor:.3f}", floor)
+            return FaceVerdict("review", words(phrase("face {score}", score=score), phrase(
+                "face size unknown (stored before face quality): check by eye")), match_t)
+        return FaceVerdict("none", words(phrase("face {score}, below review {floor}", score=score,
+                                                floor=f"{floor:.3f}")), floor)
     if e.size_px < config.face_review_min_px:
-        return FaceVerdict("none", f"face {e.size_px:.0f} px is too small to compare "
-                           f"(under {config.face_review_min_px:.0f} px)", match_t)
-    low = e.quality < config.face_low_quality
-    weak = _weakness(e) if low else ""
-    if c >= match_t and e.size_px >= config.face_match_min_px:
-        return FaceVerdict("match", f"face {c:.3f} >= match {match_t:.3f}" + (f" ({weak})" if weak else ""),
+        return FaceVerdict("none", words(phrase("face {size} px is too small to compare (under {min} px)",
+                                                size=f"{e.size_px:.0f}", min=f"{config.face_review_min_px:.0f}")),
                            match_t)
+    low = e.quality < config.face_low_quality
+    weak = _weakness(e) if low else []
+    if c >= match_t and e.size_px >= config.face_match_min_px:
+        return FaceVerdict("match", words(phrase("face {score} >= match {threshold}", score=score,
+                                                 threshold=f"{match_t:.3f}"), weak), match_t)
     floor = config.face_review_low_quality if low else config.face_review_threshold
     if c >= floor:
         if c >= match_t:
-            why = f"face {c:.3f} but a face under {config.face_match_min_px:.0f} px cannot match"
+            first = phrase("face {score} but a face under {min} px cannot match", score=score,
+                           min=f"{config.face_match_min_px:.0f}")
         else:
-            why = f"face {c:.3f}, below match {match_t:.3f}"
-        return FaceVerdict("review", why + (f", {weak}" if weak else ""), match_t)
-    return FaceVerdict("none", f"face {c:.3f}, below review {floor:.3f}" + (f" ({weak})" if weak else ""), floor)
+            first = phrase("face {score}, below match {threshold}", score=score, threshold=f"{match_t:.3f}")
+        return FaceVerdict("review", words(first, weak), match_t)
+    return FaceVerdict("none", words(phrase("face {score}, below review {floor}", score=score,
+                                            floor=f"{floor:.3f}"), weak), floor)

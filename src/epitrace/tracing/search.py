@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from epitrace.config import TracingConfig
+from epitrace.phrases import Words
 from epitrace.store import Store, Unit
 from epitrace.store.cases import (
     TrackSpan,
@@ -45,9 +46,9 @@ class Candidate:
     score: float  # > 0.5 means above threshold, on a common 0-1 scale
     match: bool
     decision: str | None  # "confirmed", "rejected" or None
-    explanation: str | None = None  # the track's attributes in words ("red upper, black lower, 1.72 m +- 0.08")
+    explanation: Words | None = None  # the track's attributes ("red upper, black lower, 1.72 m +- 0.08")
     face_band: str | None = None  # "match", "review" (show as "possible") or "none"; None: no face score
-    face_reason: str | None = None  # why, in words ("face 0.880, below match 0.935, small face 24 px")
+    face_reason: Words | None = None  # why ("face 0.880, below match 0.935, small face 24 px")
 
 
 def _calibrated(similarity: float, threshold: float, width: float = 0.05) -> float:
@@ -216,7 +217,7 @@ def _candidates(q: _Query, body: dict[int, float], face: dict[int, float],
         out.append(Candidate(track_id, track.camera_id, track.start_ts, track.end_ts, body.get(track_id),
                              face.get(track_id), score, score >= 0.5, q.decided.get(track_id),
                              face_band=verdict.band if verdict else None,
-                             face_reason=verdict.reason if verdict else None))
+                             face_reason=verdict.why if verdict else None))
     out.sort(key=lambda c: (c.decision != "confirmed", -c.score))
     return out[: config.max_candidates]
 

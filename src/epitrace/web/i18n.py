@@ -14,6 +14,9 @@ from pathlib import Path
 
 from epitrace.contacts.risk import REASONS
 from epitrace.reports.i18n import po_translations, report_translations
+from epitrace.tracing.describe import EXPLAIN_PHRASES
+from epitrace.tracing.face_bands import FACE_PHRASES
+from epitrace.vision.attributes import PALETTE
 
 LOCALES = ("en", "ko")
 DEFAULT = "en"
@@ -55,6 +58,9 @@ SCRIPT_MESSAGES: tuple[str, ...] = (
     "queued", "running", "done", "failed", "cancelled", "high", "medium", "low", "mask", "no mask", "unknown",
     # the risk rule's reasons (templates whose {values} the script fills in)
     *REASONS.values(),
+    # search by description and the words that explain a candidate (phrases the core sends)
+    "matched", "upper", "lower", "height", "described as", "describe a colour or a height",
+    *PALETTE, *EXPLAIN_PHRASES, *FACE_PHRASES,
 )
 
 

@@ -22,6 +22,7 @@ from epitrace.api.deps import CASE_ID_PATTERN, SESSION_COOKIE, csrf_token_for, g
 from epitrace.app import STAFF, acting_user, open_case, require
 from epitrace.app.ingest_rules import INGEST_ROLES
 from epitrace.privacy.users import AccessDenied, AuthError, User
+from epitrace.vision.attributes import PALETTE
 from epitrace.web.i18n import COOKIE, LOCALES, pick_locale, script_strings, translations
 
 STATIC = Path(__file__).parent / "static"
@@ -88,7 +89,7 @@ def cases_page(request: Request) -> Response:
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: Annotated[str, PathParam(pattern=CASE_ID_PATTERN)]) -> Response:
     """One case: subjects, enrolment, review, trajectory, contacts, report."""
-    return _page(request, "case.html.j2", *STAFF, case_id=case_id, case_id_=case_id)
+    return _page(request, "case.html.j2", *STAFF, case_id=case_id, case_id_=case_id, palette=PALETTE)
 
 
 @router.get("/ingest")

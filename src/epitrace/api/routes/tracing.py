@@ -60,8 +60,11 @@ def search(body: S.SearchIn, case: CaseDep) -> S.SearchOut:
         cands = [S.CandidateOut(track_id=c.track_id, camera_id=c.camera_id, start=S.utc(c.start_ts),
                                 end=S.utc(c.end_ts), body_score=c.body_score, face_score=c.face_score,
                                 score=c.score, match=c.match, decision=c.decision,  # type: ignore[arg-type]
-                                thumbnail_url=thumb_url(case.id, c.track_id), explanation=c.explanation,
-                                face_band=c.face_band, face_reason=c.face_reason)  # type: ignore[arg-type]
+                                thumbnail_url=thumb_url(case.id, c.track_id),
+                                explanation=None if c.explanation is None else str(c.explanation),
+                                explanation_phrases=S.phrases_out(c.explanation), face_band=c.face_band,  # type: ignore[arg-type]
+                                face_reason=None if c.face_reason is None else str(c.face_reason),
+                                face_reason_phrases=S.phrases_out(c.face_reason))
                  for c in r.candidates[:body.top]]
         out.append(S.SubjectCandidates(subject_id=r.subject_id, label=r.label, enrolled=r.enrolled,
                                        candidates=cands))
@@ -81,7 +84,8 @@ def describe(body: S.DescribeIn, case: CaseDep) -> S.DescribeOut:
     found = describe_case(case, d, limit=body.top)
     return S.DescribeOut(candidates=[
         S.DescribedOut(track_id=c.track_id, camera_id=c.camera_id, start=S.utc(c.start_ts), end=S.utc(c.end_ts),
-                       score=c.score, matched=list(c.matched), explanation=c.explanation,
+                       score=c.score, matched=list(c.matched), explanation=str(c.explanation),
+                       explanation_phrases=S.phrases_out(c.explanation),
                        thumbnail_url=thumb_url(case.id, c.track_id)) for c in found])
 
 

@@ -70,6 +70,12 @@ const ET = (() => {
   const strings = JSON.parse(document.getElementById("i18n")?.textContent || "{}");
   const t = (s) => strings[s] || s;
   const lang = document.documentElement.lang || "en";
+  // Words the core sends as phrases ({template, params}): each template translated, each value
+  // too where it is a word (a colour name; numbers pass through), then joined; `fallback` (the
+  // English text) when there are no phrases.
+  const words = (phrases, fallback = "") => (phrases && phrases.length
+    ? phrases.map((p) => t(p.template).replace(/\{(\w+)\}/g, (m, k) => (k in p.params ? t(p.params[k]) : m))).join(", ")
+    : fallback || "");
 
   // ----- local time: the API sends UTC or offsets; people read the camera's (or their) zone -----
   const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
@@ -130,6 +136,6 @@ const ET = (() => {
     });
   });
 
-  return { api, upload, el, toast, fmtTime, fmtDuration, utcValue, guarded, t, lang, browserZone, fmtLocal, fmtClock,
+  return { api, upload, el, toast, fmtTime, fmtDuration, utcValue, guarded, t, words, lang, browserZone, fmtLocal, fmtClock,
     fmtDate, zoneLabel, inputValue, zonedToUtc };
 })();

@@ -28,7 +28,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const pending = c.status === "pending";
     document.getElementById("case-pending").hidden = !pending;
     document.getElementById("close-case").hidden = c.status !== "open";
-    for (const id of ["search", "picker-camera"]) { const b = document.getElementById(id); if (b) b.disabled = pending || c.status === "closed"; }
+    for (const id of ["search", "describe-submit", "picker-camera"]) { const b = document.getElementById(id); if (b) b.disabled = pending || c.status === "closed"; }
     if (c.status === "closed") { // nothing more is shown from footage: no picker, no review
       document.getElementById("picker").replaceChildren();
       document.getElementById("enrol-card").hidden = true;
@@ -129,6 +129,19 @@ document.addEventListener("DOMContentLoaded", () => {
 
   // ----- candidates (review.js) --------------------------------------------------------------------
   ETReview.init({ base, caseId, after: async () => { await loadCase(); await trajectory(); } });
+
+  // Search by description: clothing colours and height, for a patient who gives no photo.
+  document.getElementById("describe-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const subject = state.case.subjects.find((s) => s.id === state.subject);
+    if (!subject) { toast(t("add a subject first"), true); return; }
+    const value = (id) => document.getElementById(id).value;
+    const body = { upper: value("describe-upper") || null, lower: value("describe-lower") || null,
+      height_m: value("describe-height") ? Number(value("describe-height")) : null,
+      tolerance_m: Number(value("describe-tolerance") || 0.1), top: 60 };
+    if (!body.upper && !body.lower && body.height_m === null) { toast(t("describe a colour or a height"), true); return; }
+    guarded(document.getElementById("describe-submit"), () => ETReview.describe(subject.id, subject.label, body));
+  });
 
   // ----- trajectory --------------------------------------------------------------------------------
   async function trajectory() {

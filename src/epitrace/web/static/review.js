@@ -4,7 +4,7 @@
 "use strict";
 
 const ETReview = (() => {
-  const { api, el, t, toast, guarded, fmtDate, fmtClock, fmtLocal } = ET;
+  const { api, el, t, words, toast, guarded, fmtDate, fmtClock, fmtLocal } = ET;
   const my = { base: "", caseId: "", zones: {}, items: [], focus: 0, selected: new Set(), history: [], after: null };
   const $ = (id) => document.getElementById(id);
   const key = (it) => `${it.subject}:${it.c.track_id}`;
@@ -29,8 +29,11 @@ const ETReview = (() => {
         el("span", { class: "score", text: `${t("score")} ${c.score.toFixed(2)}${c.match ? " ✓" : ""}` }),
         c.decision ? el("span", { class: `tag ${c.decision}`, text: t(c.decision) }) : null,
         !c.decision && !c.match && c.face_band === "review"  // the face alone is not sure enough: say so, and why
-          ? el("span", { class: "tag possible", text: t("possible"), title: c.face_reason || "" }) : null,
-        c.face_reason ? el("div", { class: "muted reason face-reason", text: c.face_reason }) : null),
+          ? el("span", { class: "tag possible", text: t("possible"), title: words(c.face_reason_phrases, c.face_reason) }) : null,
+        c.matched && c.matched.length  // a description search: which described attributes this sighting has
+          ? el("span", { class: "tag matched", text: `${t("matched")}: ${c.matched.map((m) => t(m)).join(", ")}` }) : null,
+        c.explanation ? el("div", { class: "muted explanation", text: words(c.explanation_phrases, c.explanation) }) : null,
+        c.face_reason ? el("div", { class: "muted reason face-reason", text: words(c.face_reason_phrases, c.face_reason) }) : null),
       el("div", { class: "actions" },
         el("button", { type: "button", class: "small confirm", text: t("Confirm"), disabled: c.decision === "confirmed",
           onclick: () => decide([it], "confirmed") }),
@@ -129,6 +132,25 @@ const ETReview = (() => {
     status.textContent = `${my.items.length} ${t("candidate(s)")}`;
   }
 
+  // Search by description (a patient with no photo): the candidates, for the chosen subject.
+  async function describe(subject, label, body) {
+    const status = $("search-status");
+    status.textContent = t("searching…");
+    const out = await api("POST", `${my.base}/describe`, body);
+    my.items = out.candidates.map((c) => ({ subject, c }));
+    my.selected.clear();
+    my.focus = 0;
+    const head = el("h3", { class: "span-all", text: `${label}: ${t("described as")} ${describedAs(body)}` });
+    $("candidates").replaceChildren(head, ...my.items.map(card));
+    toolbar();
+    status.textContent = `${my.items.length} ${t("candidate(s)")}`;
+  }
+
+  const describedAs = (b) => [b.upper ? words([{ template: "{colour} upper", params: { colour: b.upper } }]) : null,
+    b.lower ? words([{ template: "{colour} lower", params: { colour: b.lower } }]) : null,
+    b.height_m ? words([{ template: "{height} m +- {spread}", params: { height: b.height_m.toFixed(2), spread: b.tolerance_m.toFixed(2) } }]) : null]
+    .filter(Boolean).join(", ");
+
   function onKey(e) {
     const tag = (e.target.tagName || "").toLowerCase();
     if (["input", "textarea", "select"].includes(tag) || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -157,5 +179,5 @@ const ETReview = (() => {
     document.addEventListener("keydown", onKey);
   }
 
-  return { init, search, setZones: (z) => { my.zones = z; } };
+  return { init, search, describe, setZones: (z) => { my.zones = z; } };
 })();
