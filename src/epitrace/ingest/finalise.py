@@ -43,6 +43,8 @@ class FinaliseContext:
     timer: StageTimer
     embed_faces: bool = True  # False: keep a face chip for a consenting case to embed later
     face_keep: int = 3  # face samples kept per track (best by quality) and averaged
+    face_embed_min_px: float = 0.0  # a best face smaller (px) gets no vector or chip: search never compares it
+    image_size: tuple[int, int] | None = None  # (width, height) of the frames, once the first is seen
 
 
 def interpolate_gaps(t: Tracklet, step: float) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32],
@@ -94,7 +96,10 @@ def _face_and_mask(ctx: FinaliseContext, samples: list[Sample]) -> tuple[
     """The track's face and mask state from its best `face_keep` faces (vision.face_quality).
 
     The face comes as the quality-weighted mean of those faces' embeddings, or as their chips
-    (best first) when embedding is left to a case; the best face's quality goes with it.
+    (best first) when embedding is left to a case; the best face's quality goes with it. A best
+    face under `face_embed_min_px` keeps its quality and mask state but gets neither: search
+    (tracing.face_bands) never compares a face that small, and the embedding is the face stage's
+    largest cost.
     """
     m = ctx.models
     if m.faces is None or m.face_embedder is None or ctx.face_samples == 0:
@@ -105,9 +110,10 @@ def _face_and_mask(ctx: FinaliseContext, samples: list[Sample]) -> tuple[
         return None, [], None, "unknown", 0.0
     best = kept[0]
     vector, chips = None, []
-    if ctx.embed_faces:
+    comparable = not 0 < best.quality.size_px < ctx.face_embed_min_px  # size 0 (unknown) is compared
+    if comparable and ctx.embed_faces:
         vector = template([m.face_embedder.embed(o.image, o.box) for o in kept], [o.quality.value for o in kept])
-    else:
+    elif comparable:
         for o in kept:
             ok, buf = cv2.imencode(".jpg", face_chip(o.image, o.box), [cv2.IMWRITE_JPEG_QUALITY, 92])
             if ok:
@@ -149,5 +155,5 @@ def finalise(t: Tracklet, ctx: FinaliseContext) -> TrackRecord | None:
         face_px=face_q.size_px if face_q else 0.0, face_quality=face_q.value if face_q else 0.0,
         face_frontal=face_q.frontal if face_q else 0.0, mask_state=mask_state,
         mask_confidence=mask_conf, thumbnails=thumbs,
-        attributes=track_attributes(chosen, boxes, getattr(ctx.to_ground, "calibration", None)),
+        attributes=track_attributes(chosen, boxes, getattr(ctx.to_ground, "calibration", None), ctx.image_size),
     )

@@ -20,7 +20,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -207,6 +207,8 @@ class IngestPipeline:
 
         Cuts if a new segment or scene begins; reuses the last detections on a static frame.
         """
+        if run.ctx.image_size is None:  # heights need the frame's centre (geometry.pose)
+            run.ctx = replace(run.ctx, image_size=(int(bgr.shape[1]), int(bgr.shape[0])))
         segment = index // run.cut
         if segment != run.segment:
             self._checkpoint(run, segment * run.cut - 1, done=True)

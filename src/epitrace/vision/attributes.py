@@ -5,8 +5,10 @@ the words an investigator types, so the colours are named from a fixed palette (
 measured on the person box's torso band (20-50% of its height) and leg band (55-90%), inside a
 central column mask that leaves out most background. Each pixel is named by HSV rules and a
 band's colour is the vote of its pixels over every sample of the track, which survives a few
-bad crops. Height needs a camera model that sees out of the ground plane (a Tsai calibration):
-a ground homography alone cannot say how tall anything is, so height is None there.
+bad crops. Height needs a camera model that sees out of the ground plane: a Tsai calibration
+has one; a ground homography gives one too once the principal point is taken as the frame's
+centre (`geometry.pose`; on PETS its heights read 7.6 cm shorter than the Tsai model's on the
+same boxes, `tests/unit/test_pose.py`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from epitrace.geometry import Calibration, TsaiCalibration
+from epitrace.geometry.pose import camera_pose, heights_above_feet
 from epitrace.store.records import AttributesRecord
 
 PALETTE: tuple[str, ...] = ("black", "white", "grey", "red", "orange", "yellow", "green", "blue",
@@ -134,15 +137,26 @@ def _head_rays(cal: TsaiCalibration, pixels: npt.NDArray[np.float64]) -> npt.NDA
     return np.asarray(rays_cam @ c.rotation, np.float64)
 
 
-def box_heights(cal: Calibration, boxes: npt.NDArray[np.floating]) -> npt.NDArray[np.float64] | None:
-    """Per-box standing height in metres (NaN where it cannot be measured), None without a Tsai model.
+def box_heights(cal: Calibration, boxes: npt.NDArray[np.floating],
+                image_size: tuple[int, int] | None = None) -> npt.NDArray[np.float64] | None:
+    """Per-box standing height in metres (NaN where it cannot be measured), None when unmeasurable.
 
     The feet (bottom centre) map to the ground; the head (top centre) defines a ray; the height is
-    that of the ray's point nearest the vertical line standing on the feet.
+    that of the ray's point nearest the vertical line standing on the feet. A Tsai model gives the
+    ray itself (with its lens distortion); any other calibration gives it through the camera pose
+    recovered from the ground mapping and the frame's centre (`geometry.pose`), so it needs
+    `image_size`.
     """
-    if not isinstance(cal, TsaiCalibration):
-        return None
     b = np.asarray(boxes, np.float64).reshape(-1, 4)
+    if not isinstance(cal, TsaiCalibration):
+        pose = None if image_size is None else camera_pose(cal, image_size)
+        if pose is None:
+            return None
+        if len(b) == 0:
+            return np.zeros(0)
+        cx = (b[:, 0] + b[:, 2]) / 2
+        feet_m = cal.image_to_ground(np.column_stack([cx, b[:, 3]]), strict=False)
+        return heights_above_feet(pose, feet_m, np.column_stack([cx, b[:, 1]]))
     if len(b) == 0:
         return np.zeros(0)
     cx = (b[:, 0] + b[:, 2]) / 2
@@ -161,11 +175,11 @@ def box_heights(cal: Calibration, boxes: npt.NDArray[np.floating]) -> npt.NDArra
 
 
 def track_height(cal: Calibration | None, boxes: npt.NDArray[np.floating], *,
-                 floor_m: float = 0.04) -> Height | None:
+                 image_size: tuple[int, int] | None = None, floor_m: float = 0.04) -> Height | None:
     """A track's height from its boxes: median of the plausible per-box estimates, with spread."""
     if cal is None:
         return None
-    per_box = box_heights(cal, boxes)
+    per_box = box_heights(cal, boxes, image_size)
     if per_box is None:
         return None
     ok = per_box[np.isfinite(per_box) & (per_box >= MIN_HEIGHT_M) & (per_box <= MAX_HEIGHT_M)]
@@ -177,10 +191,10 @@ def track_height(cal: Calibration | None, boxes: npt.NDArray[np.floating], *,
 
 
 def person_attributes(crops: Sequence[npt.NDArray[np.uint8]], cal: Calibration | None,
-                      boxes: npt.NDArray[np.floating]) -> PersonAttributes:
+                      boxes: npt.NDArray[np.floating], image_size: tuple[int, int] | None = None) -> PersonAttributes:
     """Colours from the track's body crops and height from its boxes through the calibration."""
     upper, lower = body_colours(crops)
-    return PersonAttributes(upper, lower, track_height(cal, boxes))
+    return PersonAttributes(upper, lower, track_height(cal, boxes, image_size=image_size))
 
 
 class _HasPerson(Protocol):
@@ -188,9 +202,9 @@ class _HasPerson(Protocol):
 
 
 def track_attributes(samples: Sequence[_HasPerson], boxes: npt.NDArray[np.floating],
-                     cal: Calibration | None) -> AttributesRecord:
+                     cal: Calibration | None, image_size: tuple[int, int] | None = None) -> AttributesRecord:
     """The stored attributes of a finished track: colours over its body samples, height over its boxes."""
-    a = person_attributes([s.person for s in samples], cal, boxes)
+    a = person_attributes([s.person for s in samples], cal, boxes, image_size)
     return AttributesRecord(
         upper=a.upper.name if a.upper else None, upper_share=a.upper.share if a.upper else 0.0,
         lower=a.lower.name if a.lower else None, lower_share=a.lower.share if a.lower else 0.0,
