@@ -309,9 +309,10 @@ def korean_flow(page: Any, live_server: LiveServer, case_id: str, labels: dict[s
     page.click("#describe-submit")
     page.wait_for_selector("#candidates figure.candidate .explanation")
     said = page.inner_text("#candidates figure.candidate >> nth=0")
-    assert "상의" in said and "하의" in said and "upper" not in said and "{" not in said, said
+    assert "상의" in said and "하의" in said and "키" in said and "upper" not in said and "{" not in said, said
     assert "인상착의" in page.inner_text("#candidates h3")
     page.locator("#candidates-card").scroll_into_view_if_needed()
+    wait_until(page, "[...document.querySelectorAll('#candidates img')].every(i => i.complete)")
     page.screenshot(path=artifacts / "ko_05b_describe.png")
 
     # A second subject enrolled from a two-person photo by clicking the leftmost face.
