@@ -180,9 +180,10 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path,
     wait_until(page, "[...document.querySelectorAll('#candidates img')].every(i => i.complete)")
     assert zone_shown(page.inner_text("#candidates figure.candidate >> nth=0"))
     order = page.eval_on_selector_all("#candidates figure.candidate", "els => els.map(e => e.dataset.key)")
-    open_key = page.eval_on_selector_all("#candidates figure.candidate:not(.confirmed):not(.match)",
-                                         "els => els.length ? els[0].dataset.key : null")
-    assert open_key, "no undecided non-match candidate to review"
+    open_key = page.eval_on_selector_all(  # an undecided card, a non-match if there is one
+        "#candidates figure.candidate:not(.confirmed)",
+        "els => { const m = els.find(e => !e.classList.contains('match')) || els[0]; return m ? m.dataset.key : null; }")
+    assert open_key, "no undecided candidate to review"
     page.click(f'#candidates figure[data-key="{open_key}"] figcaption')
     page.keyboard.press("r")
     page.wait_for_selector(f'#candidates figure.rejected[data-key="{open_key}"]')
@@ -306,6 +307,10 @@ def korean_flow(page: Any, live_server: LiveServer, case_id: str, labels: dict[s
     assert page.locator("#describe-upper option:checked").inner_text() == "흰색"
     page.fill("#describe-height", "1.75")
     page.fill("#describe-tolerance", "0.30")
+    page.select_option("#describe-camera", CAMERA)  # times typed in the camera's zone (Seoul)
+    assert "Asia/Seoul" in page.inner_text("#describe-zone")
+    page.fill("#describe-from", f"{START + SEOUL - timedelta(minutes=1):%Y-%m-%dT%H:%M:%S}")
+    page.fill("#describe-to", f"{START + SEOUL + timedelta(minutes=5):%Y-%m-%dT%H:%M:%S}")
     page.click("#describe-submit")
     page.wait_for_selector("#candidates figure.candidate .explanation")
     said = page.inner_text("#candidates figure.candidate >> nth=0")

@@ -4,7 +4,7 @@
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
-  const { api, el, toast, fmtDuration, guarded, t, fmtLocal, fmtClock, fmtDate, browserZone, zoneLabel } = ET;
+  const { api, el, toast, fmtDuration, guarded, t, fmtLocal, fmtClock, fmtDate, browserZone, zoneLabel, zonedToUtc } = ET;
   const caseId = document.getElementById("case").dataset.caseId;
   const base = `/api/cases/${caseId}`;
   const state = { case: null, subject: null, zones: {}, photo: null, face: null };
@@ -38,6 +38,9 @@ document.addEventListener("DOMContentLoaded", () => {
     if (pending) { renderSubjects(); return; }
     if (!state.subject || !c.subjects.some((s) => s.id === state.subject)) state.subject = c.subjects[0]?.id ?? null;
     renderSubjects();
+    const around = document.getElementById("describe-camera");
+    if (around.options.length === 1) around.append(...c.cameras.map((cam) => el("option", { value: cam.id, text: cam.name })));
+    document.getElementById("describe-zone").textContent = zoneLabel(describeZone(), c.window_start);
     const select = document.getElementById("picker-camera");
     if (!select.options.length) {
       select.replaceChildren(...c.cameras.map((cam) => el("option", { value: cam.id, text: cam.name })));
@@ -130,7 +133,16 @@ document.addEventListener("DOMContentLoaded", () => {
   // ----- candidates (review.js) --------------------------------------------------------------------
   ETReview.init({ base, caseId, after: async () => { await loadCase(); await trajectory(); } });
 
-  // Search by description: clothing colours and height, for a patient who gives no photo.
+  // Search by description: clothing colours and height, for a patient who gives no photo. Times
+  // are typed in the chosen camera's zone (all cameras: the zone they share, else the browser's).
+  function describeZone() {
+    const camera = document.getElementById("describe-camera").value;
+    const zones = [...new Set(Object.values(state.zones))];
+    return camera ? zoneOf(camera) : (zones.length === 1 ? zones[0] : browserZone);
+  }
+  document.getElementById("describe-camera").addEventListener("change", () => {
+    document.getElementById("describe-zone").textContent = zoneLabel(describeZone(), state.case.window_start);
+  });
   document.getElementById("describe-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const subject = state.case.subjects.find((s) => s.id === state.subject);
@@ -138,7 +150,9 @@ document.addEventListener("DOMContentLoaded", () => {
     const value = (id) => document.getElementById(id).value;
     const body = { upper: value("describe-upper") || null, lower: value("describe-lower") || null,
       height_m: value("describe-height") ? Number(value("describe-height")) : null,
-      tolerance_m: Number(value("describe-tolerance") || 0.1), top: 60 };
+      tolerance_m: Number(value("describe-tolerance") || 0.1), top: 60,
+      cameras: value("describe-camera") ? [value("describe-camera")] : null,
+      start: zonedToUtc(value("describe-from"), describeZone()), end: zonedToUtc(value("describe-to"), describeZone()) };
     if (!body.upper && !body.lower && body.height_m === null) { toast(t("describe a colour or a height"), true); return; }
     guarded(document.getElementById("describe-submit"), () => ETReview.describe(subject.id, subject.label, body));
   });
