@@ -182,7 +182,8 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path,
     order = page.eval_on_selector_all("#candidates figure.candidate", "els => els.map(e => e.dataset.key)")
     open_key = page.eval_on_selector_all(  # an undecided card, a non-match if there is one
         "#candidates figure.candidate:not(.confirmed)",
-        "els => { const m = els.find(e => !e.classList.contains('match')) || els[0]; return m ? m.dataset.key : null; }")
+        "els => { const m = els.find(e => !e.classList.contains('match')) || els[0];"
+        " return m ? m.dataset.key : null; }")
     assert open_key, "no undecided candidate to review"
     page.click(f'#candidates figure[data-key="{open_key}"] figcaption')
     page.keyboard.press("r")
