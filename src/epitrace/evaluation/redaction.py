@@ -157,10 +157,14 @@ def longest_gt_id(gt: pd.DataFrame) -> int:
     return int(gt["id"].value_counts().idxmax())
 
 
-def subject_keep_box(dets: Detections, gt_xywh: npt.ArrayLike | None) -> npt.NDArray[np.float32] | None:
+def subject_keep_box(dets: Detections, gt_xywh: npt.ArrayLike | None,
+                     others_xywh: npt.ArrayLike | None = None) -> npt.NDArray[np.float32] | None:
     """The predicted box best matching the subject's GT box at IoU >= 0.5, else the GT box.
 
     (In an export the subject's track box plays this role; it is held across detector misses.)
+    A box that overlaps another GT person (`others_xywh`) more than the subject is that
+    person's, as a tracker following the subject would have it: where two people overlap, the
+    subject's box must not be a bystander's detection, kept clear as if it were the subject.
     """
     if gt_xywh is None:
         return None
@@ -168,10 +172,21 @@ def subject_keep_box(dets: Detections, gt_xywh: npt.ArrayLike | None) -> npt.NDA
     gt = np.array([[x, y, x + w, y + h]], np.float32)
     if len(dets):
         iou = box_iou(dets.xyxy, gt)[:, 0]
+        if others_xywh is not None and len(o := np.asarray(others_xywh, np.float32).reshape(-1, 4)):
+            theirs = box_iou(dets.xyxy, np.c_[o[:, :2], o[:, :2] + o[:, 2:]]).max(axis=1)
+            iou = np.where(theirs > iou, 0.0, iou)
         best = int(iou.argmax())
         if iou[best] >= 0.5:
             return dets.xyxy[best]
     return gt[0]
+
+
+def keep_for_frame(dets: Detections, rows: pd.DataFrame, subject_gt_id: int | None) -> npt.NDArray[np.float32] | None:
+    """`subject_keep_box` of one frame's GT rows (None where the subject is not in them)."""
+    subj, others = rows[rows["id"] == subject_gt_id], rows[rows["id"] != subject_gt_id]
+    if not len(subj):
+        return None
+    return subject_keep_box(dets, subj[["x", "y", "w", "h"]].to_numpy()[0], others[["x", "y", "w", "h"]].to_numpy())
 
 
 def redaction_coverage(
@@ -225,8 +240,7 @@ def redaction_coverage(
         else:
             b = rows[["x", "y", "w", "h"]].to_numpy(np.float32)
             dets = Detections(xyxy=np.c_[b[:, :2], b[:, :2] + b[:, 2:]], confidence=np.ones(len(b), np.float32))
-        subj = rows[rows["id"] == subject_gt_id]
-        keep = subject_keep_box(dets, subj[["x", "y", "w", "h"]].to_numpy()[0] if len(subj) else None)
+        keep = keep_for_frame(dets, rows, subject_gt_id)
         found = faces.get(gt_frame) if faces is not None else None
         if face_detector is not None and found is None:
             found = detect_faces(face_detector, image, face_search_boxes(dets, keep))

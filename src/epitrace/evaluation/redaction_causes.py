@@ -31,9 +31,9 @@ from epitrace.evaluation.redaction import (
     VISIBLE,
     covered_shares,
     gt_head_boxes,
+    keep_for_frame,
     mosaic_mask,
     redacted_mask,
-    subject_keep_box,
 )
 from epitrace.geometry import build_calibration
 from epitrace.privacy.depth import DepthOrder
@@ -83,23 +83,24 @@ def subject_hidden_causes(gt: pd.DataFrame, detections: Mapping[int, Detections]
     dominant: Counter[str] = Counter()
     sole: Counter[str] = Counter()
     seen = 0
-    owners: dict[bytes, str] = {}
+    owners: dict[int, str] = {}
     for f in range(frames[0], frames[1] + 1):
         rows = by_frame.get(f, gt.iloc[:0])
         dets = detections.get(f, Detections.empty())
         subj = rows[rows["id"] == subject_gt_id]
-        keep = subject_keep_box(dets, subj[["x", "y", "w", "h"]].to_numpy()[0] if len(subj) else None)
+        keep = keep_for_frame(dets, rows, subject_gt_id)
         regions = redactor.regions(dets, keep)
         others = probe.person_boxes(dets, keep)  # the same boxes, in the same order, with their age
-        for box in others[: probe.current_count]:  # whose box it is, judged in the frame it was found
-            owners[box.tobytes()] = _owner(box, rows, subject_gt_id)
+        for box, number in zip(others[: probe.current_count], probe.origins, strict=False):
+            owners[int(number)] = _owner(box, rows, subject_gt_id)  # whose box, judged in the frame it was found
         if keep is None:
             continue
         seen += 1
         head = gt_head_boxes(subj[["x", "y", "w", "h"]].to_numpy())
         if covered_shares(redacted_mask(shape, regions), head)[0] < VISIBLE:
             continue
-        parts = _sources(regions, others, probe.head_cores(others), probe.current_count, owners, shape)
+        labels = [owners.get(int(n), "nobody (a false box)") for n in probe.origins]
+        parts = _sources(regions, probe.head_cores(others), probe.current_count, labels, shape)
         shares = {k: float(covered_shares(m, head)[0]) for k, m in parts.items()}
         dominant[max(shares, key=lambda k: shares[k])] += 1
         for k in parts:
@@ -112,8 +113,8 @@ def subject_hidden_causes(gt: pd.DataFrame, detections: Mapping[int, Detections]
                        {k: v for k, v in sole.most_common() if v})
 
 
-def _sources(regions: Regions, others: npt.NDArray[np.float32], cores: npt.NDArray[np.float32], current: int,
-             owners: Mapping[bytes, str], shape: tuple[int, int]) -> dict[str, npt.NDArray[np.bool_]]:
+def _sources(regions: Regions, cores: npt.NDArray[np.float32], current: int, owners: list[str],
+             shape: tuple[int, int]) -> dict[str, npt.NDArray[np.bool_]]:
     """Mask of the subject's head mosaicked by each cause in one frame."""
     empty = np.empty((0, 4), np.float32)
     parts = {OUTSIDE: redacted_mask(shape, Regions(regions.mosaic, regions.clear, empty))}
@@ -123,8 +124,7 @@ def _sources(regions: Regions, others: npt.NDArray[np.float32], cores: npt.NDArr
             match = np.flatnonzero(np.abs(cores - core).max(axis=1) < 1e-3) if len(cores) else np.zeros(0, np.int64)
             if len(match):
                 i = int(match[0])
-                key = (f"core of a box {side} ({'current' if i < current else 'carried'}) of "
-                       f"{owners.get(others[i].tobytes(), 'nobody (a false box)')}")
+                key = f"core of a box {side} ({'current' if i < current else 'carried'}) of {owners[i]}"
             else:
                 key = f"a face box {side}"
             mask = mosaic_mask(shape, core[None])
