@@ -30,4 +30,7 @@ def onnx_session(path: Path, threads: int = 2):  # -> onnxruntime.InferenceSessi
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Idle pool threads sleep instead of spinning: a spinning thread holds a core that decoding,
+    # tracking and the face models need between runs (bench ingest, interleaved: 1.3-2.2x faster).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
