@@ -73,6 +73,10 @@ class IngestSettings(StrictModel):
     face_samples: int = Field(8, ge=0, description="Head crops per track searched for a face (best person crops).")
     face_keep: int = Field(3, ge=1, description="Face samples per track kept and averaged into its face vector "
                            "(best by vision.face_quality: size, sharpness, frontalness, detector score).")
+    face_embed_min_px: float = Field(
+        16.0, ge=0, description="A track whose best face is smaller than this (pixels) keeps its face size, "
+        "quality and mask state but no face vector or chip: search never compares faces under "
+        "tracing.face_review_min_px (keep this at or under it). 0 embeds every face.")
     face_embeddings: Literal["ingest", "case"] = Field(
         "ingest", description="When face embeddings are computed: 'ingest' (every face, sealed at rest; "
         "searches are instant) or 'case' (ingest keeps only a sealed face chip; embeddings are computed "

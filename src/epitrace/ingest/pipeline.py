@@ -178,7 +178,7 @@ class IngestPipeline:
         ctx = FinaliseContext(self.models, job.start_ts, job.fps, sampler.step, job.to_ground,
                               cfg.min_track_frames, smoothing, cfg.body_samples, cfg.face_samples,
                               cfg.thumbnails, StageTimer(), embed_faces=cfg.face_embeddings == "ingest",
-                              face_keep=cfg.face_keep)
+                              face_keep=cfg.face_keep, face_embed_min_px=cfg.face_embed_min_px)
         state = _Run(job, ctx, TrackletBuilder(max_gap_frames=int(cfg.tracker.lost_buffer_s * job.fps)),
                      sampler, make_tracker(cfg.tracker, job.fps / sampler.step,
                                            PERSON_DEFAULTS[cfg.person_detector].low_gate_iou),
