@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from epitrace.cli.bench_cmd import _with_detector
+from epitrace.cli.bench_cmd import _with_detector, run_line
 from epitrace.cli.main import app
 from epitrace.config import IngestSettings, Settings
 
@@ -30,3 +30,7 @@ def test_baseline_runs_at_its_own_defaults(tmp_path: Path) -> None:
     assert (baseline.person_detector, baseline.person_score, baseline.threads) == ("centernet", None, 1)
     candidate = _with_detector(settings, "nanodet-int8").ingest
     assert (candidate.person_detector, candidate.person_score) == ("nanodet-int8", 0.55)
+
+
+def test_each_run_says_the_load_it_ran_under() -> None:
+    assert run_line(2, "nanodet-int8", 45.04, 3.456) == "run 2 nanodet-int8: 45.0 analysed frames/s (load average 3.46)"

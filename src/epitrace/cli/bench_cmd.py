@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 from pathlib import Path
@@ -47,6 +48,11 @@ def _ingest_once(settings: Settings, video: Path, fps: float) -> IngestResult:
 
     with throwaway_pipeline(settings, "epitrace-bench-", {"id": "bench", "fps": fps}) as run:
         return run.ingest(video, fps=fps)
+
+
+def run_line(n: int, detector: str, fps: float, load: float) -> str:
+    """One run's line, with the host's 1-minute load average: on a shared machine it says how far to trust it."""
+    return f"run {n} {detector}: {fps:.1f} analysed frames/s (load average {load:.2f})"
 
 
 def _figures(runs: list[IngestResult], video: Path, detector: str) -> dict[str, Any]:
@@ -96,12 +102,14 @@ def bench_ingest(
         configs = {name: _with_detector(settings, name, own_defaults=compare and name == BASELINE_DETECTOR)
                    for name in names}
         runs: dict[str, list[IngestResult]] = {name: [] for name in names}
+        loads: dict[str, list[float]] = {name: [] for name in names}
         for n in range(repeats):
             for name in names:
                 result = _ingest_once(configs[name], video, fps)
                 runs[name].append(result)
-                console.print(f"run {n + 1} {name}: {result.analysed_fps:.1f} analysed frames/s")
-    figures = {name: _figures(r, video, name) for name, r in runs.items()}
+                loads[name].append(round(os.getloadavg()[0], 2))
+                console.print(run_line(n + 1, name, result.analysed_fps, loads[name][-1]))
+    figures = {name: _figures(r, video, name) | {"load_average_1min": loads[name]} for name, r in runs.items()}
     if not compare:
         write_figures(out, figures[candidate])
         return
