@@ -44,7 +44,6 @@ class FinaliseContext:
     embed_faces: bool = True  # False: keep a face chip for a consenting case to embed later
     face_keep: int = 3  # face samples kept per track (best by quality) and averaged
     face_embed_min_px: float = 0.0  # a best face smaller (px) gets no vector or chip: search never compares it
-    face_embed_min_px: float = 0.0  # a best face smaller (px) gets no vector or chip: search never compares it
     image_size: tuple[int, int] | None = None  # (width, height) of the frames, once the first is seen
 
 
