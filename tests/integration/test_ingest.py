@@ -148,9 +148,9 @@ def test_truncated_file_keeps_what_was_decoded(settings: Settings, clip: Path, t
 def test_tracking_quality_on_pets(settings: Settings, detector: str) -> None:
     """Full pipeline on PETS S2L1 frames 1-400 (issue: IDF1 >= 0.80 and MOTA >= 0.80).
 
-    Measured at commit time: centernet MOTA 0.828 / IDF1 0.838; nanodet-int8 (score 0.4, the
-    tracker's low-box gate) 0.859 / 0.808. IDF1 turns on one or two identity swaps (one box for two
-    crossing people): one more swap fails nanodet-int8 here on purpose.
+    Measured at commit time: centernet MOTA 0.828 / IDF1 0.838; nanodet-int8 (the default: score 0.4,
+    the tracker's low-box gate and crossing repair) 0.859 / 0.870 (0.808 without the repair). IDF1
+    turns on one or two identity swaps (one box for two crossing people).
     """
     ingest = settings.ingest.model_copy(update={"person_detector": detector})
     scores, result = run_tracking_eval(PETS_VIDEO, PETS_GT, settings.model_copy(update={"ingest": ingest}),

@@ -35,6 +35,13 @@ class TrackerConfig(StrictModel):
         "the last box of a track seen within low_gate_s by this IoU (epitrace.tracking.low_gate); 0 lets all "
         "pass (ByteTrack as published); default the person detector's own (centernet 0, nanodet-int8 0.5).")
     low_gate_s: float = Field(1.0, gt=0, description="Seconds a track's last box can take a low-score box.")
+    crossing_repair: bool = Field(
+        True, description="Re-link identities by colour where a new track is born beside others, the IoU "
+        "tracker's swaps where people cross (epitrace.tracking.crossing).")
+    crossing_similarity: float = Field(
+        0.85, ge=0, le=1, description="Colour-signature cosine a crossing link must exceed to beat a new identity.")
+    crossing_margin: float = Field(
+        0.05, ge=0, le=2, description="How much better (summed cosine) a crossing re-link must be than the tracker's.")
 
 
 class IngestSettings(StrictModel):
@@ -45,9 +52,10 @@ class IngestSettings(StrictModel):
         0.002, ge=0, le=1, description="Share of pixels that must change for a frame to be analysed."
     )
     person_detector: Literal["centernet", "nanodet-int8"] = Field(
-        "centernet", description="Person detector backend (epitrace.vision.registry): 'centernet' "
-        "(MobileNetV3-CenterNet, any input size) or 'nanodet-int8' (288x384 int8, about 3x faster on 2 cores; "
-        "on PETS higher MOTA and contact recall, lower IDF1 0.81 against 0.84: not the default, see docs/scaling.md).")
+        "nanodet-int8", description="Person detector backend (epitrace.vision.registry): 'nanodet-int8' "
+        "(288x384 int8, about 2.5x less CPU than CenterNet; on PETS frames 1-400 with the tracker's crossing "
+        "repair MOTA 0.859 / IDF1 0.870, contacts 1.000 / 0.952: see docs/scaling.md) or 'centernet' "
+        "(MobileNetV3-CenterNet, any input size; 0.828 / 0.838, 1.000 / 0.905).")
     person_score: float | None = Field(
         None, ge=0, le=1, description="Minimum person detection score; default the detector's own "
         "(centernet 0.3, nanodet-int8 0.5).")

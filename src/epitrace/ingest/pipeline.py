@@ -37,7 +37,7 @@ from epitrace.ingest.timing import StageTimer
 from epitrace.ingest.vision_models import VisionModels
 from epitrace.media import VideoError, iter_frames, to_bgr
 from epitrace.store import Store, TrackRecord
-from epitrace.tracking import Tracker, Tracklet, TrackletBuilder, cleave, make_tracker
+from epitrace.tracking import Tracker, Tracklet, TrackletBuilder, cleave, make_crossing_repair, make_tracker
 from epitrace.vision import Detections
 from epitrace.vision.registry import PERSON_DEFAULTS
 
@@ -179,7 +179,9 @@ class IngestPipeline:
                               cfg.min_track_frames, smoothing, cfg.body_samples, cfg.face_samples,
                               cfg.thumbnails, StageTimer(), embed_faces=cfg.face_embeddings == "ingest",
                               face_keep=cfg.face_keep, face_embed_min_px=cfg.face_embed_min_px)
-        state = _Run(job, ctx, TrackletBuilder(max_gap_frames=int(cfg.tracker.lost_buffer_s * job.fps)),
+        builder = TrackletBuilder(max_gap_frames=int(cfg.tracker.lost_buffer_s * job.fps),
+                                  repair=make_crossing_repair(cfg.tracker, job.fps, job.fps / sampler.step))
+        state = _Run(job, ctx, builder,
                      sampler, make_tracker(cfg.tracker, job.fps / sampler.step,
                                            PERSON_DEFAULTS[cfg.person_detector].low_gate_iou),
                      SceneCutDetector(cfg.scene_cut_threshold), cut_frames(cfg.cut_s, job.fps))

@@ -7,12 +7,16 @@ per-track work (embeddings, faces, masks) runs once per track, not once per dete
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from epitrace.tracking.signature import colour_signature
 from epitrace.vision.types import Detections
+
+if TYPE_CHECKING:
+    from epitrace.tracking.crossing import CrossingRepair
 
 
 @dataclass
@@ -74,18 +78,31 @@ class TrackletBuilder:
         max_gap_frames: a track unseen for more than this many video frames is finished.
         sample_every: take an image sample every this many points of a track.
         max_samples: keep at most this many samples per track (best quality first).
+        repair: re-links identities where tracks cross (`epitrace.tracking.crossing`); None: the
+            tracker's ids as they are.
+
+    Tracklets are keyed by identity, not tracker id: `alias` maps each tracker id to its key,
+    which the repair permutes when it re-links.
     """
 
-    def __init__(self, max_gap_frames: int, sample_every: int = 3, max_samples: int = 12) -> None:
+    def __init__(self, max_gap_frames: int, sample_every: int = 3, max_samples: int = 12,
+                 repair: CrossingRepair | None = None) -> None:
         self.max_gap_frames = max_gap_frames
         self.sample_every = sample_every
         self.max_samples = max_samples
+        self.repair = repair
         self.active: dict[int, Tracklet] = {}
+        self.alias: dict[int, int] = {}
 
     def add(self, frame_index: int, frame: npt.NDArray[np.uint8], tracked: Detections) -> None:
         """Append the confirmed boxes of one analysed frame to their tracklets (samples cut now)."""
+        born = []
         for i in np.flatnonzero(tracked.tracker_id >= 0):
-            tid = int(tracked.tracker_id[i])
+            tracker_id = int(tracked.tracker_id[i])
+            if tracker_id not in self.alias:
+                self.alias[tracker_id] = tracker_id
+                born.append(tracker_id)
+            tid = self.alias[tracker_id]
             box = tracked.xyxy[i]
             t = self.active.setdefault(tid, Tracklet(local_id=tid))
             t.frames.append(frame_index)
@@ -94,6 +111,11 @@ class TrackletBuilder:
             t.signatures.append(colour_signature(_crop(frame, *box)))
             if (len(t.frames) - 1) % self.sample_every == 0:
                 self._sample(t, frame_index, frame, box, float(tracked.confidence[i]))
+        if self.repair is not None:
+            for key in born:
+                self.repair.born(key, frame_index, self.active)
+            for perm in self.repair.decide(frame_index, self.active):
+                self.alias = {tracker_id: perm.get(key, key) for tracker_id, key in self.alias.items()}
 
     def _sample(self, t: Tracklet, index: int, frame: npt.NDArray[np.uint8],
                 box: npt.NDArray[np.float32], score: float) -> None:
@@ -121,6 +143,9 @@ class TrackletBuilder:
         """End and return every open tracklet (a cut or the end of the video)."""
         done = list(self.active.values())
         self.active.clear()
+        self.alias.clear()
+        if self.repair is not None:
+            self.repair.reset()
         return done
 
     def earliest_active_frame(self) -> int | None:

@@ -1,7 +1,7 @@
 """Which model does each vision job: small name -> factory registries, one per slot.
 
 Why registries: ingest asks for "the person detector" and must not care whether that is
-CenterNet (the default) or the int8 NanoDet; a new backend is one decorated factory here and one name
+the int8 NanoDet (the default) or CenterNet; a new backend is one decorated factory here and one name
 in `IngestSettings`. Each factory takes `(settings.ingest, models_dir)` and loads its models; an
 unknown name fails with the known ones listed. Same shape as `epitrace.store.index_backends`.
 
@@ -135,8 +135,8 @@ PERSON_DEFAULTS = {
     "centernet": DetectorDefaults(score=0.3, input_size=640),  # 640: IDF1 0.84 vs 0.79 at 512 on PETS
     # Fixed 288x384. Boxes 0.4-0.5 go to the tracker only through its low-box gate: they keep people it
     # half sees (PETS person 15 behind a sign scores 0.2-0.45) without feeding lost tracks false boxes.
-    # PETS S2L1 frames 1-400 (docs/scaling.md section 1a): score 0.4 + gate, MOTA / IDF1 0.859 / 0.808, contacts
-    # P / R 1.000 / 0.952; score 0.5 without gate 0.851 / 0.819, 1.000 / 0.810.
+    # PETS S2L1 frames 1-400 (docs/scaling.md section 1a): score 0.4 + gate + crossing repair, MOTA / IDF1
+    # 0.859 / 0.870, contacts P / R 1.000 / 0.952 (0.859 / 0.808 without the repair); 0.5 without gate 0.851 / 0.819.
     "nanodet-int8": DetectorDefaults(score=0.4, input_size=384, low_gate_iou=0.5),
 }
 
