@@ -112,8 +112,9 @@ def plan(birth_key: int, frame: int, partners: list[int], active: MutableMapping
         return None
     gain = np.array([[float(o @ i) - config.similarity for _, i in incoming] for _, o in outgoing])
     rows, cols = linear_sum_assignment(np.maximum(gain, 0.0), maximize=True)
-    logger.debug("birth %d at %d: out %s in %s gain %s", birth_key, frame, [k for k, _ in outgoing],
-                 [k for k, _ in incoming], np.round(gain + config.similarity, 3).tolist())
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("birth %d at %d: before %s, after %s, cosines %s", birth_key, frame, [k for k, _ in outgoing],
+                     [k for k, _ in incoming], np.round(gain + config.similarity, 3).tolist())
     links = {incoming[c][0]: outgoing[r][0] for r, c in zip(rows, cols, strict=True) if gain[r, c] > 0}
     out_keys = [k for k, _ in outgoing]
     own = sum(gain[out_keys.index(k), c] for c, (k, _) in enumerate(incoming) if k in out_keys)
