@@ -2,11 +2,11 @@
 
 Frames 241-340 of PETS S2L1 (subject GT 9), CenterNet at 640 px, depth from the PETS
 calibration. Measured with the defaults: 99.07% of 540 bystander heads hidden, the subject's
-head clear in 88 of 100 frames; the previous defaults (IoU 0.3 or a shared head point made a
-box the subject's, larger head cores, only the subject's detected face pasted back over
-people behind): 99.81% and 61 frames. On all of frames 1-400 the defaults give 99.05% and
-60.25% (see `privacy.export_redaction`): these 100 frames are a window where the 80% goal
-holds, not a sample of the whole.
+head clear in 97 of 100 frames (88 before issue 15's carry rules); the older defaults (IoU 0.3
+or a shared head point made a box the subject's, larger head cores, only the subject's
+detected face pasted back over people behind) on top of today's: 99.63% and 72 frames. On all
+of frames 1-400 the defaults give 99.1% and 69.25% (see `privacy.export_redaction`): these 100
+frames are a window where the 80% goal holds, not a sample of the whole.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_subject_visible_and_bystanders_hidden_on_pets_frames(shared_data: Path,
     now = redaction_coverage(video, gt, FRAMES, SUBJECT_GT, detections=dets, calibration=calibration)
     assert now.other_heads > 400 and now.subject_frames == 100
     assert now.coverage >= 0.99, now.missed  # measured 0.9907
-    assert now.subject_visible >= 0.80  # measured 0.88
+    assert now.subject_visible >= 0.90  # measured 0.97
     before = redaction_coverage(video, gt, FRAMES, SUBJECT_GT, detections=dets, calibration=calibration,
                                 config=OLD_RULES)
-    assert before.subject_visible < 0.75  # measured 0.61: the same frames under the previous rules
+    assert before.subject_visible < 0.80  # measured 0.72: the same frames under the older rules

@@ -4,9 +4,11 @@ The export detector misses a person in a few frames in a hundred; the boxes of t
 frames stay mosaicked so a short miss never shows a face. A carried box is stale, though: a
 person walking at 1.5 m/s has moved a head's width in two frames at 7 fps, and a stale box
 whose head core lands on the subject's head hides the subject for nothing. So each remembered
-box keeps the velocity of the detection it continued (matched by IoU with the previous frame's
-boxes) and is carried at its predicted place, and a carried box is *explained* when a current
-detection overlaps it: its owner was found again, and the current box is where their head is.
+box keeps the velocity of the detection it continued (matched by IoU with the remembered boxes'
+predicted places) and is carried at its predicted place, and a carried box is *explained* when
+a newer box continued it or a current detection overlaps it: its owner was found again, and the
+newer box is where their head is. Explained boxes stay mosaicked; the redactor only stops them
+covering the subject's head (`export_redaction.ExportRedactor.carried_coverers`).
 """
 
 from __future__ import annotations

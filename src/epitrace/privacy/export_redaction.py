@@ -96,6 +96,7 @@ class ExportRedactionConfig:
     carry_predict: bool = True  # carried boxes move with their owner's velocity (`privacy.carry`)
     explained_cores: bool = False  # carried boxes a current detection explains still cover a subject's head
     explain_iou: float = 0.3  # ... a current detection at this IoU with the carried box's predicted place
+    carry_match_iou: float = 0.3  # a newer box continues a remembered one at this IoU (velocity, explained)
     occluded_cores: bool = False  # carried boxes of people last seen behind a subject they now overlap do too
     fragment_inside: float = 0.9  # a box this much inside a keep box, with the keep box's head point ...
     fragment_head: float = 0.25  # ... within this share of its width (and 0.1 of its height): a fragment
@@ -194,7 +195,8 @@ class ExportRedactor:
         self.depth = depth or DepthOrder()
         self._core_config = replace(config, head_share=config.core_share, side_margin=config.core_side,
                                     top_margin=config.core_top, head_min_width=config.core_min_width)
-        self._carry = CarryMemory(config.carry_frames, explain_iou=config.explain_iou, predict=config.carry_predict)
+        self._carry = CarryMemory(config.carry_frames, match_iou=config.carry_match_iou, explain_iou=config.explain_iou,
+                                   predict=config.carry_predict)
         self._current = 0
         self._carried = Carried.empty()  # the carried boxes of the last `person_boxes` result, in its order
         self.origins = np.empty(0, np.int64)  # the detection each box of that result was (`CarryMemory`)
