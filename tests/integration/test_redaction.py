@@ -1,7 +1,7 @@
 """Export redaction on real PETS frames: bystanders' heads hidden, the subject's left visible.
 
 Measured (`epitrace eval redaction`, CenterNet 640 px at score 0.1, subject GT 9, depth from the
-PETS calibration): frames 1-400, defaults 0.991 hidden / subject's head clear in 0.6925 of
+PETS calibration): frames 1-400, defaults 0.9915 hidden / subject's head clear in 0.6925 of
 frames (carried boxes moved with their owner and dropped once found again, issue 15; before:
 0.9915 / 0.6025); "subject wins": 0.951 / 0.945; nobody kept: 0.9996. GT 15 walks at the
 subject's shoulder for most of frames 1-100, so there the subject is clear in only 0.30 of
@@ -82,7 +82,7 @@ def test_coverage_on_pets_frames(shared_data: Path, detector: PersonDetector) ->
                                   calibration=calibration)
 
     default = coverage(SUBJECT_GT)
-    assert default.coverage >= 0.99, default.missed[:20]  # the issue's floor; measured 0.991
+    assert default.coverage >= 0.99, default.missed[:20]  # the issue's floor; measured 0.9915
     assert default.subject_visible >= 0.65  # measured 0.6925 (the goal of 0.8 is not reached)
     nobody = coverage(-1)
     assert nobody.coverage >= 0.99, nobody.missed[:20]  # measured 0.9996
@@ -93,7 +93,7 @@ def test_coverage_on_pets_frames(shared_data: Path, detector: PersonDetector) ->
     assert subject_wins.coverage < default.coverage - 0.02  # ... at the cost of bystanders (0.951)
     # without pasting the subject's own head back over people behind, they take it (face only)
     face_only = coverage(SUBJECT_GT, replace(DEFAULT_CONFIG, unveil_share=0.0))
-    assert face_only.subject_visible < default.subject_visible - 0.1  # measured 0.5325 (0.9945 hidden)
+    assert face_only.subject_visible < default.subject_visible - 0.1  # measured 0.535 (0.9945 hidden)
 
 
 def test_faces_found_on_head_crops_shape_the_regions(shared_data: Path, models_dir: Path) -> None:

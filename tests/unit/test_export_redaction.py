@@ -46,7 +46,7 @@ def test_bystander_beside_the_subject_is_mosaicked_over_the_subjects_pasted_back
 
 def test_a_fragment_of_the_subject_counts_as_someone_behind_and_the_subjects_head_stays_clear() -> None:
     upper_body = np.array([101, 39, 124, 78], np.float32)  # a low-score partial box of the subject
-    r = ExportRedactor(replace(DEFAULT_CONFIG, fragment_inside=1.01))  # fragment rule off (test_redaction_carry)
+    r = ExportRedactor(replace(DEFAULT_CONFIG, fragment_inside=1.01, fragment_feet=-9.0))  # fragment rules off
     # only a near-duplicate box (IoU >= 0.7) is the subject's: a neighbour is never spared as the subject
     duplicate = SUBJECT + np.array([1, 1, 1, 1], np.float32)
     assert r.is_subject(np.stack([duplicate, upper_body, BESIDE, FAR]), SUBJECT).tolist() == [True, False, False, False]

@@ -20,7 +20,7 @@ from epitrace.vision.types import Detections
 SHAPE = (200, 400)
 SUBJECT = np.array([100, 40, 130, 115], np.float32)  # a 30 x 75 px person, like PETS
 OLD = replace(DEFAULT_CONFIG, carry_predict=False, explained_cores=True, occluded_cores=True,
-              fragment_inside=1.01)
+              fragment_inside=1.01, fragment_feet=-9.0)
 
 
 def head(box: np.ndarray, widen: float = 0.0) -> np.ndarray:
@@ -107,6 +107,17 @@ def test_a_part_of_the_subject_with_its_head_is_the_subject_and_nobody_else_is()
     boxes = np.stack([upper_body, beside, low])
     assert ExportRedactor().is_subject(boxes, SUBJECT).tolist() == [True, False, False]
     assert ExportRedactor(OLD).is_subject(boxes, SUBJECT).tolist() == [False, False, False]
+
+
+def test_a_box_with_the_subjects_head_is_the_subject_unless_it_stands_in_front() -> None:
+    wider_upper = np.array([96, 39, 131, 90], np.float32)  # the subject's head, wider, feet not reached
+    taller_in_front = np.array([97, 36, 133, 135], np.float32)  # that head spot, feet 20 px lower: nearer
+    boxes = np.stack([wider_upper, taller_in_front])
+    assert ExportRedactor().is_subject(boxes, SUBJECT).tolist() == [True, False]
+    assert ExportRedactor(replace(DEFAULT_CONFIG, fragment_feet=-9.0)).is_subject(boxes, SUBJECT).tolist() == [
+        False, False]
+    regions = ExportRedactor().regions(np.stack([SUBJECT, taller_in_front]), keep_box=SUBJECT)
+    assert hidden(regions, taller_in_front) >= 0.9  # whoever stands in front with the subject's head spot is hidden
 
 
 def test_carried_boxes_are_numbered_by_the_detection_they_carry() -> None:

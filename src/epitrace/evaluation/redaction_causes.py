@@ -145,7 +145,7 @@ def format_causes(counts: CauseCounts) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Print the cause counts of one run (frames mode, CenterNet at 640 px)."""
+    """Print the cause counts of one run (frames mode, CenterNet at 640 px or the int8 NanoDet)."""
     from epitrace.config import get_settings
     from epitrace.evaluation.redaction import detect_all
     from epitrace.media import probe_video
@@ -158,10 +158,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--frames", default="1:400")
     ap.add_argument("--subject", type=int, required=True)
     ap.add_argument("--homography", type=Path, help="3x3 image-to-ground matrix (text)")
+    ap.add_argument("--detector", choices=("centernet", "nanodet-int8"), default="centernet",
+                    help="the per-frame person detector (the export safety net is CenterNet)")
     args = ap.parse_args(argv)
     first, last = (int(v) for v in args.frames.split(":"))
-    detector = PersonDetector(model_path("person_centernet", get_settings().models_dir), input_size=640,
-                              score_threshold=DEFAULT_CONFIG.score_threshold)
+    models = get_settings().models_dir
+    detector: Any
+    if args.detector == "nanodet-int8":
+        from epitrace.vision.nanodet import NanoDetPersonDetector
+
+        detector = NanoDetPersonDetector(model_path("person_nanodet_int8", models),
+                                         score_threshold=DEFAULT_CONFIG.score_threshold)
+    else:
+        detector = PersonDetector(model_path("person_centernet", models), input_size=640,
+                                  score_threshold=DEFAULT_CONFIG.score_threshold)
     info = probe_video(args.video)
     calibration = (None if args.homography is None
                    else {"type": "homography", "matrix": np.loadtxt(args.homography).tolist()})
