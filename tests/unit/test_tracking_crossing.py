@@ -99,6 +99,21 @@ def test_a_track_lost_in_a_crossing_is_relinked_to_its_newborn() -> None:
     assert 4 not in _run(_builder(repair=True), script) and 4 in _run(_builder(repair=False), script)
 
 
+def test_a_lost_bystander_keeps_its_own_tracklet_when_it_returns() -> None:
+    """Green (id 3) stands beside the crossing, unseen from frame 25 to 34, then is found again."""
+    script: list[list[tuple[int, Person, str, float]]] = []
+    for f in range(40):
+        red_x, blue_x = 60.0 + 2 * f, 180.0 - 2 * f
+        green = [(3, GREEN, "green", 161.0)] if f < 25 or f >= 35 else []
+        if f < 25:
+            script.append([(1, RED, "red", red_x), (2, BLUE, "blue", blue_x), *green])
+        elif f < 30:
+            script.append([(2, BLUE, "blue", blue_x), *green])
+        else:
+            script.append([(2, BLUE, "blue", blue_x), (4, RED, "red", red_x + 10), *green])
+    assert _run(_builder(repair=True), script) == {1: {"red"}, 2: {"blue"}, 3: {"green"}}
+
+
 def test_a_stranger_born_beside_a_track_keeps_a_new_id() -> None:
     script: list[list[tuple[int, Person, str, float]]] = []
     for f in range(30):

@@ -121,20 +121,20 @@ def plan(birth_key: int, frame: int, partners: list[int], active: MutableMapping
     best = sum(gain[r, c] for r, c in zip(rows, cols, strict=True) if gain[r, c] > 0)
     if birth_key not in links or best - own < config.margin:
         return None
-    return _permutation(links, [k for k, _ in incoming], out_keys)
+    return _permutation(links)
 
 
-def _permutation(links: dict[int, int], incoming: list[int], outgoing: list[int]) -> dict[int, int]:
-    """Complete `links` (incoming key -> outgoing key) to a bijection over all the keys involved."""
-    keys = sorted(set(incoming) | set(outgoing))
-    free = [k for k in keys if k not in links.values()]
+def _permutation(links: dict[int, int]) -> dict[int, int]:
+    """Complete `links` (tail's key -> identity's key, one-to-one) to a bijection of the keys involved.
+
+    A key that receives a tail but gives none away (its tracker id lost, or its tail left as a
+    new identity) takes over a key whose tail left and which receives none; every other key
+    keeps its own, so a lost bystander's tracker id still finds its own tracklet if it returns.
+    """
     perm = dict(links)
-    for k in incoming + [k for k in keys if k not in incoming]:
-        if k in perm:
-            continue
-        target = k if k in free else free[0]
-        free.remove(target)
-        perm[k] = target
+    given = sorted(k for k in links if k not in links.values())
+    taken = sorted(k for k in links.values() if k not in links)
+    perm.update(zip(taken, given, strict=True))
     return perm
 
 
