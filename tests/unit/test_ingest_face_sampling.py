@@ -71,3 +71,10 @@ def test_a_face_too_small_to_compare_gets_no_chip_for_a_case(face_px: float, chi
     vector, chips, quality, _, _ = _face_and_mask(ctx, _samples())
     assert vector is None and embedder.calls == 0 and quality is not None
     assert len(chips) == (3 if chipped else 0)
+
+
+def test_ingest_embeds_every_face_search_may_compare() -> None:
+    """A face search would compare (at or over face_review_min_px) must not be left unembedded by default."""
+    from epitrace.config import IngestSettings, TracingConfig
+
+    assert 0 < IngestSettings().face_embed_min_px <= TracingConfig().face_review_min_px
