@@ -114,6 +114,20 @@ def test_a_lost_bystander_keeps_its_own_tracklet_when_it_returns() -> None:
     assert _run(_builder(repair=True), script) == {1: {"red"}, 2: {"blue"}, 3: {"green"}}
 
 
+def test_a_newborn_two_lost_tracks_match_alike_keeps_a_new_id() -> None:
+    """Two red-dressed people (ids 1 and 3) are lost beside the crossing: which one came back is a guess."""
+    script: list[list[tuple[int, Person, str, float]]] = []
+    for f in range(40):
+        red_x, blue_x = 60.0 + 2 * f, 180.0 - 2 * f
+        if f < 25:
+            script.append([(1, RED, "red", red_x), (2, BLUE, "blue", blue_x), (3, RED, "twin", 161.0)])
+        elif f < 30:
+            script.append([(2, BLUE, "blue", blue_x)])
+        else:
+            script.append([(2, BLUE, "blue", blue_x), (4, RED, "red", red_x + 10)])
+    assert _run(_builder(repair=True), script) == {1: {"red"}, 2: {"blue"}, 3: {"twin"}, 4: {"red"}}
+
+
 def test_a_stranger_born_beside_a_track_keeps_a_new_id() -> None:
     script: list[list[tuple[int, Person, str, float]]] = []
     for f in range(30):

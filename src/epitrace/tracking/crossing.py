@@ -14,9 +14,10 @@ after it (`post`: the newborn's first points, and each still-active partner's po
 birth). Linking a pre to a post is worth their signature cosine minus `similarity` (what a link
 must beat; a post left unlinked starts a new identity, worth 0). The best assignment
 (Hungarian) replaces the tracker's own (each active partner continues itself; the newborn is
-new) only when it is better by `margin` and links the newborn. Tails are then exchanged from the
-birth frame: a key permutation, so ids stay unique and later points of each tracker id follow
-its re-assigned identity.
+new) only when it links the newborn and beats by `margin` both every assignment that leaves the
+newborn new and every one that links it to another identity (an ambiguous link is no link).
+Tails are then exchanged from the birth frame: a key permutation, so ids stay unique and later
+points of each tracker id follow its re-assigned identity.
 
 The decision needs only the segment's own frames, so Ray chunks and in-process runs agree.
 """
@@ -116,12 +117,25 @@ def plan(birth_key: int, frame: int, partners: list[int], active: MutableMapping
         logger.debug("birth %d at %d: before %s, after %s, cosines %s", birth_key, frame, [k for k, _ in outgoing],
                      [k for k, _ in incoming], np.round(gain + config.similarity, 3).tolist())
     links = {incoming[c][0]: outgoing[r][0] for r, c in zip(rows, cols, strict=True) if gain[r, c] > 0}
-    out_keys = [k for k, _ in outgoing]
-    own = sum(gain[out_keys.index(k), c] for c, (k, _) in enumerate(incoming) if k in out_keys)
-    best = sum(gain[r, c] for r, c in zip(rows, cols, strict=True) if gain[r, c] > 0)
-    if birth_key not in links or best - own < config.margin:
+    if birth_key not in links:
+        return None
+    chosen = [k for k, _ in outgoing].index(links[birth_key])
+    # Column 0 is the newborn: the best without it (the tracker's own is one such assignment), and
+    # with it linked to each other identity; the chosen one must beat them all by `margin`.
+    others = [_total(gain[:, 1:])] + [gain[r, 0] + _total(np.delete(gain[:, 1:], r, axis=0))
+                                      for r in range(len(outgoing)) if r != chosen and gain[r, 0] > 0]
+    if _total(gain) - max(others) < config.margin:
         return None
     return _permutation(links)
+
+
+def _total(gain: npt.NDArray[np.float64]) -> float:
+    """Value of the best one-to-one assignment, links worth their gain, no link worth 0."""
+    if gain.size == 0:
+        return 0.0
+    positive = np.maximum(gain, 0.0)
+    rows, cols = linear_sum_assignment(positive, maximize=True)
+    return float(positive[rows, cols].sum())
 
 
 def _permutation(links: dict[int, int]) -> dict[int, int]:
