@@ -137,3 +137,12 @@ def test_the_evaluated_subject_box_is_never_a_bystanders_detection() -> None:
     dets = Detections(xyxy=theirs, confidence=np.ones(1, np.float32))
     assert np.allclose(keep_for_frame(dets, rows, 9), [100, 40, 130, 115])  # the GT box, not 15's detection
     assert np.allclose(keep_for_frame(dets, rows[rows.id == 9], 9), theirs[0])  # alone, it is the subject's
+
+
+def test_only_a_strong_box_marks_a_carried_box_as_found_again() -> None:
+    memory = CarryMemory(3)
+    memory.remember(walker(10)[None])
+    memory.remember(walker(13)[None], strong=[False])  # a weak box continues it: velocity, not "found"
+    assert memory.carried(np.empty((0, 4), np.float32)).explained.tolist() == [False, False]
+    memory.remember(walker(16)[None])
+    assert memory.carried(np.empty((0, 4), np.float32)).explained.tolist() == [False, True, False]

@@ -102,16 +102,19 @@ class CarryMemory:
             return _NONE, np.empty(0, np.int64)
         return np.concatenate(boxes).astype(np.float32).reshape(-1, 4), np.concatenate(ages)
 
-    def remember(self, boxes: npt.ArrayLike, behind: npt.ArrayLike | None = None) -> npt.NDArray[np.int64]:
+    def remember(self, boxes: npt.ArrayLike, behind: npt.ArrayLike | None = None,
+                 strong: npt.ArrayLike | None = None) -> npt.NDArray[np.int64]:
         """Store this frame's non-subject boxes; each continuing a remembered box inherits its velocity.
 
         A remembered box continued by a newer one is marked so (`Carried.explained`): its owner
-        was seen again, and the newer box says where they are.
+        was seen again, and the newer box says where they are. Only `strong` boxes (default all)
+        mark it so: a weak detection is often a fragment or two people in one box.
 
         Returns:
             The number given to each box (its `Carried.origin` in later frames).
         """
         b = np.asarray(boxes, np.float32).reshape(-1, 4)
+        sure = np.ones(len(b), bool) if strong is None else np.asarray(strong, bool).reshape(-1)
         velocity = np.zeros_like(b)
         if self.frames > 0 and len(b):
             predicted, ages = self._predicted()
@@ -126,7 +129,7 @@ class CarryMemory:
                         # smoothed: half the new step, half the old velocity (one noisy box moves it half as far)
                         velocity[r] = 0.5 * (b[r] - stored[c]) / ages[c] + 0.5 * speed[c]
                         frame, i = where[c]
-                        frame.continued[i] = True
+                        frame.continued[i] |= bool(sure[r])
         flags = np.zeros(len(b), bool) if behind is None else np.asarray(behind, bool).reshape(-1)
         numbers = np.arange(self._numbered, self._numbered + len(b), dtype=np.int64)
         self._numbered += len(b)
