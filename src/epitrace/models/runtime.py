@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from epitrace.models.manifest import default_manifest
@@ -31,6 +32,8 @@ def onnx_session(path: Path, threads: int = 2):  # -> onnxruntime.InferenceSessi
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     # Idle pool threads sleep instead of spinning: a spinning thread holds a core that decoding,
-    # tracking and the face models need between runs (bench ingest, interleaved: 1.3-2.2x faster).
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # tracking and the face models need between runs (bench ingest, interleaved, busy 2-core host:
+    # 1.3-2.6x faster; about even on a quiet one). EPITRACE_ORT_SPINNING=1 brings spinning back.
+    spinning = os.environ.get("EPITRACE_ORT_SPINNING", "0") == "1"
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
