@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import logging
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
-from epitrace.geometry import Calibration, CalibrationError
+from epitrace.geometry import Calibration
+from epitrace.geometry.pose import camera_pose
 
 logger = logging.getLogger(__name__)
 
@@ -34,39 +34,15 @@ def foot_points(boxes: npt.ArrayLike) -> FloatArray:
 def camera_ground_position(calibration: Calibration, image_size: tuple[int, int]) -> FloatArray | None:
     """The ground point (x, y) metres below the camera, or None when the mapping cannot give it.
 
-    The ground-to-image homography is K [r1 r2 t] up to scale; with square pixels and the
-    principal point at the image centre, r1 . r2 = 0 fixes the focal length, and the camera
-    centre is -R^T t (its x, y do not depend on the homography's sign).
+    From the camera pose the ground mapping implies (`geometry.pose`: principal point at the
+    image centre, square pixels).
 
     Args:
         calibration: the camera's image-to-ground mapping.
         image_size: (width, height) of the frames, pixels.
     """
-    w, h = image_size
-    u, v = np.meshgrid(np.linspace(0.1 * w, 0.9 * w, 5), np.linspace(0.5 * h, 0.95 * h, 5))
-    image = np.stack([u.ravel(), v.ravel()], axis=1)
-    try:
-        ground = calibration.image_to_ground(image, strict=False)
-    except (CalibrationError, ValueError):
-        return None
-    ok = np.isfinite(ground).all(axis=1)
-    if ok.sum() < 4:
-        return None
-    hom, _ = cv2.findHomography(ground[ok], image[ok], 0)
-    if hom is None:
-        return None
-    k_inv = np.linalg.inv(np.array([[1.0, 0.0, w / 2], [0.0, 1.0, h / 2], [0.0, 0.0, 1.0]]))
-    m: FloatArray = np.asarray(k_inv @ hom, np.float64)  # columns (r1, r2, t), rows 0-1 still times f
-    f2 = -(m[0, 0] * m[0, 1] + m[1, 0] * m[1, 1]) / (m[2, 0] * m[2, 1]) if m[2, 0] * m[2, 1] else -1.0
-    if not np.isfinite(f2) or f2 <= 0:
-        return None
-    m[:2] = m[:2] / np.sqrt(f2)
-    r1, r2 = m[:, 0], m[:, 1]
-    scale = 2.0 / (np.linalg.norm(r1) + np.linalg.norm(r2))
-    r1, r2, t = r1 * scale, r2 * scale, m[:, 2] * scale
-    rotation = np.stack([r1, r2, np.cross(r1, r2)], axis=1)
-    centre = -rotation.T @ t
-    return centre[:2] if np.isfinite(centre[:2]).all() else None
+    pose = camera_pose(calibration, image_size)
+    return None if pose is None else np.asarray(pose.centre[:2], np.float64)
 
 
 class DepthOrder:
