@@ -31,9 +31,10 @@ def onnx_session(path: Path, threads: int = 2):  # -> onnxruntime.InferenceSessi
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # Idle pool threads sleep instead of spinning: a spinning thread holds a core that decoding,
-    # tracking and the face models need between runs (bench ingest, interleaved, busy 2-core host:
-    # 1.3-2.6x faster; about even on a quiet one). EPITRACE_ORT_SPINNING=1 brings spinning back.
-    spinning = os.environ.get("EPITRACE_ORT_SPINNING", "0") == "1"
+    # Idle pool threads spin (onnxruntime's default), which pays on a quiet host (bench ingest
+    # --compare, load 1.5-3: CenterNet 28.3 vs 23.0 frames/s, NanoDet 65.0 vs 61.5). On an
+    # oversubscribed one a spinning thread holds a core that decoding, tracking and the face models
+    # need: EPITRACE_ORT_SPINNING=0 lets idle threads sleep (interleaved at load 5-16: 1.3-2.6x faster).
+    spinning = os.environ.get("EPITRACE_ORT_SPINNING", "1") != "0"
     options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
