@@ -73,6 +73,7 @@ def test_ingest_is_idempotent(settings: Settings, clip: Path) -> None:
     assert points and all(f < 300 for _, f, *_ in points)
     summary = store.summary("pets")
     assert summary["with_ground"] == summary["tracks"]  # calibrated: every track has metres
+    assert summary["faces"] == 0 and summary["small_faces"] > 0  # PETS faces are 5-10 px: seen, never compared
 
 
 def test_killed_ingest_resumes_without_duplicates(settings: Settings, clip: Path) -> None:

@@ -56,7 +56,8 @@ def demo(video: Path = typer.Option(..., "--video", help="PETS 2009 vtest.avi.")
                   f"{summary['with_ground']} with ground positions")
     if summary["tracks"]:
         console.print(f"  time span {summary['start']} -> {summary['end']} UTC")
-    console.print(f"  faces found: {summary['faces']}; masks: {summary['mask']} with, "
+    small = f" (and {summary['small_faces']} too small to compare)" if summary.get("small_faces") else ""
+    console.print(f"  faces found: {summary['faces']}{small}; masks: {summary['mask']} with, "
                   f"{summary['no_mask']} without, {summary['unknown']} unknown")
     with friendly_errors():
         outcome = trace_demo(services, camera_id=DEMO_CAMERA, title=DEMO_CASE_TITLE, start=demo_start(),

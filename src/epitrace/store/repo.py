@@ -324,6 +324,7 @@ class Store:
         span = [datetime.fromtimestamp(f(t.start_ts if f is min else t.end_ts for t in tracks), UTC)
                 .strftime("%Y-%m-%d %H:%M:%S") for f in (min, max)] if tracks else ["", ""]
         return {"tracks": len(tracks), "faces": sum(t.has_face for t in tracks),
+                "small_faces": sum(not t.has_face and t.face_px > 0 for t in tracks),  # seen, too small to compare
                 "with_ground": int(grounded or 0), "start": span[0], "end": span[1], **masks}
 
     def count_tracks(self, video_id: int | None = None, *, session: Session | None = None) -> int:
