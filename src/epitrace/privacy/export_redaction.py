@@ -65,7 +65,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from epitrace.privacy.carry import Carried, CarryMemory
+from epitrace.privacy.carry import Carried, CarryMemory, iou_matrix
 from epitrace.privacy.depth import DepthOrder
 from epitrace.privacy.redact import mosaic
 from epitrace.vision.types import Detections
@@ -128,16 +128,7 @@ def export_head_boxes(person_boxes: npt.ArrayLike, config: ExportRedactionConfig
                     axis=1).astype(np.float32)
 
 
-def box_iou(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Intersection over union of every box of `a` with every box of `b`: (n, m)."""
-    a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
-    iw = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
-    ih = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
-    inter = np.clip(iw, 0, None) * np.clip(ih, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    union = area_a[:, None] + area_b[None] - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+box_iou = iou_matrix  # (n, m) intersection over union; one implementation, in privacy.carry
 
 
 def _inside(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
