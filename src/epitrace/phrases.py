@@ -35,13 +35,6 @@ class Words:
     def __str__(self) -> str:
         return ", ".join(str(p) for p in self.phrases)
 
-    def __add__(self, other: Words) -> Words:
-        return Words(self.phrases + other.phrases)
-
-    def as_dicts(self) -> list[dict[str, object]]:
-        """The phrases as plain values for an API answer: [{"template": ..., "params": {...}}]."""
-        return [{"template": p.template, "params": dict(p.params)} for p in self.phrases]
-
 
 def words(*phrases: Phrase | Iterable[Phrase]) -> Words:
     """`Words` from phrases and iterables of phrases, in order."""

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from epitrace.config import ContactPolicy
 from epitrace.contacts.episodes import max_window_exposure
+from epitrace.phrases import Phrase, phrase
 
 logger = logging.getLogger(__name__)
 
@@ -61,18 +62,27 @@ class RiskAssessment:
     """A risk level and the rule's reason for it, in words a tracer can repeat to the contact.
 
     Attributes:
-        template: one of `REASONS` (English, with {placeholders}); translated by the front ends.
-        params: the values in the reason (durations, distances, the policy), already formatted.
+        why: one of `REASONS` (English, with {placeholders}; translated by the front ends) and
+            the values in it (durations, distances, the policy), already formatted.
     """
 
     level: RiskLevel
-    template: str
-    params: dict[str, str] = field(default_factory=dict)
+    why: Phrase
+
+    @property
+    def template(self) -> str:
+        """The reason's English template (one of `REASONS`)."""
+        return self.why.template
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The values the template's placeholders take."""
+        return dict(self.why.params)
 
     @property
     def reason(self) -> str:
         """The reason in English: which branch of the rule set the level, with its figures."""
-        return self.template.format(**self.params)
+        return str(self.why)
 
 
 class RiskRule(ABC):
@@ -87,7 +97,7 @@ class RiskRule(ABC):
     def assess(self, intervals: list[ExposureInterval], policy: ContactPolicy) -> RiskAssessment:
         """The level with a reason; rules that do not explain themselves name the rule."""
         level = self.level(intervals, policy)
-        return RiskAssessment(level, REASONS["rule"], {"level": level, "rule": self.name or type(self).__name__})
+        return RiskAssessment(level, phrase(REASONS["rule"], level=level, rule=self.name or type(self).__name__))
 
 
 def duration_words(seconds: float) -> str:
@@ -122,7 +132,7 @@ class PolicyRiskRule(RiskRule):
     def assess(self, intervals: list[ExposureInterval], policy: ContactPolicy) -> RiskAssessment:
         """The level of `intervals` under `policy`, with the reason a tracer reads."""
         if not intervals:
-            return RiskAssessment("low", REASONS["none"])
+            return RiskAssessment("low", phrase(REASONS["none"]))
         window = policy.window_h * 3600.0
         need = policy.min_cumulative_s
 
@@ -138,7 +148,7 @@ class PolicyRiskRule(RiskRule):
 
         def said(level: RiskLevel, branch: str) -> RiskAssessment:
             keys = {k for k in words if "{" + k + "}" in REASONS[branch]}
-            return RiskAssessment(level, REASONS[branch], {k: v for k, v in words.items() if k in keys})
+            return RiskAssessment(level, phrase(REASONS[branch], **{k: v for k, v in words.items() if k in keys}))
 
         if unmasked >= need:
             return said("high", "high")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import supervision as sv
 from scipy.optimize import linear_sum_assignment
 
 BoxArray = npt.NDArray[np.float32]
@@ -25,15 +26,12 @@ _NONE = np.empty((0, 4), np.float32)
 
 
 def iou_matrix(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Intersection over union of every box of `a` with every box of `b`: (n, m)."""
+    """Intersection over union of every (x1, y1, x2, y2) box of `a` with every box of `b`: (n, m).
+
+    supervision's (as `tracking.low_gate` uses), for box lists of any shape (a single box, none).
+    """
     a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
-    iw = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
-    ih = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
-    inter = np.clip(iw, 0, None) * np.clip(ih, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    union = area_a[:, None] + area_b[None] - inter
-    return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+    return np.asarray(sv.box_iou_batch(a, b), np.float64)
 
 
 @dataclass(frozen=True)

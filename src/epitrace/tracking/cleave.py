@@ -15,19 +15,16 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
+from epitrace.tracking.signature import mean_signature
 from epitrace.tracking.tracklets import Tracklet
-
-
-def _unit(v: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    return v / max(float(np.linalg.norm(v)), 1e-9)
 
 
 def change_point(signatures: npt.NDArray[np.float32], window: int) -> tuple[int, float]:
     """(index, similarity) where the `window` signatures before and after differ most."""
     best = (-1, 1.0)
     for s in range(window, len(signatures) - window + 1):
-        before = _unit(signatures[s - window:s].mean(axis=0))
-        after = _unit(signatures[s:s + window].mean(axis=0))
+        before = mean_signature(signatures[s - window:s])
+        after = mean_signature(signatures[s:s + window])
         similarity = float(before @ after)
         if similarity < best[1]:
             best = (s, similarity)

@@ -33,6 +33,7 @@ import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
 from epitrace.config import TrackerConfig
+from epitrace.tracking.signature import mean_signature
 from epitrace.tracking.tracklets import Tracklet
 
 logger = logging.getLogger(__name__)
@@ -69,10 +70,6 @@ class _Birth:
     partners: list[int]
 
 
-def _unit(v: Vector) -> Vector:
-    return (v / max(float(np.linalg.norm(v)), 1e-9)).astype(np.float32)
-
-
 def near(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> bool:
     """Boxes side by side or overlapping: a gap under half the narrower width, half the height shared."""
     width = min(a[2] - a[0], b[2] - b[0])
@@ -100,19 +97,19 @@ def plan(birth_key: int, frame: int, partners: list[int], active: MutableMapping
     """
     newborn = active[birth_key]
     outgoing: list[tuple[int, Vector]] = []  # (key, appearance before the crossing)
-    incoming: list[tuple[int, Vector]] = [(birth_key, _unit(np.mean(newborn.signatures[:config.window], axis=0)))]
+    incoming: list[tuple[int, Vector]] = [(birth_key, mean_signature(newborn.signatures[:config.window]))]
     for key in partners:
         t = active[key]
         split = _points_from(t, frame)
         if split < config.window:
             continue  # too young to know what it looked like
-        outgoing.append((key, _unit(np.mean(t.signatures[max(0, split - config.history):split], axis=0))))
+        outgoing.append((key, mean_signature(t.signatures[max(0, split - config.history):split])))
         if split < len(t.frames):
-            incoming.append((key, _unit(np.mean(t.signatures[split:split + config.window], axis=0))))
+            incoming.append((key, mean_signature(t.signatures[split:split + config.window])))
     if not outgoing:
         return None
     gain = np.array([[float(o @ i) - config.similarity for _, i in incoming] for _, o in outgoing])
-    rows, cols = linear_sum_assignment(np.maximum(gain, 0.0), maximize=True)
+    best, (rows, cols) = _best(gain)
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("birth %d at %d: before %s, after %s, cosines %s", birth_key, frame, [k for k, _ in outgoing],
                      [k for k, _ in incoming], np.round(gain + config.similarity, 3).tolist())
@@ -124,18 +121,21 @@ def plan(birth_key: int, frame: int, partners: list[int], active: MutableMapping
     # with it linked to each other identity; the chosen one must beat them all by `margin`.
     others = [_total(gain[:, 1:])] + [gain[r, 0] + _total(np.delete(gain[:, 1:], r, axis=0))
                                       for r in range(len(outgoing)) if r != chosen and gain[r, 0] > 0]
-    if _total(gain) - max(others) < config.margin:
+    if best - max(others) < config.margin:
         return None
     return _permutation(links)
 
 
-def _total(gain: npt.NDArray[np.float64]) -> float:
-    """Value of the best one-to-one assignment, links worth their gain, no link worth 0."""
-    if gain.size == 0:
-        return 0.0
+def _best(gain: npt.NDArray[np.float64]) -> tuple[float, tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]:
+    """The best one-to-one assignment (links worth their gain, no link worth 0): its value and pairs."""
     positive = np.maximum(gain, 0.0)
     rows, cols = linear_sum_assignment(positive, maximize=True)
-    return float(positive[rows, cols].sum())
+    return float(positive[rows, cols].sum()) if gain.size else 0.0, (rows, cols)
+
+
+def _total(gain: npt.NDArray[np.float64]) -> float:
+    """Value of the best one-to-one assignment, links worth their gain, no link worth 0."""
+    return _best(gain)[0]
 
 
 def _permutation(links: dict[int, int]) -> dict[int, int]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -23,5 +25,13 @@ def colour_signature(crop_bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]
         region = np.ascontiguousarray(hsv[int(top * h):int(bottom * h), 2:-2])
         hist = cv2.calcHist([region], [0, 1], None, [H_BINS, S_BINS], [0, 180, 0, 256]).ravel()
         parts.append(np.sqrt(hist / max(float(hist.sum()), 1.0)))
-    vector = np.concatenate(parts).astype(np.float32)
-    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+    return _unit(np.concatenate(parts).astype(np.float32))
+
+
+def mean_signature(signatures: Sequence[npt.NDArray[np.float32]] | npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """The unit-length mean of a run of signatures: a track's look over that run, as one vector."""
+    return _unit(np.mean(signatures, axis=0))
+
+
+def _unit(v: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    return v / max(float(np.linalg.norm(v)), 1e-9)
