@@ -163,6 +163,11 @@ class Settings(BaseSettings):
     purge_interval_h: float = Field(
         6.0, gt=0, description="Hours between automatic retention purges while `epitrace serve` runs "
         "(one also runs when it starts).")
+    ort_spinning: bool = Field(
+        True, description="Idle onnxruntime pool threads spin (onnxruntime's default), which pays on a quiet "
+        "host (bench ingest --compare: CenterNet 28.3 vs 23.0 frames/s); false (EPITRACE_ORT_SPINNING=0) lets them "
+        "sleep, freeing the cores that decoding, tracking and the face models need on an oversubscribed host "
+        "(1.3-2.6x faster there). Applies to every model session of the process (models.onnx_session).")
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     tracing: TracingConfig = Field(default_factory=TracingConfig)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from epitrace.config import get_settings
 from epitrace.models.manifest import default_manifest
 
 
@@ -23,10 +23,21 @@ def model_path(name: str, models_dir: Path) -> Path:
     return path
 
 
-def onnx_session(path: Path, threads: int = 2):  # -> onnxruntime.InferenceSession
-    """An onnxruntime CPU session using `threads` intra-op threads."""
+def onnx_session(path: Path, threads: int = 2, *,
+                 spinning: bool | None = None):  # -> onnxruntime.InferenceSession
+    """An onnxruntime CPU session using `threads` intra-op threads.
+
+    Args:
+        path: The .onnx file.
+        threads: Intra-op threads (one inter-op thread).
+        spinning: Whether idle intra-op threads spin. None takes the process setting
+            `Settings.ort_spinning` (EPITRACE_ORT_SPINNING): it describes the host, not a model, so
+            every session follows it without each model wrapper passing it down.
+    """
     import onnxruntime as ort
 
+    if spinning is None:
+        spinning = get_settings().ort_spinning
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
@@ -34,7 +45,6 @@ def onnx_session(path: Path, threads: int = 2):  # -> onnxruntime.InferenceSessi
     # Idle pool threads spin (onnxruntime's default), which pays on a quiet host (bench ingest
     # --compare, load 1.5-3: CenterNet 28.3 vs 23.0 frames/s, NanoDet 65.0 vs 61.5). On an
     # oversubscribed one a spinning thread holds a core that decoding, tracking and the face models
-    # need: EPITRACE_ORT_SPINNING=0 lets idle threads sleep (interleaved at load 5-16: 1.3-2.6x faster).
-    spinning = os.environ.get("EPITRACE_ORT_SPINNING", "1") != "0"
+    # need: ort_spinning false lets idle threads sleep (interleaved at load 5-16: 1.3-2.6x faster).
     options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
