@@ -21,24 +21,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
 from epitrace.geometry import TsaiCalibration
 from epitrace.vision.attributes import body_colours, box_heights
+from epitrace.vision.boxes import iou_matrix
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 PETS = SHARED / "pets2009_s2l1"
-
-
-def _iou(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area = lambda r: (r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])  # noqa: E731
-    return np.asarray(inter / (area(a)[:, None] + area(b)[None, :] - inter), np.float64)
 
 
 def height_errors(frames: int = 400) -> dict[str, object]:
@@ -66,7 +56,7 @@ def height_errors(frames: int = 400) -> dict[str, object]:
         d = np.asarray(detector.detect(np.asarray(frame, np.uint8)).xyxy, np.float64).reshape(-1, 4)
         if len(d) == 0:
             continue
-        iou = _iou(g, d)
+        iou = iou_matrix(g, d)
         gi, di = linear_sum_assignment(-iou)
         keep = iou[gi, di] >= 0.5
         gi, di = gi[keep], di[keep]

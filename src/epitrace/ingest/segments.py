@@ -27,6 +27,7 @@ from epitrace.ingest.sampling import FrameSampler
 from epitrace.media import VideoError
 from epitrace.store import Store
 from epitrace.store.ingest_repo import TrackSpan, boxes_at, max_local_ids, set_local_ids, track_spans
+from epitrace.vision.boxes import iou_matrix
 
 logger = logging.getLogger(__name__)
 
@@ -108,14 +109,6 @@ def close_checked(store: Store, settings: IngestSettings, video_id: int, fps: fl
     close_video(store, settings, video_id, fps, max(declared, end), scene_cuts=scene_cuts)
 
 
-def _iou(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> float:
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    inter = max(w, 0.0) * max(h, 0.0)
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
-
-
 def _across_scene_cut(end: int, start: int, scene_cuts: Sequence[int]) -> bool:
     """True when a scene cut lies in (end, start]: the two pieces are in different scenes."""
     i = bisect_right(scene_cuts, end)
@@ -146,8 +139,9 @@ def stitch(store: Store, video_id: int, cut: int, max_gap: int, min_iou: float =
         if not before or not after:
             continue
         box = _edge_boxes(store, before, after)
-        pairs = sorted(((_iou(box[(a.id, "end")], box[(b.id, "start")]), a.id, b.id)
-                        for a in before for b in after
+        overlap = iou_matrix([box[(a.id, "end")] for a in before], [box[(b.id, "start")] for b in after])
+        pairs = sorted(((float(overlap[i, j]), a.id, b.id)
+                        for i, a in enumerate(before) for j, b in enumerate(after)
                         if not _across_scene_cut(a.end_frame, b.start_frame, scene_cuts)), reverse=True)
         used: set[int] = set()
         for iou, a_id, b_id in pairs:

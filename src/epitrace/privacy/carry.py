@@ -18,20 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import supervision as sv
 from scipy.optimize import linear_sum_assignment
+
+from epitrace.vision.boxes import iou_matrix as iou_matrix  # re-exported: export_redaction imports it from here
 
 BoxArray = npt.NDArray[np.float32]
 _NONE = np.empty((0, 4), np.float32)
-
-
-def iou_matrix(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Intersection over union of every (x1, y1, x2, y2) box of `a` with every box of `b`: (n, m).
-
-    supervision's (as `tracking.low_gate` uses), for box lists of any shape (a single box, none).
-    """
-    a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
-    return np.asarray(sv.box_iou_batch(a, b), np.float64)
 
 
 @dataclass(frozen=True)
