@@ -57,3 +57,16 @@ def test_a_bad_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
     with pytest.raises(ValidationError):
         get_settings()
+
+
+def test_the_mask_extractor_follows_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mask head's MobileNetV2 session is built from bytes, not a path: it once ignored the setting."""
+    from epitrace.vision.masks import MaskFeatureExtractor
+
+    path = get_settings().models_dir / "body_mobilenetv2.onnx"
+    if not path.exists():
+        pytest.skip("body_mobilenetv2 not installed (epitrace models install)")
+    monkeypatch.setenv("EPITRACE_ORT_SPINNING", "0")
+    get_settings.cache_clear()
+    session = MaskFeatureExtractor(path, threads=1)._session
+    assert session.get_session_options().get_session_config_entry(SPINNING) == "0"

@@ -23,12 +23,12 @@ def model_path(name: str, models_dir: Path) -> Path:
     return path
 
 
-def onnx_session(path: Path, threads: int = 2, *,
-                 spinning: bool | None = None):  # -> onnxruntime.InferenceSession
-    """An onnxruntime CPU session using `threads` intra-op threads.
+def session_options(threads: int = 2, *, spinning: bool | None = None):  # -> onnxruntime.SessionOptions
+    """CPU session options for onnxruntime: `threads` intra-op threads, one inter-op, the host's spinning.
+
+    For sessions built from bytes (e.g. a graph cut down in memory) as well as `onnx_session`'s.
 
     Args:
-        path: The .onnx file.
         threads: Intra-op threads (one inter-op thread).
         spinning: Whether idle intra-op threads spin. None takes the process setting
             `Settings.ort_spinning` (EPITRACE_ORT_SPINNING): it describes the host, not a model, so
@@ -47,4 +47,13 @@ def onnx_session(path: Path, threads: int = 2, *,
     # oversubscribed one a spinning thread holds a core that decoding, tracking and the face models
     # need: ort_spinning false lets idle threads sleep (interleaved at load 5-16: 1.3-2.6x faster).
     options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
+    return options
+
+
+def onnx_session(path: Path, threads: int = 2, *,
+                 spinning: bool | None = None):  # -> onnxruntime.InferenceSession
+    """An onnxruntime CPU session of the .onnx file `path` under `session_options(threads, spinning=...)`."""
+    import onnxruntime as ort
+
+    options = session_options(threads, spinning=spinning)
     return ort.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])

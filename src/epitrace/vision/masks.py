@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from epitrace.models.fetch import sha256_of
+from epitrace.models.runtime import session_options
 
 logger = logging.getLogger(__name__)
 
@@ -170,9 +171,7 @@ class MaskFeatureExtractor:
                              "project's body_mobilenetv2.onnx (epitrace models install)")
         del model.graph.output[:]  # only the feature map: the layers after it are not run
         model.graph.output.append(onnx.helper.make_tensor_value_info(FEATURE_NODE, onnx.TensorProto.FLOAT, None))
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
+        options = session_options(threads)  # the host's thread spinning, as every other session
         self._session: Any = ort.InferenceSession(model.SerializeToString(), sess_options=options,
                                                   providers=["CPUExecutionProvider"])
         self._input = self._session.get_inputs()[0].name
