@@ -47,10 +47,11 @@ still hidden, 68 of them mostly by the core of a bystander in front found in tha
 ground-truth boxes as detections these rules give 0.84; detector boxes off the annotation by
 +-20% of their width make the rest). Every looser setting tried (narrower or lower cores, a
 wider pasted-back head, a depth margin) gained subject frames only by leaving bystanders near
-the subject clear. A real export (`--export`: stored tracks, CenterNet safety net) goes from
-0.978 / 0.48 to 0.9775 / 0.58 (tracks from NanoDet: 0.9805 / 0.555 -> 0.977 / 0.6625); 29 of its
-~45 missed heads are GT 15 inside the subject's own track in frames 1-30 (a tracker swap that
-no redaction rule can see). With NanoDet boxes (frames mode, score 0.1) these defaults keep 0.988 /
+the subject clear. A real export (`--export --fps 7`: NanoDet stored tracks, CenterNet safety net)
+gives 0.993 / 0.6625. At the file header's wrong 10 fps the tracker swaps GT 15 onto the
+subject's track at frame 33 and the export falls to 0.977: a swap no redaction rule can see.
+docs/redaction.md has every variant measured since and why none reaches 80% at 99%.
+With NanoDet boxes (frames mode, score 0.1) these defaults keep 0.988 /
 0.573 for subject 9 (before: 0.9925 / 0.41); letting only detections scoring >= 0.3 explain a
 carried box and calling someone "behind" only 0.5 m farther (`explain_score`, `behind_margin_m`)
 gives 0.9915 / 0.463 there, and 0.9915 / 0.61 with CenterNet. The subject wins everything
