@@ -1,4 +1,3 @@
-import os
 import sys, json
 import numpy as np
 from pathlib import Path
@@ -17,6 +16,10 @@ def regions(self, detections, keep_box=None, always=None, faces=None):
     own=self.is_subject(boxes,keep_box); sc=scores[~own]
     cur=others[:self._current]
     ok=sc>=V['min_score']
+    if 'explained' in V:
+        ref=np.concatenate([np.asarray(always,np.float32).reshape(-1,4) if always is not None else _NONE, keep]).reshape(-1,4)
+        if len(ref) and len(cur):
+            ok&=box_iou(cur,ref).max(axis=1)<V['explained']
     coverers=np.concatenate([cur[ok], others[self._current:][self.carried_coverers(keep)] if V['carried'] else _NONE])
     if always is not None:
         a=np.asarray(always,np.float32).reshape(-1,4)
@@ -39,4 +42,4 @@ det=PersonDetector(model_path("person_centernet", s.models_dir), input_size=640,
 cal={"type":"homography","matrix":np.loadtxt(D/'H_image768_to_world_m.txt').tolist()}
 for subj in V.get('subjects',[9]) if V else [9]:
     r=export_redaction_coverage(D/'video/vtest.avi', D/'PETS2009-S2L1_gt_mot_768x576_frames0001-0400.txt', s, (1,400), subj, 7.0, det, er.DEFAULT_CONFIG, calibration=cal)
-    print(sys.argv[1], subj, round(r.scores.coverage,4), round(r.scores.subject_visible,4), r.subject_tracks, flush=True)
+    print(sys.argv[1], subj, round(r.scores.coverage,4), round(r.scores.subject_visible,4), r.subject_tracks, r.scores.missed[:40], flush=True)
