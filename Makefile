@@ -5,9 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 EPITRACE_HOME ?= $(HOME)/.epitrace
 export EPITRACE_HOME
-DEMO_VIDEO := $(EPITRACE_HOME)/demo/vtest.avi
+# Footage is input, not EpiTrace data: ingest refuses any path inside the home (issue 12 F4).
+DEMO_VIDEO ?= $(HOME)/.cache/epitrace/demo/vtest.avi
 
 .PHONY: venv models key system-deps demo-data demo test test-fast bench lint clean
+
+# `make print-DEMO_VIDEO`: a variable's value (the tests check where the demo footage goes).
+print-%:
+	@echo '$($*)'
 
 # The venv is rebuilt when pyproject.toml changes.
 $(BIN)/.installed: pyproject.toml
