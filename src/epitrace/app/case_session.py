@@ -14,7 +14,7 @@ from epitrace.app.errors import OutOfScope
 from epitrace.app.services import Services
 from epitrace.privacy.users import User
 from epitrace.store import Unit
-from epitrace.store.case_scope import Scope
+from epitrace.store.case_scope import Scope, scope_of
 from epitrace.store.orm import Case, Track
 
 
@@ -117,12 +117,6 @@ class CaseSession:
             if track_id not in inside:
                 raise OutOfScope(f"no sighting {track_id} in case {self.id}'s cameras and window")
         return ids
-
-
-def scope_of(case: Case) -> Scope:
-    """The scope value of a case row."""
-    cams = None if case.camera_scope is None else tuple(str(c) for c in case.camera_scope)
-    return Scope(case.window_start_ts, case.window_end_ts, cams)
 
 
 def open_case(services: Services, user: User, case_id: str) -> CaseSession:

@@ -18,6 +18,9 @@ from epitrace.contacts.engine import Contact
 from epitrace.store.case_scope import PickerFrame
 from epitrace.store.orm import Subject, Track
 
+MAX_CLIP_MARGIN_S = 30.0
+"""Longest margin around a sighting in an exported clip, seconds (every front end: the CLI had none)."""
+
 
 @dataclass(frozen=True)
 class ContactRow:
@@ -180,13 +183,18 @@ def export_clip(session: CaseSession, *, track_id: int, out: Path | None = None,
     subject's confirmed sightings).
 
     The detector safety net (people no stored track covers) may be turned off by admins only.
+    The margin is at most `MAX_CLIP_MARGIN_S` and never reaches past the case's window.
     """
+    import math
+
     from epitrace.privacy.clips import export_clip as cut
     from epitrace.privacy.clips import export_detector
     from epitrace.privacy.export_redaction import DEFAULT_CONFIG
     from epitrace.privacy.unmask import unmasked_tracks
 
     session.require_not_pending("exporting a clip")
+    if not (math.isfinite(margin_s) and 0.0 <= margin_s <= MAX_CLIP_MARGIN_S):
+        raise ValueError(f"the clip margin must be 0 to {MAX_CLIP_MARGIN_S:g} seconds, not {margin_s:g}")
     session.require_sighting(track_id)
     settings = session.services.settings
     net = safety_net or session.user.role != "admin"
@@ -195,6 +203,6 @@ def export_clip(session: CaseSession, *, track_id: int, out: Path | None = None,
     detector = export_detector(settings.models_dir, DEFAULT_CONFIG.score_threshold) if net else None
     clear = unmasked_tracks(session.services.store, user=session.user, case_id=session.id)
     path = cut(session.services.store, track_id=track_id, out=out, subject_track_ids=clear,
-               margin_s=margin_s, detector=detector)
+               margin_s=margin_s, detector=detector, window=(session.scope.start_ts, session.scope.end_ts))
     session.audit("export", what="clip", sighting=track_id, safety_net=net, clear=sorted(clear))
     return path

@@ -144,7 +144,8 @@ def _open_stream(container: av.container.OutputContainer, fps: float, width: int
 def export_clip(store: Store, *, track_id: int, out: Path, subject_track_ids: set[int],
                 margin_s: float = 2.0, detector: PersonDetector | None = None,
                 config: ExportRedactionConfig = DEFAULT_CONFIG,
-                on_frame: FrameHook | None = None, face_detector: FaceFinder | None = None) -> Path:
+                on_frame: FrameHook | None = None, face_detector: FaceFinder | None = None,
+                window: tuple[float, float] | None = None) -> Path:
     """Write the redacted clip of sighting `track_id` to `out` (MP4) and return its path.
 
     Args:
@@ -162,6 +163,9 @@ def export_clip(store: Store, *, track_id: int, out: Path, subject_track_ids: se
         face_detector: optional face detector searched in every stored person's head (and the
             safety net's from score 0.3): bystanders' faces are mosaicked exactly, the subjects'
             kept clear unless someone in front of them covers it.
+        window: a case's window (UTC epoch seconds): the margin never reaches past it (the
+            sighting's own frames are always cut whole), so a clip shows no time the case was not
+            approved for.
 
     Raises:
         LookupError: unknown track.
@@ -183,6 +187,9 @@ def export_clip(store: Store, *, track_id: int, out: Path, subject_track_ids: se
     last = track.end_frame + margin
     if video.frames_total:
         last = min(last, video.frames_total - 1)
+    if window is not None:  # the margin stays inside the case's window; the sighting itself is cut whole
+        first = max(first, min(track.start_frame, math.ceil((window[0] - video.start_ts) * fps)))
+        last = min(last, max(track.end_frame, math.floor((window[1] - video.start_ts) * fps)))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")

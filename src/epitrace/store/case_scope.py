@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
-from epitrace.store.orm import Camera, SubjectQuery, Track, TrackPoint, Video
+from epitrace.store.orm import Camera, Case, SubjectQuery, Track, TrackPoint, Video
 from epitrace.store.repo import Store
 
 
@@ -42,6 +42,12 @@ class PickerFrame:
     ts: float
     boxes: list[tuple[int, float, float, float, float]]  # track id, x1, y1, x2, y2
     span: tuple[float, float]
+
+
+def scope_of(case: Case) -> Scope:
+    """The scope of a case row: its window and its camera list (None: every camera)."""
+    cams = None if case.camera_scope is None else tuple(str(c) for c in case.camera_scope)
+    return Scope(case.window_start_ts, case.window_end_ts, cams)
 
 
 def _clause(scope: Scope) -> ColumnElement[bool]:
