@@ -19,7 +19,7 @@ from epitrace.app.subject_search import Decision
 from epitrace.cli.auth import acting, case_session, services
 from epitrace.cli.common import console, friendly_errors
 from epitrace.cli.ingest_cmd import parse_start
-from epitrace.cli.timefmt import clock, local
+from epitrace.cli.timefmt import camera_zones, clock, local
 
 app = typer.Typer(help="Cases: open, enrol subjects, trace, confirm, list contacts, report.",
                   no_args_is_help=True)
@@ -122,7 +122,9 @@ def trace(
 ) -> None:
     """Search every subject of the case at once; ranked candidates with scores."""
     with friendly_errors():
-        results = core.search(case_session(case_id))
+        session = case_session(case_id)
+        results = core.search(session)
+        zones = camera_zones(session.services)
     if as_json:
         typer.echo(json.dumps({str(r.subject_id): [_plain(c) for c in r.candidates[:top]] for r in results}))
         return
@@ -135,7 +137,8 @@ def trace(
                       "face says")
         for c in r.candidates[:top]:
             verdict = "yes" if c.match else ("possible" if c.face_band == "review" else "")
-            table.add_row(str(c.track_id), c.camera_id, local(c.start_ts), clock(c.end_ts),
+            zone = zones.get(c.camera_id)
+            table.add_row(str(c.track_id), c.camera_id, local(c.start_ts, zone), clock(c.end_ts, zone),
                           "" if c.body_score is None else f"{c.body_score:.3f}",
                           "" if c.face_score is None else f"{c.face_score:.3f}", f"{c.score:.2f}",
                           verdict, c.decision or "", str(c.explanation or ""), str(c.face_reason or ""))
@@ -180,8 +183,10 @@ def describe(
         typer.echo(json.dumps([_plain(c) for c in found]))
         return
     table = Table("sighting", "camera", "from", "to", "score", "matched", "looks like")
+    zones = camera_zones(session.services)
     for c in found:
-        table.add_row(str(c.track_id), c.camera_id, local(c.start_ts), clock(c.end_ts), f"{c.score:.2f}",
+        zone = zones.get(c.camera_id)
+        table.add_row(str(c.track_id), c.camera_id, local(c.start_ts, zone), clock(c.end_ts, zone), f"{c.score:.2f}",
                       ", ".join(c.matched), str(c.explanation))
     console.print(table if found else "no sighting in the case's scope has attributes like these")
 
@@ -210,10 +215,13 @@ def reject(case_id: str, subject: int = typer.Option(..., "--subject"),
 def route(case_id: str, subject: int = typer.Option(..., "--subject")) -> None:
     """The subject's timeline across cameras (confirmed sightings), in each camera's local time."""
     with friendly_errors():
-        visits = core.route(case_session(case_id), subject_id=subject)
+        session = case_session(case_id)
+        visits = core.route(session, subject_id=subject)
+        zones = camera_zones(session.services)
     table = Table("camera", "place", "entry", "exit", "sightings")
     for v in visits:
-        table.add_row(v.camera_name, v.place, local(v.entry_ts), clock(v.exit_ts),
+        zone = zones.get(v.camera_id)
+        table.add_row(v.camera_name, v.place, local(v.entry_ts, zone), clock(v.exit_ts, zone),
                       ", ".join(map(str, v.track_ids)))
     console.print(table)
 
