@@ -26,7 +26,7 @@ import av
 import numpy as np
 import pytest
 
-from api.world import FPS, LEGAL_BASIS, T0, World, _rec, build_world, write_video  # noqa: E402
+from api.world import FPS, LEGAL_BASIS, T0, World, _rec, build_world, write_video
 from cli_login import cheap_argon2
 from epitrace import app as core
 from epitrace.app import Services

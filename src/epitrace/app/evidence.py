@@ -48,7 +48,10 @@ def sightings(session: CaseSession, *, camera_id: str | None = None, start_ts: f
 
 
 def picker_frame(session: CaseSession, *, camera_id: str, ts: float | None) -> tuple[PickerFrame, tuple[int, int]]:
-    """The analysed frame nearest `ts` (default: the busiest) with its person boxes, and its size."""
+    """The analysed frame nearest `ts` (default: the busiest) with its person boxes, and its size. Audited.
+
+    Who stood where on a camera at a moment is a view of footage like the frame itself.
+    """
     from pathlib import Path as FsPath
 
     from epitrace.app.frames import frame_size
@@ -60,7 +63,10 @@ def picker_frame(session: CaseSession, *, camera_id: str, ts: float | None) -> t
     found = pick(session.services.store, scope=session.scope, camera_id=camera_id, ts=ts)
     if found is None:
         raise OutOfScope(f"camera {camera_id!r} has no sightings in case {session.id}'s scope")
-    return found, frame_size(FsPath(found.video.path))
+    size = frame_size(FsPath(found.video.path))
+    session.audit("view", what="picker_frame", camera=camera_id, video=found.video.id, frame=found.frame,
+                  people=len(found.boxes))
+    return found, size
 
 
 def frame_image(session: CaseSession, *, video_id: int, frame: int) -> bytes:
@@ -80,11 +86,12 @@ def frame_image(session: CaseSession, *, video_id: int, frame: int) -> bytes:
 
 
 def thumbnail(session: CaseSession, *, track_id: int) -> bytes:
-    """A sighting's thumbnail, redacted for the one person it is about.
+    """A sighting's thumbnail, redacted for the one person it is about. Audited, mosaicked or not.
 
     Their head is clear only when this user unmasked that sighting with a reason (a contact, or the
     subject's sightings); confirming a sighting unmasks nobody. Everyone else's head in the crop is
-    always mosaicked.
+    always mosaicked. A mosaicked thumbnail still shows a person's body and clothes, so every one
+    served is a view in the audit log (`what` "thumbnail", or "unmasked_thumbnail" when clear).
     """
     from epitrace.privacy.crops import person_crop_jpeg
     from epitrace.privacy.unmask import is_unmasked
@@ -93,8 +100,7 @@ def thumbnail(session: CaseSession, *, track_id: int) -> bytes:
     session.require_sighting(track_id)
     clear = is_unmasked(session.services.store, user=session.user, case_id=session.id, track_id=track_id)
     data = person_crop_jpeg(session.services.store, track_id=track_id, clear=clear)
-    if clear:
-        session.audit("view", what="unmasked_thumbnail", track_id=track_id)
+    session.audit("view", what="unmasked_thumbnail" if clear else "thumbnail", track_id=track_id, clear=clear)
     return data
 
 

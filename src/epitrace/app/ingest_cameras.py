@@ -19,9 +19,31 @@ def calibration_file(settings: Settings, path: Path | str, what: str = "a calibr
     return refuse_store_path(path, settings, what)
 
 
+AUDITED_FIELDS = ("name", "place", "latitude", "longitude", "timezone", "fps_override", "retention_days",
+                  "calibration")
+"""Camera fields whose change the audit entry spells out (old, new): retention decides what is kept."""
+
+
+def _camera_values(store: Store, camera_id: str) -> dict[str, object] | None:
+    """The audited fields of a registered camera (the calibration by its type), or None when it is new."""
+    try:
+        cam = store.get_camera(camera_id)
+    except LookupError:
+        return None
+    values: dict[str, object] = {f: getattr(cam, f) for f in AUDITED_FIELDS}
+    calibration = cam.calibration
+    kind = calibration.get("type") if isinstance(calibration, dict) else getattr(calibration, "type", None)
+    values["calibration"] = None if calibration is None else str(kind or "set")
+    return values
+
+
 def add_camera(settings: Settings, store: Store, cfg: CameraConfig, *, actor: str,
                base_dir: Path | None = None) -> None:
-    """Add or replace one camera (its calibration must build), audited as `camera_put`."""
+    """Add or replace one camera (its calibration must build), audited as `camera_put`.
+
+    The entry names what changed, old and new (a retention of 1 day or of a century, a new
+    calibration), not only the camera's id.
+    """
     from epitrace.geometry.spec import TsaiXmlCalibrationSpec
     from epitrace.privacy.audit import record
 
@@ -30,5 +52,10 @@ def add_camera(settings: Settings, store: Store, cfg: CameraConfig, *, actor: st
         where = spec.path if spec.path.is_absolute() or base_dir is None else base_dir / spec.path
         checked = spec.model_copy(update={"path": calibration_file(settings, where)})
         cfg = cfg.model_copy(update={"calibration": checked})
+    before = _camera_values(store, cfg.id)
     register_camera(store, cfg, base_dir=base_dir)
-    record(store, user=actor, action="camera_put", detail={"camera": cfg.id})
+    after = _camera_values(store, cfg.id) or {}
+    old = before or dict.fromkeys(AUDITED_FIELDS)
+    changed = {f: [old[f], after.get(f)] for f in AUDITED_FIELDS if old[f] != after.get(f)}
+    record(store, user=actor, action="camera_put", detail={"camera": cfg.id, "new": before is None,
+                                                          "changed": changed})
