@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
+from epitrace.contacts import duration_words  # noqa: E402
 from epitrace.reports.i18n import ENGLISH, Gettext  # noqa: E402
 from epitrace.tracing import Visit  # noqa: E402
 
@@ -126,7 +127,7 @@ def route_png(visits_by_subject: dict[str, list[Visit]], all_cameras: list[tuple
 
 @_hangul
 def contact_graph_png(subjects: list[str], contacts: list[tuple[str, str, str, float]], _: Gettext = ENGLISH) -> bytes:
-    """Subjects in the centre, contacts around them; edges coloured by risk, labelled minutes.
+    """Subjects in the centre, contacts around them; edges coloured by risk, labelled with the exposure.
 
     Args:
         subjects: the subjects' labels, drawn in the centre.
@@ -147,7 +148,8 @@ def contact_graph_png(subjects: list[str], contacts: list[tuple[str, str, str, f
             continue
         (x1, y1), (x2, y2) = pos[subject], pos[person]
         ax.plot([x1, x2], [y1, y2], color=RISK_COLOURS.get(risk, "#999"), lw=1 + 2 * (risk == "high"))
-        ax.annotate(f"{seconds / 60:.1f} min", ((x1 + x2) / 2, (y1 + y2) / 2), fontsize=7)
+        # '5.7 s', not '0.1 min': most contacts last seconds, and the label must tell them apart
+        ax.annotate(duration_words(seconds), ((x1 + x2) / 2, (y1 + y2) / 2), fontsize=7)
     for s in subjects:
         ax.scatter(*pos[s], s=400, color="#2c3e50", zorder=3)
         ax.annotate(s, pos[s], color="#2c3e50", ha="center", va="top", fontsize=9, fontweight="bold",

@@ -64,7 +64,7 @@ def render_html(data: ReportData, figs: dict[str, bytes], lang: str = "en") -> s
         distance=lambda row: distance_words(row, _), masks=lambda states: mask_words(states, _),
         reason=lambda row: risk_reason(_, row.reason_template, dict(row.reason_params), row.risk_reason),
         photo=lambda tracks: photo_track(tracks, data.contact_thumbnails),
-        zone=str(data.zone), generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
+        zone=str(data.zone), generated=stamp(datetime.now(UTC), data.zone),
         contact_thumbs={k: _b64(v) for k, v in data.contact_thumbnails.items()},
         **{k: _b64(v) for k, v in figs.items()},
     )
