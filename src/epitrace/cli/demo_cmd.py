@@ -16,6 +16,7 @@ from epitrace.config import get_settings
 
 if TYPE_CHECKING:
     from epitrace.app import Services
+    from epitrace.privacy.users import User
 
 DEMO_CAMERA = "pets-view001"
 
@@ -42,25 +43,29 @@ def demo_cameras_yaml() -> Path:
 def demo(video: Path = typer.Option(..., "--video", help="PETS 2009 vtest.avi.")) -> None:
     """Run the main job on the demo footage with embedded defaults (SQLite + FAISS)."""
     from epitrace.app import Services
-    from epitrace.app.demo import trace_demo
+    from epitrace.app.demo import demo_actor, trace_demo
 
     with friendly_errors():
         services = Services.open(get_settings())
         _ = services.store.sealer  # no encryption key: say so before minutes of decoding
-        register_demo_cameras(services)
-        run_with_progress(Ingestor(services.settings), IngestRequest(str(video), DEMO_CAMERA, demo_start()))
+        user = _logged_in(services)
+        actor = demo_actor(services, user)  # a home with real accounts: administrators only, before any write
+        register_demo_cameras(services, actor=actor)
+        run_with_progress(Ingestor(services.settings),
+                          IngestRequest(str(video), DEMO_CAMERA, demo_start(), actor=actor))
         services.store.reload_indices()  # the ingest wrote through its own store
     summary = services.store.summary(DEMO_CAMERA)
     console.print(f"[bold]EpiTrace demo[/] ({services.settings.home})")
     console.print(f"  camera {DEMO_CAMERA}: {summary['tracks']} people tracked, "
                   f"{summary['with_ground']} with ground positions")
     if summary["tracks"]:
-        console.print(f"  time span {summary['start']} -> {summary['end']} UTC")
+        camera = services.store.get_camera(DEMO_CAMERA)
+        console.print(f"  time span {span_words(str(summary['start']), str(summary['end']), camera.timezone)}")
     small = f" (and {summary['small_faces']} too small to compare)" if summary.get("small_faces") else ""
     console.print(f"  faces found: {summary['faces']}{small}; masks: {summary['mask']} with, "
                   f"{summary['no_mask']} without, {summary['unknown']} unknown")
     with friendly_errors():
-        outcome = trace_demo(services, camera_id=DEMO_CAMERA, title=DEMO_CASE_TITLE, start=demo_start(),
+        outcome = trace_demo(services, user=user, camera_id=DEMO_CAMERA, title=DEMO_CASE_TITLE, start=demo_start(),
                              report_dir=services.settings.home / "reports")
     if outcome is None:
         console.print("no sighting to trace")
@@ -82,12 +87,35 @@ def demo(video: Path = typer.Option(..., "--video", help="PETS 2009 vtest.avi.")
     console.print(f"  the case {outcome.case_id} is on the case list of demo")
 
 
-def register_demo_cameras(services: Services) -> None:
-    """The demo's cameras (PETS View 001 with its Tsai calibration), as an administrator would add them."""
-    from epitrace.ingest import load_cameras_yaml, register_camera
+def _logged_in(services: Services) -> User | None:
+    """The logged-in user, or None (the demo may run without a login in a throw-away home)."""
+    from epitrace.cli.auth import acting
+    from epitrace.privacy.users import AuthError
+
+    try:
+        return acting(services)
+    except AuthError:
+        return None
+
+
+def span_words(start_utc: str, end_utc: str, zone: str | None) -> str:
+    """'2026-12-05 09:00:00 GMT -> 09:01:53 GMT': the store's UTC span in the camera's own clock."""
+    from datetime import UTC
+
+    from epitrace.cli.timefmt import clock, local
+
+    start, end = (datetime.fromisoformat(t).replace(tzinfo=UTC).timestamp() for t in (start_utc, end_utc))
+    same_day = local(start, zone)[:10] == local(end, zone)[:10]
+    return f"{local(start, zone)} -> {clock(end, zone) if same_day else local(end, zone)}"
+
+
+def register_demo_cameras(services: Services, *, actor: str) -> None:
+    """The demo's cameras (PETS View 001 with its Tsai calibration), as an administrator would add them (audited)."""
+    from epitrace.app.ingest_cameras import add_camera
+    from epitrace.ingest import load_cameras_yaml
 
     for cfg in load_cameras_yaml(demo_cameras_yaml()):
-        register_camera(services.store, cfg)
+        add_camera(services.settings, services.store, cfg, actor=actor)
 
 
 DEMO_URL = "http://127.0.0.1:8000/"
