@@ -4,6 +4,11 @@ An investigator (`demo`) opens the case, a supervisor (`demo-supervisor`) approv
 investigator enrols the longest-seen pedestrian by a picked sighting (no face consent), confirms
 the sightings the search finds above threshold, lists contacts and writes the report. Every step
 is in the audit log under the person who took it.
+
+The demo creates accounts and approves its own case, which is its point in a throw-away home and
+a bypass of account management and of the two-person rule anywhere else: `demo_actor` lets it
+run without a login only in a home with no account but the demo's own, and otherwise only for an
+administrator (checked before anything is written).
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ from epitrace.app.evidence import contacts, write_report
 from epitrace.app.services import Services
 from epitrace.app.subject_search import decide, enrol_by_sighting, search
 from epitrace.config import get_policy
+from epitrace.privacy.users import User
 
 DEMO_USER = "demo"
 DEMO_SUPERVISOR = "demo-supervisor"
 DEMO_ADMIN = "demo-admin"
+DEMO_ACCOUNTS = (DEMO_ADMIN, DEMO_USER, DEMO_SUPERVISOR)
 LEGAL_BASIS = "Demonstration on PETS 2009 research footage (no real patient)"
 
 
@@ -39,10 +46,34 @@ class DemoOutcome:
     new_accounts: list[tuple[str, str, str]] = field(default_factory=list)  # name, role, password
 
 
-def demo_accounts(services: Services) -> list[tuple[str, str, str]]:
+def demo_actor(services: Services, user: User | None) -> str:
+    """Who runs the demo (for the audit log), refusing anyone but an administrator in a real home.
+
+    Without a login the demo runs only where no account exists but the demo's own (a fresh or a
+    demo home). Elsewhere it would hand whoever can run the CLI an investigator and a supervisor
+    with a self-approved case, replace a camera and ingest unaudited, so it needs an administrator.
+
+    Raises:
+        AuthError: Not logged in, in a home with other accounts.
+        AccessDenied: Logged in, but not as an administrator, in such a home.
+    """
+    from epitrace.privacy.users import AuthError, list_users, require_role
+
+    if all(u.name in DEMO_ACCOUNTS for u in list_users(services.store)):
+        return user.name if user is not None else "demo"
+    if user is None:
+        raise AuthError("this home has user accounts, and the demo creates accounts and approves its own case: "
+                        "log in as an administrator (`epitrace login NAME`), or run the demo in a fresh home "
+                        "(EPITRACE_HOME=/tmp/epitrace-demo epitrace demo ...)")
+    require_role(user, "admin")
+    return user.name
+
+
+def demo_accounts(services: Services, *, by: str) -> list[tuple[str, str, str]]:
     """Create the demo's investigator and supervisor; return the new ones with their passwords.
 
-    An admin is created too when the store has no account yet (the first must be an admin).
+    An admin is created too when the store has no account yet (the first must be an admin). `by`
+    is `demo_actor`'s answer: call it first.
     """
     from epitrace.privacy.users import add_user, list_users
 
@@ -52,7 +83,7 @@ def demo_accounts(services: Services) -> list[tuple[str, str, str]]:
         if name in existing or (role == "admin" and existing):
             continue
         password = secrets.token_urlsafe(12)
-        add_user(services.store, name=name, password=password, role=role, by="demo")
+        add_user(services.store, name=name, password=password, role=role, by=by)
         created.append((name, role, password))
     return created
 
@@ -82,13 +113,18 @@ def _demo_case(services: Services, *, title: str, camera_id: str, start: datetim
     return open_case(services, investigator, session.id), True
 
 
-def trace_demo(services: Services, *, camera_id: str, title: str, start: datetime,
+def trace_demo(services: Services, *, user: User | None, camera_id: str, title: str, start: datetime,
                report_dir: Path) -> DemoOutcome | None:
-    """Run the demo case end to end; None when the camera has no sighting to trace."""
+    """Run the demo case end to end as `user` (None: not logged in); None when the camera has no sighting.
+
+    Refused (before anything is written) in a home with accounts other than the demo's unless
+    `user` is an administrator (`demo_actor`).
+    """
+    actor = demo_actor(services, user)
     picked = longest_sighting(services, camera_id)
     if picked is None:
         return None
-    accounts = demo_accounts(services)
+    accounts = demo_accounts(services, by=actor)
     session, new = _demo_case(services, title=title, camera_id=camera_id, start=start)
     if new:
         session, subject_id = add_subject(session, label="pedestrian-1", face_consent=False)
