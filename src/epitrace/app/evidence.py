@@ -18,6 +18,8 @@ from epitrace.contacts.engine import Contact
 from epitrace.store.case_scope import PickerFrame
 from epitrace.store.orm import Subject, Track
 
+WIDEST_CONTACT_RADIUS_M = 50.0
+"""The largest contact radius a policy may have (`ContactPolicy.distance_m`): who may be unmasked."""
 MAX_CLIP_MARGIN_S = 30.0
 """Longest margin around a sighting in an exported clip, seconds (every front end: the CLI had none)."""
 
@@ -155,13 +157,38 @@ def export_contacts(session: CaseSession, *, policy: ContactPolicy, formats: lis
     return rows
 
 
+def unmaskable(session: CaseSession, track_id: int) -> bool:
+    """Whether a sighting is one the case may unmask: a subject's confirmed sighting or a contact.
+
+    A contact under any policy a front end may ask for (radius up to 50 m, no minimum time) of the
+    subjects' confirmed sightings, first or second order, inside the case's scope. Anyone else on
+    the case's cameras is a bystander, and stays mosaicked whatever reason is typed.
+    """
+    from epitrace.config import get_policy
+    from epitrace.contacts.cases import case_contacts
+
+    if track_id in session.confirmed_tracks:
+        return True
+    widest = get_policy("custom", distance=WIDEST_CONTACT_RADIUS_M, minutes=0)
+    rows = case_contacts(session.services.store, case=session.case, policy=widest, second_order=True)
+    return any(c.contact_track_id == track_id for _, _, c in rows)
+
+
 def unmask(session: CaseSession, *, track_id: int, reason: str) -> None:
-    """Let this user see one in-scope contact sighting unmasked; the reason is audited."""
+    """Let this user see one in-scope contact sighting unmasked; the reason is audited.
+
+    Only a contact of the case's subjects (or a subject's confirmed sighting) may be unmasked, never
+    any other person on the case's cameras (`unmaskable`).
+    """
     from epitrace.privacy.unmask import MIN_REASON_CHARS, unmask_contact
+    from epitrace.tracing import CaseRuleError
 
     session.require_open("unmasking a contact")
     session.require_sighting(track_id)
     text = check_text(reason, what="the reason", min_visible=MIN_REASON_CHARS)
+    if not unmaskable(session, track_id):
+        raise CaseRuleError(f"sighting {track_id} is neither a contact of case {session.id}'s subjects nor one of "
+                            "their confirmed sightings: only those may be unmasked")
     with session.services.store.unit() as tx:
         unmask_contact(session.services.store, user=session.user, case_id=session.id, track_id=track_id,
                        reason=text, session=tx)
