@@ -210,10 +210,12 @@ def write_report(session: CaseSession, *, policy: ContactPolicy, out_dir: Path, 
 
 def export_clip(session: CaseSession, *, track_id: int, out: Path | None = None, margin_s: float = 2.0,
                 safety_net: bool = True) -> Path:
-    """Cut an in-scope sighting's clip, every head mosaicked but those this user unmasked. Audited.
+    """Cut an in-scope sighting's clip, every head mosaicked but the one person it is about. Audited.
 
-    The heads kept clear are the sightings this user unmasked with a reason (a contact, a
-    subject's confirmed sightings).
+    That person's head is clear only where this user unmasked them with a reason: the sighting
+    itself (a contact), or, for a subject's confirmed sighting, that subject's confirmed sightings
+    (the same person on a neighbouring track). Other people this user unmasked stay mosaicked in
+    this clip: a clip of the patient never shows a contact's face, nor a contact's clip the patient's.
 
     The detector safety net (people no stored track covers) may be turned off by admins only.
     The margin is at most `MAX_CLIP_MARGIN_S` and never reaches past the case's window.
@@ -234,7 +236,8 @@ def export_clip(session: CaseSession, *, track_id: int, out: Path | None = None,
     if out is None:
         out = settings.evidence_dir / "exports" / session.id / f"sighting_{track_id}.mp4"
     detector = export_detector(settings.models_dir, DEFAULT_CONFIG.score_threshold) if net else None
-    clear = unmasked_tracks(session.services.store, user=session.user, case_id=session.id)
+    about = {track_id}.union(*(s.confirmed for s in session.subjects if track_id in s.confirmed))
+    clear = unmasked_tracks(session.services.store, user=session.user, case_id=session.id) & about
     path = cut(session.services.store, track_id=track_id, out=out, subject_track_ids=clear,
                margin_s=margin_s, detector=detector, window=(session.scope.start_ts, session.scope.end_ts))
     session.audit("export", what="clip", sighting=track_id, safety_net=net, clear=sorted(clear))
