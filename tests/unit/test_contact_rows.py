@@ -255,6 +255,7 @@ def test_report_and_exports_list_people_in_local_time_with_photos(store: Store, 
     assert text.count(f'alt="P{a}"') == 1 and text.count(f'alt="P{b1}"') == 1  # each person's photo
     lines = "\n".join(summary_lines(data))
     assert "2 contact people (from 3 sightings)" in lines and "KST" in lines and "why: high:" in lines
+    assert re.search(r"Generated \S+ \S+ KST by EpiTrace", lines) and "UTC" not in lines  # when the PDF was made
     assert f" - P{d} via P{a}  risk MEDIUM" in lines
     assert [c for c, _ in evidence_photos(data)] == [
         "subject patient-1 #1", f"P{b1} (high)\ncontact of patient-1", f"P{a} (medium)\ncontact of patient-1",

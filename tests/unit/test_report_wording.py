@@ -39,3 +39,32 @@ def test_demo_prints_the_footage_span_in_the_cameras_clock() -> None:
         "2026-12-05 23:59:00 KST -> 2026-12-06 00:01:00 KST"  # past midnight there: the date is said again
     assert span_words("2026-07-05 09:00:00", "2026-07-05 09:01:53", "Europe/London") == \
         "2026-07-05 10:00:00 BST -> 10:01:53 BST"
+
+
+def test_report_timeline_marks_when_contacts_happened(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A picture of the route that showed no contact: each episode is now a bar under its visit."""
+    from datetime import UTC
+
+    from matplotlib.axes import Axes
+
+    from epitrace.reports.i18n import gettext_for
+    from epitrace.reports.plots import timeline_png
+    from epitrace.tracing import Visit
+
+    bars: list[tuple[float, str | None]] = []
+    broken_barh = Axes.broken_barh
+
+    def spy(self: Axes, xranges: Any, yrange: Any, **kwargs: Any) -> Any:
+        bars.append((yrange[0], kwargs.get("label")))
+        return broken_barh(self, xranges, yrange, **kwargs)
+
+    monkeypatch.setattr(Axes, "broken_barh", spy)
+    visit = Visit(camera_id="gate", camera_name="Gate 3", place="", entry_ts=1000.0, exit_ts=1100.0,
+                  track_ids=[1], latitude=None, longitude=None)
+    contacts = [("Gate 3", 1010.0, 1011.0, "low"), ("Gate 3", 1050.0, 1080.0, "high"), ("Elsewhere", 1.0, 2.0, "high")]
+    assert timeline_png({"patient-1": [visit]}, UTC, contacts=contacts).startswith(b"\x89PNG")
+    assert [label for _, label in bars] == ["patient-1", "contact (low risk)", "contact (high risk)"]
+    assert bars[1][0] < bars[0][0]  # under the visit's bar, in its camera's row
+    bars.clear()
+    timeline_png({"patient-1": [visit]}, UTC, gettext_for("ko"), contacts=contacts[:1])
+    assert bars[1][1] == "접촉 (위험도 낮음)"

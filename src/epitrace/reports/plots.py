@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
 from functools import cache, wraps
 from typing import Any, ParamSpec
@@ -72,26 +72,48 @@ def _dt(ts: float, zone: tzinfo = UTC) -> datetime:
     return datetime.fromtimestamp(ts, zone)
 
 
+ContactSpan = tuple[str, float, float, str]
+"""(camera name, episode start, episode end, risk): when people came close, for the timeline."""
+
+
 @_hangul
-def timeline_png(visits_by_subject: dict[str, list[Visit]], zone: tzinfo = UTC, _: Gettext = ENGLISH) -> bytes:
-    """One row per camera, one bar per visit, coloured by subject; the axis in local time of `zone`."""
+def timeline_png(visits_by_subject: dict[str, list[Visit]], zone: tzinfo = UTC, _: Gettext = ENGLISH,
+                 contacts: Sequence[ContactSpan] = ()) -> bytes:
+    """One row per camera, one bar per visit, coloured by subject; the axis in local time of `zone`.
+
+    Contact episodes are drawn just under the visit they happened in, coloured by risk, so the
+    reader sees when in the route people came close (each at least a sliver wide: one-second
+    contacts stay visible).
+    """
     cameras = sorted({v.camera_name for vs in visits_by_subject.values() for v in vs})
     fig, ax = plt.subplots(figsize=(9, 0.6 * max(len(cameras), 2) + 1.2))
     colours = plt.get_cmap("tab10")
+    num = [mdates.date2num(_dt(ts, zone).replace(tzinfo=None))
+           for vs in visits_by_subject.values() for v in vs for ts in (v.entry_ts, v.exit_ts)]
+    sliver = max((max(num) - min(num)) * 0.004, 1 / 86400) if num else 1 / 86400
     for k, (label, visits) in enumerate(visits_by_subject.items()):
         for v in visits:
             row = cameras.index(v.camera_name)
             start = mdates.date2num(_dt(v.entry_ts, zone).replace(tzinfo=None))
             width = max(mdates.date2num(_dt(v.exit_ts, zone).replace(tzinfo=None)) - start, 1 / 86400)
-            ax.broken_barh([(start, width)], (row - 0.35, 0.7), color=colours(k % 10),
+            ax.broken_barh([(start, width)], (row - 0.1, 0.45), color=colours(k % 10),
                            label=label if v is visits[0] else None)
+    drawn: set[str] = set()
+    for camera, first_ts, last_ts, risk in contacts:
+        if camera not in cameras:
+            continue
+        start = mdates.date2num(_dt(first_ts, zone).replace(tzinfo=None))
+        width = max(mdates.date2num(_dt(last_ts, zone).replace(tzinfo=None)) - start, sliver)
+        ax.broken_barh([(start, width)], (cameras.index(camera) - 0.35, 0.18), color=RISK_COLOURS.get(risk, "#999"),
+                       label=None if risk in drawn else _("contact (%(risk)s risk)") % {"risk": _(risk)})
+        drawn.add(risk)
     ax.set_yticks(range(len(cameras)), cameras)
     ax.xaxis_date()
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d %H:%M:%S"))
     ax.set_xlabel(_("local time (%(zone)s)") % {"zone": zone})
     ax.set_title(_("Where and when the subjects were seen"))
-    if visits_by_subject:
-        ax.legend(loc="upper right", fontsize=8)
+    if visits_by_subject:  # beside the plot: inside, it hid the bars it names
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     fig.autofmt_xdate()
     return _png(fig)
 

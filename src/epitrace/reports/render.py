@@ -31,7 +31,9 @@ def figures(data: ReportData, _: Gettext = ENGLISH) -> dict[str, bytes]:
     visits = {s.label: s.visits for s in data.subjects if s.visits}
     out: dict[str, bytes] = {}
     if visits:
-        out["timeline"] = timeline_png(visits, data.zone, _)
+        spans = [(c.camera_name or c.camera_id, e.start_ts, e.end_ts, c.risk)
+                 for s in data.subjects for c in s.contacts for e in c.episodes]
+        out["timeline"] = timeline_png(visits, data.zone, _, contacts=spans)
         if data.cameras or any(v.latitude is not None for vs in visits.values() for v in vs):
             out["route"] = route_png(visits, data.cameras, _)  # an empty map says nothing
     edges = [(s.label, r.label, r.risk, r.exposure_s) for s in data.subjects for r in people(s.contacts)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,7 +53,9 @@ def _person_lines(r: PersonRow, _: Gettext) -> list[str]:
 def summary_lines(data: ReportData, _: Gettext = ENGLISH) -> list[str]:
     """The summary and contact table as monospace lines (wrapped to the page width), in the reader's words."""
     case, policy = data.case, data.policy
-    lines = [f"{_('EpiTrace case %(id)s') % {'id': case.id}} {case.title}", f"{_('Legal basis')}: {case.legal_basis}",
+    generated = _("Generated %(when)s by EpiTrace.") % {"when": stamp(datetime.now(UTC), data.zone)}
+    lines = [f"{_('EpiTrace case %(id)s') % {'id': case.id}} {case.title}", generated,
+             f"{_('Legal basis')}: {case.legal_basis}",
              f"{_('Window')}: {data.local_time(case.window_start_ts)} -> {data.local_time(case.window_end_ts)}",
              f"{_('Policy')}: {policy_text(policy, _)}", ""]
     for s in data.subjects:
