@@ -49,3 +49,11 @@ def test_english_is_the_source_text() -> None:
 ])
 def test_language_choice(cookie: str | None, header: str | None, expected: str) -> None:
     assert i18n.pick_locale(cookie, header) == expected
+
+
+def test_the_refusal_words_of_app_js_are_the_listed_ones() -> None:
+    """app.js says what an HTTP refusal means before the server's English detail: each phrase
+    must be in SCRIPT_MESSAGES (via STATUS_WORDS) to reach a Korean page."""
+    script = (WEB / "static" / "app.js").read_text("utf-8")
+    said = set(re.findall(r'\b\d{3}: "([^"]+)"', script)) | set(re.findall(r'"(Server error[^"]*)"', script))
+    assert len(said) >= 9 and said == set(i18n.STATUS_WORDS)

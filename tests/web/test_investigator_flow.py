@@ -377,7 +377,7 @@ def auditor_flow(browser: Any, live_server: LiveServer, artifacts: Path) -> None
     page.wait_for_selector("#audit-verdict.ok")
     page.select_option("#audit-limit", "1000")
     page.click("#audit-filter button[type=submit]")
-    page.wait_for_selector("#audit-table tbody tr")
+    page.wait_for_selector('#audit-table[data-query="limit=1000"] tbody tr')  # not the first 100 rows
     log = page.inner_text("#audit-table")
     for action in ("login", "case_new", "case_approve", "enrol", "search", "confirm", "reject", "undo_decision",
                    "view", "export", "case_close", "camera_put"):

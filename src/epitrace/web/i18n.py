@@ -23,6 +23,22 @@ DEFAULT = "en"
 COOKIE = "epitrace_lang"
 CATALOGS = Path(__file__).parent / "locale"
 
+STATUS_WORDS: tuple[str, ...] = (
+    "The request was refused: check what you entered.", "Your session has ended: log in again.",
+    "Not allowed for your account: ask an administrator if you need it.", "Not found: it may have been removed.",
+    "Not possible under the case's rules.", "No longer kept (removed by the retention period).",
+    "Too large for this server.", "Too many attempts: wait a moment and try again.",
+    "Server error: try again, or tell the administrator.",
+)
+"""app.js's STATUS_WORDS (what an HTTP refusal means to a reader), each listed once."""
+
+AUDIT_ACTIONS: tuple[str, ...] = (
+    "login", "login_failed", "login_locked", "case_new", "case_approve", "case_close", "assign", "subject_add",
+    "enrol", "search", "confirm", "reject", "undo_decision", "view", "export", "unmask", "deny", "camera_put",
+    "user_add", "user_disable", "user_enable", "ingest_start", "ingest_end", "ingest_interrupted", "purge",
+)
+"""The audit log's action codes, which the audit page names in the reader's words (English: the code)."""
+
 SCRIPT_MESSAGES: tuple[str, ...] = (
     # app.js / shared
     "Log out", "network error during upload", "not logged in",
@@ -52,7 +68,15 @@ SCRIPT_MESSAGES: tuple[str, ...] = (
     "calibration saved", "no frame: ingest footage of this camera first", "user added", "assigned",
     "disabled", "enabled", "Disable", "Enable", "active", "Role", "Name", "Created", "Time",
     # ingest.js
-    "Cancel", "uploading…", "job queued", "Resume", "interrupted",
+    "Cancel", "uploading…", "job queued", "Resume", "interrupted", "already ingested: nothing added", "sightings",
+    "frames", "Choose a video file or give a path on the server.", "Choose a video file.",
+    # case.js / review.js: what an empty result means and what to do
+    "all sightings", "nobody came that close to a confirmed sighting: confirm more sightings, or try another policy",
+    "not enrolled yet: click them in the footage above, upload a face photo or describe them",
+    # app.js: an API refusal in the reader's words before the server's English detail (STATUS_WORDS)
+    *STATUS_WORDS,
+    # audit.js: the chain check and the actions of the log
+    "intact", "entries checked", "head", "TAMPERED at entry", *AUDIT_ACTIONS,
     # values the API sends that people read: roles, case and job states, risk, masks
     "admin", "investigator", "supervisor", "operator", "auditor", "pending", "open", "closed",
     "queued", "running", "done", "failed", "cancelled", "high", "medium", "low", "mask", "no mask", "unknown",

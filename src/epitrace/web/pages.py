@@ -37,7 +37,8 @@ def _render(name: str, request: Request, user: User | None, status: int = 200, *
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     html = _env.get_template(name).render(user=user, csrf=csrf_token_for(token) if user else "", lang=lang,
                                           _=t.gettext, gettext=t.gettext, ngettext=t.ngettext, here=here,
-                                          script_strings=script_strings(lang), ingest_roles=INGEST_ROLES, **context)
+                                          script_strings=script_strings(lang), ingest_roles=INGEST_ROLES, status=status,
+                                          **context)
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 

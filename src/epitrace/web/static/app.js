@@ -18,8 +18,27 @@ const ET = (() => {
       throw new Error("not logged in");
     }
     const data = (r.headers.get("content-type") || "").includes("json") ? await r.json() : null;
-    if (!r.ok) throw new Error((data && data.detail) || `${r.status} ${r.statusText}`);
+    if (!r.ok) throw new Error(failure(r.status, (data && data.detail) || `${r.status} ${r.statusText}`));
     return data;
+  }
+
+  // The server explains errors in English; a reader of another language first gets, in their own
+  // words, what kind of refusal it is and what to do, then the server's detail.
+  const STATUS_WORDS = {
+    400: "The request was refused: check what you entered.",
+    401: "Your session has ended: log in again.",
+    403: "Not allowed for your account: ask an administrator if you need it.",
+    404: "Not found: it may have been removed.",
+    409: "Not possible under the case's rules.",
+    410: "No longer kept (removed by the retention period).",
+    413: "Too large for this server.",
+    422: "The request was refused: check what you entered.",
+    429: "Too many attempts: wait a moment and try again.",
+  };
+  function failure(status, detail) {
+    if (lang === "en") return detail;
+    const words = STATUS_WORDS[status] || (status >= 500 ? "Server error: try again, or tell the administrator." : null);
+    return words ? `${t(words)} (${detail})` : detail;
   }
 
   // Upload with progress (fetch cannot report upload progress).
@@ -33,9 +52,9 @@ const ET = (() => {
         let data = null;
         try { data = JSON.parse(xhr.responseText); } catch (_) { /* not JSON */ }
         if (xhr.status >= 200 && xhr.status < 300) resolve(data);
-        else reject(new Error((data && data.detail) || `${xhr.status} ${xhr.statusText}`));
+        else reject(new Error(failure(xhr.status, (data && data.detail) || `${xhr.status} ${xhr.statusText}`)));
       };
-      xhr.onerror = () => reject(new Error("network error during upload"));
+      xhr.onerror = () => reject(new Error(t("network error during upload")));
       xhr.send(form);
     });
   }
@@ -136,6 +155,6 @@ const ET = (() => {
     });
   });
 
-  return { api, upload, el, toast, fmtTime, fmtDuration, utcValue, guarded, t, words, lang, browserZone, fmtLocal, fmtClock,
+  return { api, upload, failure, el, toast, fmtTime, fmtDuration, utcValue, guarded, t, words, lang, browserZone, fmtLocal, fmtClock,
     fmtDate, zoneLabel, inputValue, zonedToUtc };
 })();

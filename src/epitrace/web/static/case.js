@@ -27,6 +27,10 @@ document.addEventListener("DOMContentLoaded", () => {
     document.getElementById("case-facts").replaceChildren(...facts.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
     const pending = c.status === "pending";
     document.getElementById("case-pending").hidden = !pending;
+    // Before approval nothing comes from footage: its cards would only offer buttons that are refused.
+    for (const id of ["enrol-card", "candidates-card", "trajectory-card", "contacts-card", "report-card"]) {
+      document.getElementById(id).hidden = pending;
+    }
     document.getElementById("close-case").hidden = c.status !== "open";
     for (const id of ["search", "describe-submit", "picker-camera"]) { const b = document.getElementById(id); if (b) b.disabled = pending || c.status === "closed"; }
     if (c.status === "closed") { // nothing more is shown from footage: no picker, no review
@@ -59,6 +63,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const current = c.subjects.find((s) => s.id === state.subject);
     document.getElementById("enrol-subject").textContent = current ? `${t("subject")} ${current.label}` : t("(add a subject first)");
     document.getElementById("photo-submit").disabled = !current || !current.face_consent;
+    document.getElementById("subject-unmask").hidden = !current || c.status === "pending";
   }
 
   document.getElementById("new-subject").addEventListener("submit", (e) => {
@@ -197,7 +202,10 @@ document.addEventListener("DOMContentLoaded", () => {
       el("td", { class: "when", text: fmtLocal(c.first_seen, z) }),
       el("td", { class: "when", title: fmtLocal(c.last_seen, z), text: fmtDate(c.first_seen, z) === fmtDate(c.last_seen, z)
         ? fmtClock(c.last_seen, z) : fmtLocal(c.last_seen, z) }),
-      el("td", { text: `${fmtDuration(c.exposure_s)} (${t("person")} ${fmtDuration(c.person_exposure_s)})` }),
+      // this sighting's exposure; the person's over all their sightings only where it says more
+      el("td", { class: "nowrap", text: fmtDuration(c.exposure_s) },
+        Math.round(c.person_exposure_s) > Math.round(c.exposure_s)
+          ? el("div", { class: "muted", text: `${t("all sightings")}: ${fmtDuration(c.person_exposure_s)}` }) : null),
       el("td", { text: closest }),
       el("td", { text: `${maskLabel(c.subject_mask)} / ${maskLabel(c.contact_mask)}` }),
       el("td", {}, el("span", { class: `tag ${c.risk}`, text: t(c.risk) }), el("div", { class: "muted reason", text: riskReason(c) })),
@@ -218,7 +226,9 @@ document.addEventListener("DOMContentLoaded", () => {
     table.hidden = false;
     table.querySelector("tbody").replaceChildren(...out.data.map(contactRow));
     const p = out.policy;
-    status.textContent = `${out.count} ${t("contact sighting(s) under")} ${p.name}: ${p.distance_m} m, ${p.min_cumulative_s / 60} ${t("min in")} ${p.window_h} ${t("h")}`;
+    table.hidden = out.count === 0;
+    status.textContent = `${out.count} ${t("contact sighting(s) under")} ${p.name.toUpperCase()}: ${p.distance_m} m, ${p.min_cumulative_s / 60} ${t("min in")} ${p.window_h} ${t("h")}`
+      + (out.count === 0 ? ` · ${t("nobody came that close to a confirmed sighting: confirm more sightings, or try another policy")}` : "");
   }
 
   async function unmask(trackId) {

@@ -24,10 +24,12 @@ document.addEventListener("DOMContentLoaded", async () => {
     document.querySelectorAll(".local-zone").forEach((s) => { s.textContent = zoneLabel(browserZone); });
     const cases = await api("GET", "/api/cases");
     body.replaceChildren(...cases.data.map((c) => el("tr", { "data-case": c.id, "data-status": c.status },
-      el("td", {}, myRole === "supervisor" ? el("span", { text: c.id })
+      el("td", { class: "nowrap" }, myRole === "supervisor" ? el("span", { text: c.id })
         : el("a", { href: `/cases/${c.id}`, class: "case-link", text: c.id })),
       el("td", { text: c.title }), el("td", { class: `status ${c.status}`, text: t(c.status) }),
-      el("td", { text: `${fmtLocal(c.window_start, browserZone, false)} → ${fmtLocal(c.window_end, browserZone, false)}`, title: zoneLabel(browserZone, c.window_start) }),
+      el("td", { class: "window", title: zoneLabel(browserZone, c.window_start) },  // one line per end, never cut mid-time
+        el("span", { class: "nowrap", text: fmtLocal(c.window_start, browserZone, false) }), " → ",
+        el("span", { class: "nowrap", text: fmtLocal(c.window_end, browserZone, false) })),
       el("td", { text: c.camera_scope ? c.camera_scope.join(", ") : t("ALL cameras") }),
       el("td", { text: c.legal_basis }), el("td", { text: c.created_by }), approveButton(c))));
     document.getElementById("cases-empty").hidden = cases.count > 0;

@@ -19,8 +19,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   function resultText(j) {
     if (j.error) return j.error;
     if (!j.result) return "";
-    if (j.result.skipped) return "already ingested: nothing added";
-    return `${j.result.tracks_added} sightings, ${j.result.frames_analysed} frames in ${j.result.wall_seconds} s`;
+    if (j.result.skipped) return ET.t("already ingested: nothing added");
+    return `${j.result.tracks_added} ${ET.t("sightings")}, ${j.result.frames_analysed} ${ET.t("frames")} · ${j.result.wall_seconds} s`;
   }
 
   async function jobs() {
@@ -30,12 +30,13 @@ document.addEventListener("DOMContentLoaded", async () => {
       el("td", { text: j.id }), el("td", { text: j.camera_id }), el("td", { text: j.source }),
       el("td", { text: j.created_by }), el("td", {}, el("span", { class: `tag ${j.status}`, text: ET.t(j.status) })),
       el("td", {}, el("progress", { max: 1, value: j.progress }),
-        ` ${j.frames_done}${j.frames_total ? " / " + j.frames_total : ""} frames`),
+        ` ${j.frames_done}${j.frames_total ? " / " + j.frames_total : ""} ${ET.t("frames")}`),
       el("td", { class: "detail", text: resultText(j) }),
       el("td", {}, ["queued", "running"].includes(j.status) ? el("button", {
         type: "button", class: "small", text: ET.t("Cancel"),
         onclick: () => api("POST", `/api/ingest/jobs/${j.id}/cancel`).then(jobs).catch((x) => toast(x.message, true)),
       }) : null))));
+    document.getElementById("jobs-empty").hidden = list.data.length > 0;
     const busy = list.data.some((j) => ["queued", "running"].includes(j.status));
     clearTimeout(timer);
     timer = setTimeout(() => jobs().catch(() => {}), busy ? 1000 : 5000);
@@ -82,7 +83,7 @@ document.addEventListener("DOMContentLoaded", async () => {
           fps: fps ? Number(fps) : null, max_frames: maxFrames ? Number(maxFrames) : null,
         });
       } else {
-        throw new Error("choose a video file" + (path !== undefined ? " or give a server path" : ""));
+        throw new Error(ET.t(path !== undefined ? "Choose a video file or give a path on the server." : "Choose a video file."));
       }
       status.textContent = ET.t("job queued");
       await jobs();

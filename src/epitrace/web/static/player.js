@@ -16,7 +16,7 @@ const ETPlayer = (() => {
     if (!r.ok) {
       let detail = `${r.status} ${r.statusText}`;
       try { detail = (await r.json()).detail || detail; } catch (_) { /* not JSON */ }
-      throw new Error(detail);
+      throw new Error(ET.failure(r.status, detail));
     }
     return r.blob();
   }

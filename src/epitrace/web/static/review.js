@@ -124,7 +124,8 @@ const ETReview = (() => {
       const items = s.candidates.map((c) => ({ subject: s.subject_id, c }));
       my.items.push(...items);
       const head = el("h3", { class: "span-all", text: `${s.label}: ${s.enrolled
-        ? s.candidates.filter((c) => c.match).length + " " + t("match(es) above threshold") : t("not enrolled yet")}` });
+        ? s.candidates.filter((c) => c.match).length + " " + t("match(es) above threshold")
+        : t("not enrolled yet: click them in the footage above, upload a face photo or describe them")}` });
       return [head, ...items.map(card)];
     });
     $("candidates").replaceChildren(...nodes);
