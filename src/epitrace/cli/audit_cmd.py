@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from epitrace.cli.auth import acting, services
@@ -36,7 +37,8 @@ def show(
     table = Table("id", "time (UTC)", "user", "action", "case", "legal basis", "detail")
     for e in rows:
         when = datetime.fromtimestamp(e.ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(str(e.id), when, e.user, e.action, e.case_id or "", e.legal_basis or "", e.detail)
+        table.add_row(*(escape(v) for v in (str(e.id), when, e.user, e.action, e.case_id or "", e.legal_basis or "",
+                                            e.detail or "")))  # text from the log, never Rich markup
     console.print(table)
 
 

@@ -76,8 +76,17 @@ def _wait(row: LoginThrottle, now: float, policy: ThrottlePolicy) -> float:
     return row.last_failure_ts + policy.delay(row.failures) - now if row.failures else 0.0
 
 
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
 def _who(name: str) -> str:
-    return name[:64] or "?"
+    """A login name as the audit log records it (at most 64 characters): anyone may send one.
+
+    Non-printable characters (newlines, bidi overrides, zero-width) are written as escapes, so the
+    entry still says what was sent but cannot break, reorder or hide the auditor's lines.
+    """
+    shown = "".join(c if c.isprintable() else _ESCAPES.get(c, f"\\u{ord(c):04x}") for c in name)
+    return shown[:64] or "?"
 
 
 def _flush(store: Store, s: Unit, row: LoginThrottle, name: str, policy: ThrottlePolicy) -> None:
