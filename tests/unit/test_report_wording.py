@@ -68,3 +68,18 @@ def test_report_timeline_marks_when_contacts_happened(monkeypatch: pytest.Monkey
     bars.clear()
     timeline_png({"patient-1": [visit]}, UTC, gettext_for("ko"), contacts=contacts[:1])
     assert bars[1][1] == "접촉 (위험도 낮음)"
+
+
+def test_cli_contact_row_reads_as_words() -> None:
+    """`case contacts` printed 'no_mask/unknown' and '7 s (person 7 s)': codes and a repeated number."""
+    from epitrace.cli.case_output_cmd import _contact_cells
+
+    record = {"subject": "patient-1", "order": 1, "person_label": "P8", "via": None, "camera_name": "Gate 3",
+              "place": "", "time_zone": "Asia/Seoul", "first_seen": "2026-12-05T09:00:21+00:00",
+              "last_seen": "2026-12-05T09:00:29+00:00", "min_distance_m": 0.83, "distance_uncertainty_m": 0.12,
+              "exposure_s": 7.0, "person_exposure_s": 7.2, "subject_mask": "no_mask", "contact_mask": "unknown",
+              "risk": "low", "risk_reason": "low: 7.0 s within 1.83 m"}
+    cells = _contact_cells(record)
+    assert cells[5:9] == ["2026-12-05 18:00:21 KST", "18:00:29 KST", "7.0 s", "0.83 ± 0.12 m"]
+    assert cells[9] == "no mask / unknown"
+    assert _contact_cells({**record, "person_exposure_s": 95.0})[7] == "7.0 s (all sightings 95 s)"

@@ -16,6 +16,8 @@ from epitrace.cli.auth import case_session
 from epitrace.cli.case_cmd import app
 from epitrace.cli.common import console, err_console, friendly_errors
 from epitrace.config import ContactPolicy, get_policy
+from epitrace.contacts import duration_words
+from epitrace.reports.people import MASK_WORDS
 
 
 def _policy(name: str, distance: float | None, minutes: float | None) -> ContactPolicy:
@@ -33,8 +35,15 @@ def _contact_cells(r: dict[str, Any]) -> list[str]:
     where = f"{r['camera_name']} ({r['place']})" if r["place"] else str(r["camera_name"])
     return [str(r["subject"]), str(r["order"]), str(r["person_label"]), str(r["via"] or ""), where,
             first.strftime("%Y-%m-%d %H:%M:%S %Z"), last.strftime(("" if same_day else "%Y-%m-%d ") + "%H:%M:%S %Z"),
-            f"{r['exposure_s']:.0f} s (person {r['person_exposure_s']:.0f} s)", closest,
-            f"{r['subject_mask']}/{r['contact_mask']}", str(r["risk"]), str(r["risk_reason"])]
+            _exposure(float(r["exposure_s"]), float(r["person_exposure_s"])), closest,
+            f"{MASK_WORDS.get(str(r['subject_mask']), r['subject_mask'])} / "
+            f"{MASK_WORDS.get(str(r['contact_mask']), r['contact_mask'])}", str(r["risk"]), str(r["risk_reason"])]
+
+
+def _exposure(sighting_s: float, person_s: float) -> str:
+    """'7 s', or '7 s (all sightings 12 s)' where the person's total over their sightings says more."""
+    said = duration_words(sighting_s)
+    return said if round(person_s) <= round(sighting_s) else f"{said} (all sightings {duration_words(person_s)})"
 
 
 @app.command("contacts")
@@ -71,6 +80,8 @@ def contacts(
         return
     table = Table("subject", "order", "person", "via", "camera / place", "first seen", "last seen", "exposure",
                   "closest", "masks (subject/contact)", "risk", "why")
+    for column in table.columns[5:9]:  # times, exposure and distance: never broken mid-value
+        column.no_wrap = True
     for r in contact_records(rows):
         table.add_row(*_contact_cells(r))
     minutes = rule.min_cumulative_s / 60
