@@ -67,11 +67,18 @@ class CaseSession:
         raise LookupError(f"case {self.id} has no subject {subject_id}")
 
     def subject_by_label(self, label: str) -> SubjectView | None:
-        """The subject with this label (or this id written as text), if any."""
-        for s in self.subjects:
-            if s.label == label or str(s.id) == label:
-                return s
-        return None
+        """The subject with this label (or this id written as text), if any.
+
+        Refused (CaseRuleError) when the text is one subject's label and another's id: a photo must
+        never be enrolled, under one subject's face consent, as another person's query.
+        """
+        from epitrace.tracing import CaseRuleError
+
+        found = {s.id: s for s in self.subjects if s.label == label or str(s.id) == label}
+        if len(found) > 1:
+            raise CaseRuleError(f"{label!r} is the label of one subject of case {self.id} and the id of another: "
+                                "name the subject by its id (`epitrace case` tables and the web page show it)")
+        return next(iter(found.values()), None)
 
     def require_open(self, doing: str) -> None:
         """Refuse `doing` unless the case is open.

@@ -146,14 +146,21 @@ def view_case(session: CaseSession) -> list[Camera]:
 def add_subject(session: CaseSession, *, label: str, face_consent: bool) -> tuple[CaseSession, int]:
     """Add a subject (at most 10); face consent governs every later use of face data. Audited.
 
+    Labels are unique in the case and not bare numbers, so a label never names another subject.
+
     Returns the reloaded session and the new subject's id.
     """
+    from epitrace.tracing import CaseRuleError
     from epitrace.tracing import add_subject as add
 
+    text = check_text(label, what="the label", min_visible=1, max_len=100)
+    if text.isdigit():  # `--subject 7` means subject id 7: a label "7" could name another subject
+        raise CaseRuleError(f"a label of digits only ({text!r}) reads as a subject id: add a word, "
+                            f"e.g. 'patient-{text}'")
+    if any(s.label == text for s in session.subjects):  # one label, one person (consent is per subject)
+        raise CaseRuleError(f"case {session.id} already has a subject labelled {text!r}")
     with session.services.store.unit() as tx:
-        subject = add(session.services.store, case_id=session.id, label=check_text(label, what="the label",
-                                                                                   min_visible=1, max_len=100),
-                      face_consent=face_consent, session=tx)
+        subject = add(session.services.store, case_id=session.id, label=text, face_consent=face_consent, session=tx)
         session.audit("subject_add", tx=tx, subject=subject.id, face_consent=face_consent)
         subject_id = subject.id
     return reload(session), subject_id
