@@ -96,9 +96,17 @@ class CaseSession:
             raise CaseRuleError(f"case {self.id} is {status}: {doing} is no longer possible")
 
     def require_not_pending(self, doing: str) -> None:
-        """Refuse `doing` on a case not yet approved (reading a closed case's results is allowed)."""
+        """Refuse `doing` on a case not yet approved (reading a closed case's results is allowed).
+
+        A case closed while still pending was never approved: closing it must not open what approval
+        guards, so it shows nothing either.
+        """
+        from epitrace.tracing import CaseRuleError
+
         if self.case.status == "pending":
             self.require_open(doing)
+        if self.case.status == "closed" and self.case.approved_at is None:
+            raise CaseRuleError(f"case {self.id} was closed without ever being approved: {doing} is not possible")
 
     @property
     def confirmed_tracks(self) -> set[int]:
