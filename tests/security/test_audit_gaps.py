@@ -94,3 +94,32 @@ def test_registering_a_new_camera_says_it_is_new(client: Any, world: World, tmp_
     assert client.put("/api/cameras", json=camera, headers=opal).status_code == 200
     put = [e.detail_dict() for e in entries(world.store, user="opal") if e.action == "camera_put"][-1]
     assert put["camera"] == "z9" and put["new"] is True and put["changed"]["retention_days"] == [None, 7]
+
+
+def test_cancelling_someone_elses_ingest_is_in_the_log(client: Any, world: World) -> None:
+    """An operator may stop any ingest job; who stopped whose is a change the log must name."""
+    import threading
+    from datetime import UTC, datetime
+
+    from epitrace.api.jobs import Job, JobManager
+
+    release = threading.Event()
+
+    def runner(job: Job, progress: Any) -> dict[str, Any]:
+        release.wait(10)
+        return {}
+
+    manager = JobManager(world.settings, world.store, runner=runner)
+    client.app.state.jobs, previous = manager, client.app.state.jobs
+    try:
+        job = manager.submit(Job(camera_id="a", source="/footage/lobby.avi", start=datetime(2026, 3, 2, tzinfo=UTC),
+                                 created_by="root"))
+        r = client.post(f"/api/ingest/jobs/{job.id}/cancel", headers=login(client, "opal"))
+        assert r.status_code == 200, r.text
+    finally:
+        release.set()
+        manager.shutdown()
+        client.app.state.jobs = previous
+    cancel = [e.detail_dict() for e in entries(world.store, user="opal") if e.action == "ingest_cancel"]
+    assert cancel and cancel[-1]["job"] == job.id and cancel[-1]["created_by"] == "root"
+    assert cancel[-1]["source"] == "lobby.avi"  # the file's name, never the server's folders

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from epitrace.config import Settings
@@ -132,13 +133,25 @@ class JobManager:
         """Every job remembered, newest first."""
         return sorted(self._jobs.values(), key=lambda j: -j.created_ts)
 
-    def cancel(self, job_id: str) -> Job:
-        """Ask a queued or running job to stop at its next frame; what it committed stays."""
+    def cancel(self, job_id: str, by: str | None = None) -> Job:
+        """Ask a queued or running job to stop at its next frame; what it committed stays.
+
+        With `by` (who asked), the cancellation is audited: an operator may stop another's ingest.
+        """
         job = self.get(job_id)
         if job.status in ("queued", "running"):
+            was = job.status
             job.cancel.set()
             if job.status == "queued":
                 job.status = "cancelled"
+            if by is not None:
+                from epitrace.ingest import safe_url
+                from epitrace.privacy.audit import record
+
+                source = safe_url(job.url) if job.url else Path(job.source).name
+                record(self.store, user=by, action="ingest_cancel",
+                       detail={"job": job.id, "camera": job.camera_id, "source": source[:200], "was": was,
+                               "created_by": job.created_by})
         return job
 
     def shutdown(self, timeout: float = 30.0) -> None:

@@ -158,7 +158,7 @@ def cancel_job(request: Request, user: IngestUser, job_id: str = JobId) -> S.Job
     job = jobs(request).get(job_id)
     if not _visible(job, user):
         raise LookupError(f"no ingest job {job_id!r}")
-    return job_out(jobs(request).cancel(job_id))
+    return job_out(jobs(request).cancel(job_id, by=user.name))
 
 
 @router.get("/interrupted", responses=errors())
