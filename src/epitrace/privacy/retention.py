@@ -11,9 +11,10 @@ What goes, and when:
   decisions, assignments and exports (`evidence_dir/exports/<case>`). Only anonymous counts
   stay behind (`purge_stats`), plus the audit log, which must outlive the cases it speaks about.
 - **Files**: thumbnails no row refers to (left by a crash or a cache), anything under
-  `evidence_dir/clips` last written before the cut-off, and every file under the upload
+  `evidence_dir/clips` last written before the cut-off, every file under the upload
   folders whose sha256 is that of a purged video (a second upload of the same footage is a copy
-  no row names).
+  no row names), and uploads no video names or matches once older than the default period
+  (footage never ingested: a cancelled or lost job).
 
 Legal hold (issue 12 F7): nothing a case still holds is purged, however old. A case holds its
 evidence while pending or open and, once closed, for `closed_case_days`. Held are the tracks
@@ -64,6 +65,7 @@ from epitrace.privacy.retention_files import (
     orphan_thumbs,
     remove_case_exports,
     remove_empty_parents,
+    stale_uploads,
     unlink,
     upload_copies,
 )
@@ -174,6 +176,7 @@ def purge(store: Store, *, now: datetime, default_days: int = 30, closed_case_da
         _count_dry(store, report, cutoffs, default_cut, case_cut, held)
         report.orphan_files = sum(1 for _ in orphan_thumbs(store, orphan_grace_s))
         report.clip_files = sum(1 for _ in old_clips(store, cutoffs, default_cut))
+        report.upload_files += sum(1 for _ in _stale_uploads(store, uploads, default_cut))
         return report
     indices = _open_indices(store)
     for camera_id, cutoff in [*cutoffs.items(), (None, default_cut)]:
@@ -181,6 +184,9 @@ def purge(store: Store, *, now: datetime, default_days: int = 30, closed_case_da
         if n:
             report.tracks_by_camera[camera_id or "(unregistered)"] = n
     report.videos, report.upload_files = _purge_videos(store, cutoffs, default_cut, uploads)
+    stale = list(_stale_uploads(store, uploads, default_cut))
+    report.upload_files += unlink(stale)
+    remove_empty_parents(stale, [u.resolve() for u in uploads])
     report.stream_gaps = _purge_gaps(store, cutoffs, default_cut)
     report.cases, report.export_files = _purge_cases(store, case_cut)
     report.orphan_files = unlink(orphan_thumbs(store, orphan_grace_s))
@@ -192,6 +198,14 @@ def purge(store: Store, *, now: datetime, default_days: int = 30, closed_case_da
                    "closed_case_days": closed_case_days, "now": now.isoformat()})
     logger.info("purge: %s", report.counts())
     return report
+
+
+def _stale_uploads(store: Store, uploads: list[Path], cutoff: float) -> list[Path]:
+    """Uploaded files past the default period that no video row names or matches (never ingested)."""
+    with store.unit() as s:
+        named = {Path(p).resolve() for p in retention_repo.video_paths(s)}
+        kept = retention_repo.video_sha256s(s)
+    return list(stale_uploads([u.resolve() for u in uploads], named=named, kept=kept, cutoff=cutoff))
 
 
 def camera_cutoffs(store: Store, *, now: datetime, default_days: int) -> dict[str, float]:

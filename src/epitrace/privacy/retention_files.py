@@ -1,7 +1,7 @@
 """Files retention removes.
 
 Thumbnails no row refers to, evidence clips past their period, every copy of purged footage under
-the upload folders, and a purged case's exports.
+the upload folders, uploads no video row names once past the period, and a purged case's exports.
 
 Split from `retention` (rows and indices) because file clean-up runs after the SQL commit and
 must tolerate files that vanish or appear while it walks the folders.
@@ -94,6 +94,27 @@ def upload_copies(upload_dirs: Sequence[Path], *, purged: set[str], kept: set[st
                 path = Path(dirpath) / name
                 try:
                     if path.is_file() and not path.is_symlink() and file_sha256(path) in doomed:
+                        yield path
+                except OSError:
+                    continue
+
+
+def stale_uploads(upload_dirs: Sequence[Path], *, named: set[Path], kept: set[str], cutoff: float) -> Iterator[Path]:
+    """Files under the upload folders that no video row names or matches, last written before `cutoff`.
+
+    Footage uploaded but never ingested (a job cancelled while queued, a queue lost with a server
+    restart, a job that failed before its first commit) has no row to expire with: without this it
+    would stay for ever. Only files older than the retention period go, so a queued upload is safe.
+    """
+    for root in upload_dirs:
+        if not root.is_dir():
+            continue
+        for dirpath, _dirs, names in os.walk(root):
+            for name in names:
+                path = Path(dirpath) / name
+                try:
+                    if (path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff
+                            and path.resolve() not in named and file_sha256(path) not in kept):
                         yield path
                 except OSError:
                     continue

@@ -150,6 +150,11 @@ def expired_case_ids(s: Session, *, closed_before: datetime) -> list[str]:
     return list(s.scalars(select(Case.id).where(~holding_cases(case_cut=closed_before))))
 
 
+def video_paths(s: Session) -> list[str]:
+    """The source path of every video still stored."""
+    return list(s.scalars(select(Video.path)))
+
+
 def video_sha256s(s: Session) -> set[str]:
     """The sha256 of every video still stored (their footage is still needed)."""
     return set(s.scalars(select(Video.sha256)))
