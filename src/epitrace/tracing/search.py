@@ -199,7 +199,9 @@ def _candidates(q: _Query, body: dict[int, float], face: dict[int, float],
     bound = SpeedBound(config.max_speed_mps, config.slack_m)
     out = []
     for track_id in set(body) | set(face):
-        track = tracks[track_id]
+        track = tracks.get(track_id)
+        if track is None:  # in the index but not (yet) in this unit's view of SQL: not a candidate
+            continue
         confirmed = q.decided.get(track_id) == "confirmed"  # the investigator's word wins
         if not confirmed and not all(feasible(track, a, cameras, bound) for a in anchors):
             continue
