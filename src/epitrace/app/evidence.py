@@ -95,13 +95,15 @@ def thumbnail(session: CaseSession, *, track_id: int) -> bytes:
     always mosaicked. A mosaicked thumbnail still shows a person's body and clothes, so every one
     served is a view in the audit log (`what` "thumbnail", or "unmasked_thumbnail" when clear).
     """
+    from epitrace.app.footage import face_detector
     from epitrace.privacy.crops import person_crop_jpeg
     from epitrace.privacy.unmask import is_unmasked
 
     session.require_not_pending("seeing thumbnails")
     session.require_sighting(track_id)
     clear = is_unmasked(session.services.store, user=session.user, case_id=session.id, track_id=track_id)
-    data = person_crop_jpeg(session.services.store, track_id=track_id, clear=clear)
+    data = person_crop_jpeg(session.services.store, track_id=track_id, clear=clear,
+                            faces=face_detector(session.services.settings.models_dir))
     session.audit("view", what="unmasked_thumbnail" if clear else "thumbnail", track_id=track_id, clear=clear)
     return data
 
@@ -196,6 +198,7 @@ def unmask(session: CaseSession, *, track_id: int, reason: str) -> None:
 
 def write_report(session: CaseSession, *, policy: ContactPolicy, out_dir: Path, lang: str = "en") -> tuple[Path, Path]:
     """The case report (HTML and PDF) in `out_dir`, in `lang` ('en', 'ko'); heads mosaicked as always. Audited."""
+    from epitrace.app.footage import face_detector
     from epitrace.privacy.unmask import unmasked_tracks
     from epitrace.reports import gather
     from epitrace.reports import write_report as write
@@ -203,7 +206,8 @@ def write_report(session: CaseSession, *, policy: ContactPolicy, out_dir: Path, 
     session.require_not_pending("a report")
     store = session.services.store
     clear = frozenset(unmasked_tracks(store, user=session.user, case_id=session.id))
-    html, pdf = write(gather(store, case_id=session.id, policy=policy, clear=clear), out_dir, lang=lang)
+    faces = face_detector(session.services.settings.models_dir)  # the thumbnails' safety net
+    html, pdf = write(gather(store, case_id=session.id, policy=policy, clear=clear, faces=faces), out_dir, lang=lang)
     session.audit("export", what="report", policy=policy.name, files=[html.name, pdf.name], lang=lang)
     return html, pdf
 

@@ -65,6 +65,11 @@ def _detector(models_dir: Path) -> FaceDetector:
     return FaceDetector(model_path("face_centerface", models_dir))
 
 
+def face_detector(models_dir: Path) -> FaceDetector:
+    """The face detector (loaded once per models folder): photo faces, and the thumbnails' safety net."""
+    return _detector(models_dir)
+
+
 def photo_faces(session: CaseSession, *, subject_id: int, image_bgr: npt.NDArray[np.uint8]) -> list[FaceBox]:
     """The faces of an enrolment photo, leftmost first, so the investigator can click one.
 

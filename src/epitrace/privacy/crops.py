@@ -14,7 +14,8 @@ import numpy as np
 import numpy.typing as npt
 
 from epitrace.privacy.clips import TrackBoxes
-from epitrace.privacy.redact import head_boxes, mosaic, redact_person_crop
+from epitrace.privacy.face_regions import FaceFinder
+from epitrace.privacy.redact import HEAD_SHARE, head_boxes, mosaic, redact_person_crop
 from epitrace.store.case_scope import points_near, thumbnail_source
 from epitrace.store.repo import Store
 
@@ -24,6 +25,33 @@ OTHERS_MARGIN = 0.25
 """Widening of other people's head regions (their boxes are from another frame's interpolation)."""
 HOLD_FRAMES = 8
 """How far (frames) a neighbour's nearest stored box is used when no box lies exactly at the frame."""
+FACE_NET_THRESHOLD = 0.3
+"""Face score from which a face in a crop is mosaicked (the clips' safety net uses the same)."""
+FACE_MARGIN = 0.15
+"""Widening of a found face box before it is mosaicked (detector boxes are tight)."""
+
+
+def stray_faces(image: npt.NDArray[np.uint8], finder: FaceFinder, *, clear: bool) -> npt.NDArray[np.float32]:
+    """Face boxes in a person crop that are not its own person's (every face when not `clear`).
+
+    The safety net for people no stored track covers (a child held in front, someone merged into
+    the box): picker frames and clips have one, thumbnails must too. The crop's own face is the one
+    found in its head band (the top of the person box) nearest the band's centre; any other is not.
+    """
+    h, w = image.shape[:2]
+    boxes = np.asarray(finder.detect(image, threshold=FACE_NET_THRESHOLD).xyxy, np.float32).reshape(-1, 4)
+    if not len(boxes):
+        return boxes
+    if clear:
+        cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+        in_band = cy <= HEAD_SHARE * h
+        if in_band.any():
+            distance = np.hypot(cx - w / 2, cy - HEAD_SHARE * h / 2)
+            own = int(np.argmin(np.where(in_band, distance, np.inf)))
+            boxes = np.delete(boxes, own, axis=0)
+    bw, bh = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    return np.stack([boxes[:, 0] - FACE_MARGIN * bw, boxes[:, 1] - FACE_MARGIN * bh,
+                     boxes[:, 2] + FACE_MARGIN * bw, boxes[:, 3] + FACE_MARGIN * bh], axis=1).astype(np.float32)
 
 
 def others_in_crop(store: Store, *, track_id: int, video_id: int, frame: int,
@@ -40,8 +68,11 @@ def others_in_crop(store: Store, *, track_id: int, video_id: int, frame: int,
     return heads.astype(np.float32)
 
 
-def person_crop_jpeg(store: Store, *, track_id: int, clear: bool) -> bytes:
+def person_crop_jpeg(store: Store, *, track_id: int, clear: bool, faces: FaceFinder | None = None) -> bytes:
     """A sighting's thumbnail as JPEG: everyone else's head mosaicked; its own unless `clear`.
+
+    With `faces` (a face detector), every face found in the crop that is not its own person's is
+    mosaicked too, stored track or not (`stray_faces`); the application layer always passes one.
 
     Raises:
         LookupError: No thumbnail (none kept, or purged by retention), or it is unreadable.
@@ -62,10 +93,13 @@ def person_crop_jpeg(store: Store, *, track_id: int, clear: bool) -> bytes:
     image = np.asarray(decoded, np.uint8)
     others = others_in_crop(store, track_id=track_id, video_id=source.video_id, frame=source.frame,
                             crop_box=source.box)
+    strays = stray_faces(image, faces, clear=clear) if faces is not None else np.zeros((0, 4), np.float32)
     if len(others):
         image = mosaic(image, others, block=max(2, min(6, image.shape[0] // 12)))
     if not clear:
         image = redact_person_crop(image)
+    if len(strays):  # found on the stored crop, before any mosaic could hide a face from the detector
+        image = mosaic(image, strays, block=max(2, min(6, image.shape[0] // 12)))
     ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:
         raise ValueError("could not encode the thumbnail as JPEG")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -21,6 +22,9 @@ from epitrace.store.cases import confirmed_tracks, get_case
 from epitrace.store.orm import Case
 from epitrace.store.sealing import SealError
 from epitrace.tracing import Visit, trajectory
+
+if TYPE_CHECKING:
+    from epitrace.privacy.face_regions import FaceFinder
 
 JPEG_QUALITY = 85
 
@@ -68,12 +72,12 @@ def encode_jpeg(image: npt.NDArray[np.uint8]) -> bytes:
     return buf.tobytes()
 
 
-def _crop_or_none(store: Store, track_id: int, *, clear: bool) -> bytes | None:
+def _crop_or_none(store: Store, track_id: int, *, clear: bool, faces: FaceFinder | None = None) -> bytes | None:
     """A sighting's redacted photo, or None where there is none (a tampered file still raises)."""
     from epitrace.privacy.crops import person_crop_jpeg
 
     try:
-        return person_crop_jpeg(store, track_id=track_id, clear=clear)
+        return person_crop_jpeg(store, track_id=track_id, clear=clear, faces=faces)
     except SealError:
         raise
     except (LookupError, ValueError):
@@ -81,7 +85,7 @@ def _crop_or_none(store: Store, track_id: int, *, clear: bool) -> bytes | None:
 
 
 def gather(store: Store, *, case_id: str, policy: ContactPolicy, second_order: bool = True,
-           clear: frozenset[int] = frozenset()) -> ReportData:
+           clear: frozenset[int] = frozenset(), faces: FaceFinder | None = None) -> ReportData:
     """Case, subjects with routes, contacts (and their contacts), and redacted evidence photos.
 
     With `second_order`, contacts of contacts too. Each photo is redacted for the one person it
@@ -101,12 +105,13 @@ def gather(store: Store, *, case_id: str, policy: ContactPolicy, second_order: b
                                                      if s.id == subject.id and order == 2]))
     for section in sections:
         shown_tracks = [t for v in section.visits for t in v.track_ids][:6]
-        section.thumbnails = [j for j in (_crop_or_none(store, t, clear=t in clear) for t in shown_tracks) if j]
+        section.thumbnails = [j for j in (_crop_or_none(store, t, clear=t in clear, faces=faces) for t in shown_tracks)
+                              if j]
     everyone = [c for s in sections for c in s.contacts + s.second_order]
     contact_ids = sorted({c.contact_track_id for c in everyone} - subject_tracks)
     thumbs = {}
     for track_id in contact_ids:
-        jpeg = _crop_or_none(store, track_id, clear=track_id in clear)
+        jpeg = _crop_or_none(store, track_id, clear=track_id in clear, faces=faces)
         if jpeg:
             thumbs[track_id] = jpeg
     registered = store.list_cameras()
