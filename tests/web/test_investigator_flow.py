@@ -216,6 +216,7 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path,
     page.wait_for_selector("#contacts-table tbody tr")
     rows = page.locator("#contacts-table tbody tr")
     assert rows.count() >= 1
+    page.wait_for_selector("#trajectory svg.timeline rect.contact")  # when they met, under the subject's visit
     first = rows.first.inner_text()
     assert any(r in first for r in ("high", "medium", "low")) and "/" in first
     assert f"{local_start:%Y-%m-%d} {local_start:%H}:" in first and zone_shown(first), first

@@ -43,11 +43,17 @@ def test_korean_pages_explain_refusals_and_empty_states(browser: Any, live_serve
                                                         artifacts: Path) -> None:
     url = live_server.url
     context, page, errors = new_page(browser, "ko-KR")
+    page.goto(f"{url}/login")  # a mistyped password: said as such (not "your session has ended")
+    page.fill("#login-name", "nobody")
+    page.fill("#login-password", "not-the-password")
+    page.click("#login-submit")
+    page.wait_for_selector("#login-error:not(:empty)")
+    assert page.inner_text("#login-error").startswith(KO("Wrong user name or password.")), page.inner_text("#login-error")
     login(page, url, "ana")
 
     # A window that ends before it starts: the refusal is said in Korean, the server's detail kept.
     now = datetime.now(UTC) + SEOUL
-    page.fill("#case-basis", "감염병의 예방 및 관리에 관한 법률 제76조의2")
+    page.fill("#case-basis", "감염병의 예방 및 관리에 관한 법률 제76조의2 제1항 및 제2항에 따른 역학조사와 정보 제공 요청 (확진자 동선 확인, 접촉자 파악)")
     page.fill("#case-onset", f"{now - timedelta(days=1):%Y-%m-%dT%H:%M:%S}")
     page.fill("#case-isolation", f"{now - timedelta(days=5):%Y-%m-%dT%H:%M:%S}")
     page.check(f'#case-cameras input[value="{CAMERA}"]')
@@ -66,6 +72,16 @@ def test_korean_pages_explain_refusals_and_empty_states(browser: Any, live_serve
         assert page.is_hidden(card), card
     assert page.is_hidden("#subject-unmask")
     page.screenshot(path=artifacts / "wording_ko_case_pending.png", full_page=True)
+
+    # The supervisor's list in Korean: words break at spaces, never 승/인 down a narrow cell.
+    case_id = page.url.rsplit("/", 1)[1]
+    switch_user(page, url, "sue")
+    button = page.locator(f'#cases-table tr[data-case="{case_id}"] button.approve')
+    button.wait_for()
+    assert button.bounding_box()["height"] < 40, button.bounding_box()  # one line (~31 px), not two (~55)
+    assert page.evaluate("getComputedStyle(document.body).wordBreak") == "keep-all"
+    page.screenshot(path=artifacts / "wording_ko_supervisor.png")
+    switch_user(page, url, "ana")
 
     # A case that is not theirs: the page says what to do, in Korean.
     page.goto(f"{url}/cases/C-20990101-000000")

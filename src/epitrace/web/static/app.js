@@ -18,7 +18,9 @@ const ET = (() => {
       throw new Error("not logged in");
     }
     const data = (r.headers.get("content-type") || "").includes("json") ? await r.json() : null;
-    if (!r.ok) throw new Error(failure(r.status, (data && data.detail) || `${r.status} ${r.statusText}`));
+    const detail = (data && data.detail) || `${r.status} ${r.statusText}`;
+    if (r.status === 401) throw new Error(lang === "en" ? detail : `${t("Wrong user name or password.")} (${detail})`);
+    if (!r.ok) throw new Error(failure(r.status, detail));
     return data;
   }
 

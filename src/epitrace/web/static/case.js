@@ -168,6 +168,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const box = document.getElementById("trajectory");
     if (!subjects.length) return;
     const routes = await Promise.all(subjects.map((s) => api("GET", `${base}/subjects/${s.id}/trajectory`)));
+    state.routes = routes;
     const rows = routes.flatMap((r) => r.visits.map((v, i) => { const z = zoneOf(v.camera_id); return el("tr", {},
       el("td", { text: r.label }), el("td", { text: i + 1 }), el("td", { text: v.camera_name }), el("td", { text: v.place }),
       el("td", { text: fmtLocal(v.entry, z) }), el("td", { text: fmtClock(v.exit, z) }),
@@ -176,7 +177,7 @@ document.addEventListener("DOMContentLoaded", () => {
         onclick: () => play(v.track_ids[0], `${r.label} · ${v.camera_name} ${fmtLocal(v.entry, z)}`) }))); }));
     box.replaceChildren(
       el("div", { class: "cols" },
-        el("div", { class: "grow" }, el("h3", { text: t("Timeline") }), ETSvg.timeline(routes, zoneOf(routes[0]?.visits[0]?.camera_id))),
+        el("div", { class: "grow" }, el("h3", { text: t("Timeline") }), ETSvg.timeline(routes, zoneOf(routes[0]?.visits[0]?.camera_id), state.contacts || [])),
         el("div", { class: "side wide" }, el("h3", { text: t("Route over the cameras") }), ETSvg.route(state.case.cameras, routes))),
       el("table", { class: "list", id: "visits-table" },
         el("thead", {}, el("tr", {}, ...[t("Subject"), "#", t("Camera"), t("Place"), t("Entry"), t("Exit"), t("Sightings"), ""].map((h) => el("th", { text: h })))),
@@ -195,7 +196,7 @@ document.addEventListener("DOMContentLoaded", () => {
       : `${c.min_distance_m.toFixed(2)} m${c.distance_uncertainty_m !== null ? ` ± ${c.distance_uncertainty_m.toFixed(2)}` : ""}`;
     return el("tr", { "data-track": c.contact_track_id, "data-person": c.person_label, class: `risk-${c.risk}` },
       el("td", {}, el("img", { src: `${c.thumbnail_url}?state=${c.unmasked ? "unmasked" : "masked"}`, class: "thumb", alt: c.unmasked ? "contact (unmasked)" : "contact (redacted)" })),
-      el("td", { text: `${c.subject_label}${c.order === 2 ? ` (${t("2nd order")})` : ""}` }),
+      el("td", { class: "nowrap", text: `${c.subject_label}${c.order === 2 ? ` (${t("2nd order")})` : ""}` }),
       el("td", {}, el("strong", { class: "person", text: c.person_label }), ` #${c.contact_track_id}`,
         c.via ? el("div", { class: "muted", text: `${t("via")} ${c.via}` }) : null),
       el("td", { title: c.place, text: c.camera_name || c.camera_id }),
@@ -206,7 +207,7 @@ document.addEventListener("DOMContentLoaded", () => {
       el("td", { class: "nowrap", text: fmtDuration(c.exposure_s) },
         Math.round(c.person_exposure_s) > Math.round(c.exposure_s)
           ? el("div", { class: "muted", text: `${t("all sightings")}: ${fmtDuration(c.person_exposure_s)}` }) : null),
-      el("td", { text: closest }),
+      el("td", { class: "nowrap", text: closest }),
       el("td", { text: `${maskLabel(c.subject_mask)} / ${maskLabel(c.contact_mask)}` }),
       el("td", {}, el("span", { class: `tag ${c.risk}`, text: t(c.risk) }), el("div", { class: "muted reason", text: riskReason(c) })),
       el("td", { class: "actions" },
@@ -227,6 +228,9 @@ document.addEventListener("DOMContentLoaded", () => {
     table.querySelector("tbody").replaceChildren(...out.data.map(contactRow));
     const p = out.policy;
     table.hidden = out.count === 0;
+    state.contacts = out.data.filter((c) => c.order === 1); // the timeline marks when the subjects met them
+    const drawn = document.querySelector("#trajectory svg.timeline");
+    if (drawn && state.routes) drawn.replaceWith(ETSvg.timeline(state.routes, zoneOf(state.routes[0]?.visits[0]?.camera_id), state.contacts));
     status.textContent = `${out.count} ${t("contact sighting(s) under")} ${p.name.toUpperCase()}: ${p.distance_m} m, ${p.min_cumulative_s / 60} ${t("min in")} ${p.window_h} ${t("h")}`
       + (out.count === 0 ? ` · ${t("nobody came that close to a confirmed sighting: confirm more sightings, or try another policy")}` : "");
   }

@@ -30,7 +30,7 @@ document.addEventListener("DOMContentLoaded", async () => {
       el("td", { class: "window", title: zoneLabel(browserZone, c.window_start) },  // one line per end, never cut mid-time
         el("span", { class: "nowrap", text: fmtLocal(c.window_start, browserZone, false) }), " → ",
         el("span", { class: "nowrap", text: fmtLocal(c.window_end, browserZone, false) })),
-      el("td", { text: c.camera_scope ? c.camera_scope.join(", ") : t("ALL cameras") }),
+      el("td", { class: c.camera_scope ? "" : "scope-all", text: c.camera_scope ? c.camera_scope.join(", ") : t("ALL cameras") }),
       el("td", { text: c.legal_basis }), el("td", { text: c.created_by }), approveButton(c))));
     document.getElementById("cases-empty").hidden = cases.count > 0;
   }

@@ -16,12 +16,13 @@ const ETSvg = (() => {
   let zone = "UTC"; // the zone the timeline reads in (the cameras')
   const clock = (ms) => ET.fmtClock(new Date(ms).toISOString(), zone);
 
-  // trajectories: [{label, visits: [{camera_name, entry, exit, track_ids}]}]
-  function timeline(trajectories, tz = "UTC") {
+  // trajectories: [{label, visits: [{camera_name, entry, exit, track_ids}]}]; contacts (once listed):
+  // [{camera_name, first_seen, last_seen, risk, person_label}], marked under the visits, coloured by risk.
+  function timeline(trajectories, tz = "UTC", contacts = []) {
     zone = tz;
     const visits = trajectories.flatMap((t, k) => t.visits.map((v) => ({ ...v, k, label: t.label })));
     const cams = [...new Set(visits.map((v) => v.camera_name))];
-    const W = 900, left = 170, right = 20, rowH = 34, top = 24, H = top + rowH * Math.max(cams.length, 1) + 36;
+    const W = 900, left = 190, right = 20, rowH = 40, top = 24, H = top + rowH * Math.max(cams.length, 1) + 44;
     const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "timeline", role: "img", "aria-label": "timeline" });
     if (!visits.length) return root;
     let t0 = Math.min(...visits.map((v) => Date.parse(v.entry)));
@@ -35,7 +36,7 @@ const ETSvg = (() => {
     });
     for (let i = 0; i <= 4; i++) {
       const ms = t0 + ((t1 - t0) * i) / 4;
-      const y = top + rowH * cams.length + 16;
+      const y = top + rowH * cams.length + 18;
       root.append(svg("line", { x1: x(ms), x2: x(ms), y1: top, y2: y - 12, class: "tick" }));
       // the last label ends at its tick: centred, it ran past the right edge and was clipped
       root.append(svg("text", { x: x(ms), y, "text-anchor": i === 4 ? "end" : "middle", class: "axis" }, clock(ms)));
@@ -43,10 +44,22 @@ const ETSvg = (() => {
     for (const v of visits) {
       const y = top + cams.indexOf(v.camera_name) * rowH + 3;
       const a = x(Date.parse(v.entry)), b = Math.max(x(Date.parse(v.exit)), a + 3);
-      const bar = svg("rect", { x: a, y, width: b - a, height: rowH - 12, rx: 3, fill: COLOURS[v.k % 10], class: "visit" });
+      const bar = svg("rect", { x: a, y, width: b - a, height: rowH - 18, rx: 3, fill: COLOURS[v.k % 10], class: "visit" });
       bar.append(svg("title", {}, `${v.label}: ${v.camera_name} ${clock(Date.parse(v.entry))}–${clock(Date.parse(v.exit))} (sightings ${v.track_ids.join(", ")})`));
       root.append(bar);
     }
+    const clamp = (px) => Math.min(W - right, Math.max(left, px));
+    let marked = 0;
+    for (const c of contacts) {
+      const lane = cams.indexOf(c.camera_name);
+      if (lane < 0) continue;
+      const a = clamp(x(Date.parse(c.first_seen))), b = Math.max(clamp(x(Date.parse(c.last_seen))), a + 3);
+      const mark = svg("rect", { x: a, y: top + lane * rowH + rowH - 13, width: b - a, height: 6, class: `contact ${c.risk}` });
+      mark.append(svg("title", {}, `${c.person_label}: ${clock(Date.parse(c.first_seen))}–${clock(Date.parse(c.last_seen))} (${ET.t(c.risk)})`));
+      root.append(mark);
+      marked += 1;
+    }
+    if (marked) root.append(svg("text", { x: left, y: H - 4, class: "axis" }, ET.t("under each visit: its contacts, coloured by risk")));
     root.append(svg("text", { x: W - right, y: H - 4, "text-anchor": "end", class: "axis" }, `${ET.t("Time")} (${ET.zoneLabel(zone, visits[0].entry)})`));
     return root;
   }
