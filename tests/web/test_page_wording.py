@@ -48,12 +48,14 @@ def test_korean_pages_explain_refusals_and_empty_states(browser: Any, live_serve
     page.fill("#login-password", "not-the-password")
     page.click("#login-submit")
     page.wait_for_selector("#login-error:not(:empty)")
-    assert page.inner_text("#login-error").startswith(KO("Wrong user name or password.")), page.inner_text("#login-error")
+    said = page.inner_text("#login-error")
+    assert said.startswith(KO("Wrong user name or password.")), said
     login(page, url, "ana")
 
     # A window that ends before it starts: the refusal is said in Korean, the server's detail kept.
     now = datetime.now(UTC) + SEOUL
-    page.fill("#case-basis", "감염병의 예방 및 관리에 관한 법률 제76조의2 제1항 및 제2항에 따른 역학조사와 정보 제공 요청 (확진자 동선 확인, 접촉자 파악)")
+    page.fill("#case-basis", "감염병의 예방 및 관리에 관한 법률 제76조의2 제1항 및 제2항에 따른 "
+              "역학조사와 정보 제공 요청 (확진자 동선 확인, 접촉자 파악)")  # long: the list's columns get narrow
     page.fill("#case-onset", f"{now - timedelta(days=1):%Y-%m-%dT%H:%M:%S}")
     page.fill("#case-isolation", f"{now - timedelta(days=5):%Y-%m-%dT%H:%M:%S}")
     page.check(f'#case-cameras input[value="{CAMERA}"]')
