@@ -53,9 +53,13 @@ def redacted_frame_jpeg(store: Store, video: Video, frame: int, models_dir: Path
     """Frame `frame` of `video` with every head mosaicked.
 
     Those of the stored tracks on it and, with `models_dir`, those the person detector finds (the safety
-    net for people the tracker missed; always on for picker frames).
+    net for people the tracker missed; always on for picker frames) and every face the face detector
+    finds: a face whose body is out of sight is boxed as a head-sized person, whose top third alone
+    would be mosaicked.
     """
+    from epitrace.app.footage import face_detector
     from epitrace.privacy.clips import TrackBoxes, export_detector
+    from epitrace.privacy.crops import FACE_MARGIN, FACE_NET_THRESHOLD
     from epitrace.privacy.export_redaction import DEFAULT_CONFIG
     from epitrace.store.case_scope import points_near
 
@@ -63,10 +67,16 @@ def redacted_frame_jpeg(store: Store, video: Video, frame: int, models_dir: Path
     step = int(np.ceil((video.fps or 25.0) / video.analysed_fps)) if video.analysed_fps else 1
     boxes = TrackBoxes(points_near(store, video_id=video.id, frame=frame, frames=4 * step), hold=step)
     present = list(boxes.at(frame).values())
+    faces = np.zeros((0, 4), np.float32)
     if models_dir is not None:
         found = export_detector(models_dir, DEFAULT_CONFIG.score_threshold).detect(image)
         present += [b for b in np.asarray(found.xyxy, np.float32).reshape(-1, 4)]
-    out = redact_frame(image, np.array(present, np.float32).reshape(-1, 4)) if present else image
+        faces = np.asarray(face_detector(models_dir).detect(image, threshold=FACE_NET_THRESHOLD).xyxy,
+                           np.float32).reshape(-1, 4)
+        size = np.concatenate([faces[:, 2:] - faces[:, :2]] * 2, axis=1) * np.array([-1, -1, 1, 1]) * FACE_MARGIN
+        faces = (faces + size).astype(np.float32)
+    out = redact_frame(image, np.array(present, np.float32).reshape(-1, 4), face_boxes=faces) \
+        if present or len(faces) else image
     if out.shape[1] > max_width:
         scale = max_width / out.shape[1]
         out = np.asarray(cv2.resize(out, (max_width, round(out.shape[0] * scale)), interpolation=cv2.INTER_AREA),
