@@ -150,3 +150,19 @@ def test_the_report_shows_nobody_outside_the_window(chain: Chain) -> None:
     everyone = {c.contact_track_id for s in data.subjects for c in s.contacts + s.second_order}
     assert chain.c1 in everyone and chain.c2 not in everyone
     assert chain.c2 not in data.contact_thumbnails
+
+
+def test_a_frame_outside_the_window_is_answered_like_no_video(chain: Chain) -> None:
+    """The refusal must not tell that the case's camera has footage outside the window."""
+    session = _session(chain, "ana")
+    from sqlalchemy import select
+
+    from epitrace.store.orm import Track
+
+    with chain.world.store.db.session() as s:
+        video = int(s.scalar(select(Track.video_id).where(Track.id == chain.c2)))
+    with pytest.raises(LookupError) as outside:
+        core.frame_image(session, video_id=video, frame=60)  # 8.6 s: after the window
+    with pytest.raises(LookupError) as missing:
+        core.frame_image(session, video_id=10**6, frame=60)
+    assert str(outside.value).replace(str(video), "N") == str(missing.value).replace(str(10**6), "N")

@@ -78,10 +78,10 @@ def frame_image(session: CaseSession, *, video_id: int, frame: int) -> bytes:
 
     session.require_open("looking at footage")
     video = video_of(session.services.store, video_id=video_id)
-    if video is None or not session.scope.covers_camera(video.camera_id):
-        raise OutOfScope(f"no video {video_id} in case {session.id}'s cameras")
-    if not session.scope.covers_time(video.start_ts + frame / (video.fps or 25.0)):
-        raise OutOfScope(f"frame {frame} of video {video_id} lies outside case {session.id}'s window")
+    if (video is None or not session.scope.covers_camera(video.camera_id)
+            or not session.scope.covers_time(video.start_ts + frame / (video.fps or 25.0))):
+        # one answer for all three: whether a camera of the case has footage outside its window is not said
+        raise OutOfScope(f"no frame {frame} of video {video_id} in case {session.id}'s cameras and window")
     data = redacted_frame_jpeg(session.services.store, video, frame, session.services.settings.models_dir)
     session.audit("view", what="frame", video=video_id, frame=frame)
     return data
