@@ -60,13 +60,26 @@ def contact_records(items: Iterable[ContactItem]) -> list[dict[str, object]]:
     return [contact_record(s, o, c) for s, o, c in ordered]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""Text a spreadsheet would run as a formula (a label "=HYPERLINK(...)" sends the sheet away)."""
+
+
+def _cell(value: object) -> object:
+    """A CSV cell: empty for unknown, typed text that would start a formula quoted with a leading '."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def contacts_csv(items: Iterable[ContactItem]) -> str:
-    """The records as CSV text (header row; empty cell for an unknown value)."""
+    """The records as CSV text (header row; empty cell for an unknown value; no cell starts a formula)."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for record in contact_records(items):
-        writer.writerow({k: "" if v is None else v for k, v in record.items()})
+        writer.writerow({k: _cell(v) for k, v in record.items()})
     return buf.getvalue()
 
 
