@@ -123,3 +123,11 @@ def test_cancelling_someone_elses_ingest_is_in_the_log(client: Any, world: World
     cancel = [e.detail_dict() for e in entries(world.store, user="opal") if e.action == "ingest_cancel"]
     assert cancel and cancel[-1]["job"] == job.id and cancel[-1]["created_by"] == "root"
     assert cancel[-1]["source"] == "lobby.avi"  # the file's name, never the server's folders
+
+
+@pytest.mark.parametrize("suffix", ["", "/contacts", "/contacts/export", "/sightings"])
+def test_case_data_is_never_cached_by_the_browser(client: Any, world: World, suffix: str) -> None:
+    """Contact lists and case data on a shared workstation's disk cache outlive logout and retention."""
+    r = client.get(f"/api/cases/{world.case_a}{suffix}", headers=login(client, "ana"))
+    assert r.status_code == 200
+    assert "no-store" in r.headers.get("cache-control", "")

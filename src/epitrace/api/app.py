@@ -71,6 +71,7 @@ class Hardening:
             return message
 
         docs = scope["path"] in ("/docs", "/redoc") or scope["path"].startswith("/docs/")
+        api = scope["path"].startswith("/api/")
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -78,6 +79,8 @@ class Hardening:
                 present = {k.lower() for k, _ in headers}
                 headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present
                             and not (docs and k == b"content-security-policy")]
+                if api and b"cache-control" not in present:  # case data never in a shared browser's cache
+                    headers.append((b"cache-control", b"private, no-store"))
                 message = {**message, "headers": headers}
             await send(message)
 
