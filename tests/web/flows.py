@@ -53,6 +53,7 @@ def play_and_save(page: Any, button: str, artifacts: Path, shot: str) -> None:
     """Click a ▶ Play button, wait for the redacted clip to play, save the download, close."""
     page.click(button)
     page.wait_for_selector('#player[data-state="ready"]', timeout=120_000)
+    assert page.is_hidden("#player-progress")  # the bar shown while the clip was made is gone
     wait_until(page, "document.getElementById('player-video').readyState >= 2", 60)
     assert page.evaluate("document.getElementById('player-video').duration") > 0.5
     page.screenshot(path=artifacts / shot)

@@ -41,6 +41,8 @@ const ETPlayer = (() => {
     close();
     document.getElementById("player-title").textContent = `${t("Clip of sighting")} #${trackId}${title ? " · " + title : ""}`;
     status.textContent = t("Preparing the redacted clip…");
+    const busy = document.getElementById("player-progress"); // no value: the bar moves until the clip is ready
+    if (busy) busy.hidden = false;
     link.hidden = true;
     dialog.dataset.track = String(trackId);
     dialog.dataset.state = "loading";
@@ -59,6 +61,8 @@ const ETPlayer = (() => {
       status.textContent = x.message;
       dialog.dataset.state = "failed";
       toast(x.message, true);
+    } finally {
+      if (busy) busy.hidden = true;
     }
   }
 

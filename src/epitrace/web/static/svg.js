@@ -60,7 +60,7 @@ const ETSvg = (() => {
       marked += 1;
     }
     if (marked) root.append(svg("text", { x: left, y: H - 4, class: "axis" }, ET.t("under each visit: its contacts, coloured by risk")));
-    root.append(svg("text", { x: W - right, y: H - 4, "text-anchor": "end", class: "axis" }, `${ET.t("Time")} (${ET.zoneLabel(zone, visits[0].entry)})`));
+    root.append(svg("text", { x: W - right, y: H - 4, "text-anchor": "end", class: "axis" }, `${ET.t("Time")}: ${ET.zoneLabel(zone, visits[0].entry)}`));
     return root;
   }
 
