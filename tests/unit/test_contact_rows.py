@@ -283,6 +283,8 @@ def test_the_report_speaks_korean_to_a_korean_reader(store: Store, tmp_path: Pat
     html, pdf = write_report(data, tmp_path, lang="ko")
     text = html.read_text(encoding="utf-8")
     assert '<html lang="ko">' in text and "법적 근거" in text and "접촉자 2명 (목격 3건)" in text
+    assert f"사건 {_case.id}" in text and "사례" not in text  # the web's word for a case (사건), not another
+    assert 'html[lang="ko"] body{word-break:keep-all' in text  # Korean lines break at spaces, not mid-word
     assert "높음" in text and "정책(custom: 1 h 안에 2 m 이내 10 s)" in text  # the rule's reason, in Korean
     for english in ("Legal basis", "first seen", "reaches the policy", "contact people", ">high<"):
         assert english not in text, english

@@ -83,3 +83,17 @@ def test_cli_contact_row_reads_as_words() -> None:
     assert cells[5:9] == ["2026-12-05 18:00:21 KST", "18:00:29 KST", "7.0 s", "0.83 ± 0.12 m"]
     assert cells[9] == "no mask / unknown"
     assert _contact_cells({**record, "person_exposure_s": 95.0})[7] == "7.0 s (all sightings 95 s)"
+
+
+def test_report_draws_a_route_only_where_it_shows_a_route() -> None:
+    """One camera gave a page-high map of one dot on axes of degrees; two places make a route."""
+    from epitrace.reports.render import route_says_something
+    from epitrace.tracing import Visit
+
+    def visit(lat: float | None, lon: float | None) -> Visit:
+        return Visit(camera_id="c", camera_name="C", place="", entry_ts=0.0, exit_ts=1.0, latitude=lat, longitude=lon)
+
+    assert not route_says_something({"p": [visit(51.44, -0.94)]}, [("C", 51.44, -0.94)])
+    assert not route_says_something({"p": [visit(None, None)]}, [])
+    assert route_says_something({"p": [visit(51.44, -0.94)]}, [("C", 51.44, -0.94), ("D", 51.45, -0.95)])
+    assert route_says_something({"p": [visit(37.5, 126.9), visit(37.6, 127.0)]}, [])

@@ -18,6 +18,7 @@ from epitrace.reports.i18n import ENGLISH, Gettext, gettext_for, report_translat
 from epitrace.reports.people import count_words, distance_words, mask_words, people, policy_text, stamp
 from epitrace.reports.plots import contact_graph_png, route_png, timeline_png
 from epitrace.reports.render_pdf import render_pdf
+from epitrace.tracing import Visit
 
 __all__ = ["figures", "people", "render_html", "render_pdf", "write_report"]
 
@@ -34,14 +35,25 @@ def figures(data: ReportData, _: Gettext = ENGLISH) -> dict[str, bytes]:
         spans = [(c.camera_name or c.camera_id, e.start_ts, e.end_ts, c.risk)
                  for s in data.subjects for c in s.contacts for e in c.episodes]
         out["timeline"] = timeline_png(visits, data.zone, _, contacts=spans)
-        if data.cameras or any(v.latitude is not None for vs in visits.values() for v in vs):
-            out["route"] = route_png(visits, data.cameras, _)  # an empty map says nothing
+        if route_says_something(visits, data.cameras):
+            out["route"] = route_png(visits, data.cameras, _)
     edges = [(s.label, r.label, r.risk, r.exposure_s) for s in data.subjects for r in people(s.contacts)]
     edges += [(via, r.label, r.risk, r.exposure_s) for s in data.subjects for r in people(s.second_order)
               for via in (r.via or "").split(", ") if via]  # a contact of a contact hangs off its contact
     if edges:
         out["graph"] = contact_graph_png([s.label for s in data.subjects], edges, _)
     return out
+
+
+def route_says_something(visits: dict[str, list[Visit]], cameras: list[tuple[str, float, float]]) -> bool:
+    """Whether a route map shows more than the visits table: at least two places on it.
+
+    An empty map, or one dot on axes of degrees (a single camera), says nothing.
+    """
+    places = {(round(lat, 6), round(lon, 6)) for _, lat, lon in cameras}
+    places |= {(round(v.latitude, 6), round(v.longitude, 6)) for vs in visits.values() for v in vs
+               if v.latitude is not None and v.longitude is not None}
+    return len(places) >= 2
 
 
 def photo_track(tracks: list[int], thumbs: dict[int, bytes]) -> int | None:
