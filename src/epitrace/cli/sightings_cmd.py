@@ -9,7 +9,8 @@ from epitrace import app as core
 from epitrace.cli.auth import case_session
 from epitrace.cli.common import console, friendly_errors
 from epitrace.cli.ingest_cmd import parse_start
-from epitrace.cli.timefmt import local
+from epitrace.cli.timefmt import camera_zones, local
+from epitrace.reports.people import MASK_WORDS
 
 
 def sightings(
@@ -21,13 +22,17 @@ def sightings(
 ) -> None:
     """Sightings (tracks) of a case's cameras in a time range: id, time, duration, mask."""
     with friendly_errors():
-        rows, total = core.sightings(case_session(case), camera_id=camera,
+        session = case_session(case)
+        rows, total = core.sightings(session, camera_id=camera,
                                      start_ts=parse_start(start).timestamp() if start else None,
                                      end_ts=parse_start(end).timestamp() if end else None, limit=limit)
+        zones = camera_zones(session.services)  # each sighting in its camera's clock, as `case trace` shows it
     table = Table("sighting", "camera", "from", "seconds", "frames", "face", "mask")
+    table.columns[2].no_wrap = True
     for t in rows:
-        table.add_row(str(t.id), t.camera_id, local(t.start_ts), f"{t.end_ts - t.start_ts:.1f}",
-                      f"{t.start_frame}-{t.end_frame}", "yes" if t.has_face else "", t.mask_state)
+        table.add_row(str(t.id), t.camera_id, local(t.start_ts, zones.get(t.camera_id)), f"{t.end_ts - t.start_ts:.1f}",
+                      f"{t.start_frame}-{t.end_frame}", "yes" if t.has_face else "",
+                      MASK_WORDS.get(t.mask_state, t.mask_state))
     console.print(table)
     if total > len(rows):
         console.print(f"{len(rows)} of {total} shown: narrow with --camera/--from/--to or raise --limit")

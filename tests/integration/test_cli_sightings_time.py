@@ -1,0 +1,59 @@
+"""`epitrace sightings` (where a tracer picks the patient's sighting) reads like `case trace`:
+each time in its camera's zone with the zone named, masks in words.
+
+Found 2026-12-06 on the demo: sightings printed "2026-12-05 09:00:00 UTC" (this computer's zone)
+and "no_mask" while `case trace` and `case contacts` printed the camera's clock.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli_login import cheap_argon2
+from epitrace.cli.main import app as cli_app
+from epitrace.config import get_settings
+from epitrace.privacy.sessions import create_session
+from epitrace.privacy.users import get_user
+
+pytest.importorskip("argon2")
+from api.world import World, build_world  # noqa: E402
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    """A UTC computer, Seoul cameras: the two clocks differ by 9 h."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    with cheap_argon2():
+        w = build_world(tmp_path / "home")
+    for cam in ("a", "b"):
+        camera = w.store.get_camera(cam)
+        camera.timezone = "Asia/Seoul"
+        w.store.upsert_camera(camera)
+    monkeypatch.setenv("EPITRACE_HOME", str(w.settings.home))
+    monkeypatch.setenv("EPITRACE_MODELS_PATH", str(w.settings.models_dir))
+    monkeypatch.setenv("EPITRACE_TOKEN", create_session(w.store, user=get_user(w.store, name="ana")))
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    with cheap_argon2():
+        yield w
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+def test_sightings_are_listed_in_the_camera_clock(world: World) -> None:
+    result = CliRunner().invoke(cli_app, ["sightings", "--case", world.case_a])
+    assert result.exit_code == 0, result.output
+    assert "KST" in result.output and "UTC" not in result.output, result.output
+    assert "18:00:" in result.output, result.output  # the world's T0 is 09:00 UTC: 18:00 in Seoul
+    assert "no_mask" not in result.output
