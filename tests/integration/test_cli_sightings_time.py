@@ -57,3 +57,10 @@ def test_sightings_are_listed_in_the_camera_clock(world: World) -> None:
     assert "KST" in result.output and "UTC" not in result.output, result.output
     assert "18:00:" in result.output, result.output  # the world's T0 is 09:00 UTC: 18:00 in Seoul
     assert "no_mask" not in result.output
+
+
+def test_a_time_without_a_zone_is_refused_by_the_option_typed(world: World) -> None:
+    """The error said '--start' whatever the option: a tracer typing --from looked for a --start."""
+    result = CliRunner().invoke(cli_app, ["sightings", "--case", world.case_a, "--from", "2026-12-05T09:00:00"])
+    assert result.exit_code == 2, result.output
+    assert "--from '2026-12-05T09:00:00' has no time zone" in result.output and "--start" not in result.output

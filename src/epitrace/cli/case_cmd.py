@@ -43,8 +43,9 @@ def new(
         svc = services()
         scope: list[str] | Literal["all"] = "all" if cameras.strip() == core.ALL_CAMERAS else [
             c.strip() for c in cameras.split(",") if c.strip()]
-        request = core.CaseRequest(legal_basis=legal_basis, onset=parse_start(onset),
-                                   isolation=parse_start(isolation) if isolation else None, cameras=scope, title=title)
+        request = core.CaseRequest(legal_basis=legal_basis, onset=parse_start(onset, "--onset"),
+                                   isolation=parse_start(isolation, "--isolation") if isolation else None,
+                                   cameras=scope, title=title)
         session = core.create_case(svc, acting(svc), request)
     console.print(f"case [bold]{session.id}[/] opened: window {local(session.scope.start_ts)} -> "
                   f"{local(session.scope.end_ts)}; pending: a supervisor must approve it "
@@ -175,8 +176,8 @@ def describe(
     with friendly_errors():
         session = case_session(case_id)  # access first: a refusal says nothing about the rest
         d = Description(upper=upper, lower=lower, height_m=height, tolerance_m=tolerance,
-                        start_ts=None if start is None else parse_start(start).timestamp(),
-                        end_ts=None if end is None else parse_start(end).timestamp(),
+                        start_ts=None if start is None else parse_start(start, "--from").timestamp(),
+                        end_ts=None if end is None else parse_start(end, "--to").timestamp(),
                         cameras=tuple(cameras) if cameras else None)
         found = describe_case(session, d, limit=top)
     if as_json:

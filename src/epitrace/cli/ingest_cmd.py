@@ -33,14 +33,14 @@ def cli_actor(svc: Any, acting: Callable[..., Any]) -> str:
     return ingest_actor(lambda: acting(svc), getpass.getuser(), staffed=lambda: has_staff(svc.store))
 
 
-def parse_start(text: str) -> datetime:
-    """An ISO 8601 time with a zone ('Z' or an offset)."""
+def parse_start(text: str, option: str = "--start") -> datetime:
+    """An ISO 8601 time with a zone ('Z' or an offset); errors name the `option` it was given as."""
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ValueError(f"--start {text!r} is not ISO 8601 (e.g. 2026-03-01T09:00:00+09:00)") from exc
+        raise ValueError(f"{option} {text!r} is not ISO 8601 (e.g. 2026-03-01T09:00:00+09:00)") from exc
     if value.tzinfo is None:
-        raise ValueError(f"--start {text!r} has no time zone: add Z or an offset like +09:00")
+        raise ValueError(f"{option} {text!r} has no time zone: add Z or an offset like +09:00")
     return value
 
 

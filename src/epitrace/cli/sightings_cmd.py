@@ -24,8 +24,8 @@ def sightings(
     with friendly_errors():
         session = case_session(case)
         rows, total = core.sightings(session, camera_id=camera,
-                                     start_ts=parse_start(start).timestamp() if start else None,
-                                     end_ts=parse_start(end).timestamp() if end else None, limit=limit)
+                                     start_ts=parse_start(start, "--from").timestamp() if start else None,
+                                     end_ts=parse_start(end, "--to").timestamp() if end else None, limit=limit)
         zones = camera_zones(session.services)  # each sighting in its camera's clock, as `case trace` shows it
     table = Table("sighting", "camera", "from", "seconds", "frames", "face", "mask")
     table.columns[2].no_wrap = True
