@@ -127,3 +127,17 @@ def test_the_report_applies_the_same_net(world: tuple[World, int, np.ndarray], t
     shown = np.asarray(cv2.imdecode(np.frombuffer(data.contact_thumbnails[track], np.uint8), cv2.IMREAD_COLOR),
                        np.int32)
     assert _changed(shown[STRAY], stored[STRAY]) > 8
+
+
+def test_a_neighbours_face_at_head_height_is_not_taken_for_its_own() -> None:
+    """Own face not found (turned away): an untracked neighbour's face beside the head band stays hidden."""
+    from types import SimpleNamespace
+
+    from epitrace.privacy.crops import stray_faces
+
+    class Finder:
+        def detect(self, image: np.ndarray, threshold: float = 0.5) -> SimpleNamespace:
+            return SimpleNamespace(xyxy=np.array([[2, 10, 22, 34]], np.float32))  # at the crop's left edge
+
+    strays = stray_faces(np.zeros((240, 100, 3), np.uint8), Finder(), clear=True)
+    assert len(strays) == 1

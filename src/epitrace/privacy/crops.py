@@ -29,6 +29,8 @@ FACE_NET_THRESHOLD = 0.3
 """Face score from which a face in a crop is mosaicked (the clips' safety net uses the same)."""
 FACE_MARGIN = 0.15
 """Widening of a found face box before it is mosaicked (detector boxes are tight)."""
+OWN_FACE_OFFSET = 0.3
+"""How far (share of the crop's width) from the centre the crop's own face may lie."""
 
 
 def stray_faces(image: npt.NDArray[np.uint8], finder: FaceFinder, *, clear: bool) -> npt.NDArray[np.float32]:
@@ -36,7 +38,8 @@ def stray_faces(image: npt.NDArray[np.uint8], finder: FaceFinder, *, clear: bool
 
     The safety net for people no stored track covers (a child held in front, someone merged into
     the box): picker frames and clips have one, thumbnails must too. The crop's own face is the one
-    found in its head band (the top of the person box) nearest the band's centre; any other is not.
+    found in its head band (the top of the person box, around its middle) nearest the band's centre;
+    any other is not, and when its own face is not found every face is mosaicked.
     """
     h, w = image.shape[:2]
     boxes = np.asarray(finder.detect(image, threshold=FACE_NET_THRESHOLD).xyxy, np.float32).reshape(-1, 4)
@@ -44,7 +47,7 @@ def stray_faces(image: npt.NDArray[np.uint8], finder: FaceFinder, *, clear: bool
         return boxes
     if clear:
         cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
-        in_band = cy <= HEAD_SHARE * h
+        in_band = (cy <= HEAD_SHARE * h) & (np.abs(cx - w / 2) <= OWN_FACE_OFFSET * w)  # a neighbour's is aside
         if in_band.any():
             distance = np.hypot(cx - w / 2, cy - HEAD_SHARE * h / 2)
             own = int(np.argmin(np.where(in_band, distance, np.inf)))
