@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from epitrace.web import i18n
 
 from .flows import CAMERA, login, switch_user, wait_until
-from .server import CAMERA_ZONE, LiveServer
+from .server import CAMERA_ZONE, PASSWORD, LiveServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 SEOUL = timedelta(hours=9)
@@ -118,6 +119,23 @@ def test_korean_pages_explain_refusals_and_empty_states(browser: Any, live_serve
     page.wait_for_selector("#audit-table tbody tr")
     page.screenshot(path=artifacts / "wording_ko_audit.png")
     assert errors == [], errors
+    context.close()
+
+    # A page opened before logging in (a colleague's link, an expired session) is where login returns.
+    context, page, errors = new_page(browser, "en-US")
+    page.goto(f"{url}/ingest")
+    page.wait_for_url("**/login?next=%2Fingest")
+    page.fill("#login-name", "adm")
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(f"{url}/ingest")
+    for evil in ("//example.org/", "/\t/example.org/", "/\\example.org/", "https://example.org/"):  # never elsewhere
+        page.context.clear_cookies()
+        page.goto(f"{url}/login?{urlencode({'next': evil})}")
+        page.fill("#login-name", "adm")
+        page.fill("#login-password", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_url(f"{url}/")
     context.close()
 
     # In English the audit page keeps the action codes `epitrace audit show` prints.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi import Path as PathParam
@@ -58,8 +59,9 @@ def _page(request: Request, name: str, *roles: str, case_id: str | None = None, 
     Case access is the same `open_case` the API and CLI use.
     """
     user = _user(request)
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
+    if user is None:  # back to this page after logging in (a case link from a colleague, an expired session)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': here})}" if here != "/" else "/login", status_code=303)
     try:
         if roles:
             require(user, roles)

@@ -10,7 +10,10 @@ document.addEventListener("DOMContentLoaded", () => {
         name: document.getElementById("login-name").value,
         password: document.getElementById("login-password").value,
       });
-      location.href = out.user.role === "auditor" ? "/audit" : "/";
+      // back where the user was sent from (a path on this site only), else their home page
+      const next = new URLSearchParams(location.search).get("next") || "";
+      const local = next.startsWith("/") && !next.startsWith("//") && !/[\\\s\x00-\x1f]/.test(next) && !next.startsWith("/login");
+      location.href = local ? next : (out.user.role === "auditor" ? "/audit" : "/");
     } catch (x) {
       err.textContent = x.message;
     }
