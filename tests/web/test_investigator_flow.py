@@ -189,7 +189,8 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path,
     page.keyboard.press("r")
     page.wait_for_selector(f'#candidates figure.rejected[data-key="{open_key}"]')
     assert page.eval_on_selector_all("#candidates figure.candidate", "els => els.map(e => e.dataset.key)") == order
-    assert " upper, " in page.inner_text(f'#candidates figure[data-key="{open_key}"] .explanation')
+    explained = page.inner_text(f'#candidates figure[data-key="{open_key}"] .explanation')
+    assert " upper, " in explained and "+-" not in explained, explained  # a height's spread reads "±"
     page.screenshot(path=artifacts / "05_candidates.png")
     page.keyboard.press("u")
     page.wait_for_selector(f'#candidates figure.candidate:not(.rejected)[data-key="{open_key}"]')

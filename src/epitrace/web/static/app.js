@@ -94,9 +94,10 @@ const ET = (() => {
   // Words the core sends as phrases ({template, params}): each template translated, each value
   // too where it is a word (a colour name; numbers pass through), then joined; `fallback` (the
   // English text) when there are no phrases.
+  // The core writes a spread as "+-" (plain text for terminals); a page shows "±".
   const words = (phrases, fallback = "") => (phrases && phrases.length
     ? phrases.map((p) => t(p.template).replace(/\{(\w+)\}/g, (m, k) => (k in p.params ? t(p.params[k]) : m))).join(", ")
-    : fallback || "");
+    : fallback || "").replace(/ \+- /g, " ± ");
 
   // ----- local time: the API sends UTC or offsets; people read the camera's (or their) zone -----
   const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
