@@ -248,6 +248,15 @@ def route() -> UseCase:
     return cli, api
 
 
+def withdraw_consent(case: str) -> UseCase:
+    def cli(run: Cli, ids: Ids) -> Outcome:
+        return _cli_result(*run("case", "withdraw-consent", getattr(ids, case), "--subject", str(ids.subject)))
+
+    def api(call: Api, ids: Ids) -> Outcome:
+        return _api_result(*call("POST", f"/api/cases/{getattr(ids, case)}/subjects/{ids.subject}/consent-withdrawal"))
+    return cli, api
+
+
 def other_case() -> UseCase:
     def cli(run: Cli, ids: Ids) -> Outcome:
         return _cli_result(*run("case", "route", ids.other_case, "--subject", str(ids.subject)))
@@ -277,6 +286,8 @@ CASES: dict[str, tuple[UseCase, bool]] = {  # name -> (use case, expected to suc
     "contacts": (contacts(), True),
     "contact list file": (contact_file(), True),
     "route": (route(), True),
+    "withdraw consent": (withdraw_consent("case"), True),
+    "withdraw consent in another case": (withdraw_consent("other_case"), False),
     "another investigator's case": (other_case(), False),
 }
 
@@ -329,6 +340,6 @@ def test_every_case_use_case_of_the_cli_is_driven_here() -> None:
 
     group = typer.main.get_command(cli_app)
     case_cmds = set(group.commands["case"].commands)  # type: ignore[attr-defined]
-    driven = {"enrol", "confirm", "reject", "unmask", "trace", "contacts", "route"}
+    driven = {"enrol", "confirm", "reject", "unmask", "trace", "contacts", "route", "withdraw-consent"}
     assert driven <= case_cmds
     assert {"clip"} <= set(group.commands["export"].commands)  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from epitrace.app.case_setup import (
     subject_for,
     view_case,
     visible_cases,
+    withdraw_face_consent,
 )
 from epitrace.app.errors import AppError, ErrorKind, NotAvailable, OutOfScope, TooLarge, kind_of
 from epitrace.app.evidence import (
@@ -90,4 +91,5 @@ __all__ = [
     "view_case",
     "visible_cases",
     "write_report",
+    "withdraw_face_consent",
 ]

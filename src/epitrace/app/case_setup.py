@@ -166,6 +166,22 @@ def add_subject(session: CaseSession, *, label: str, face_consent: bool) -> tupl
     return reload(session), subject_id
 
 
+def withdraw_face_consent(session: CaseSession, *, subject_id: int) -> tuple[CaseSession, int]:
+    """The subject withdrew face-matching consent: no face is used for them again. Audited.
+
+    Their face query vectors (from photos or sightings) are deleted in the same unit as the audit
+    entry; body and clothing queries stay, so tracing goes on by silhouette. Possible on a case of
+    any status. Returns the reloaded session and how many face vectors were deleted.
+    """
+    from epitrace.tracing import withdraw_face_consent as withdraw
+
+    session.subject(subject_id)  # another case's subject is refused like none
+    with session.services.store.unit() as tx:
+        deleted = withdraw(session.services.store, case_id=session.id, subject_id=subject_id, session=tx)
+        session.audit("consent_withdraw", tx=tx, subject=subject_id, face_vectors_deleted=deleted)
+    return reload(session), deleted
+
+
 def subject_for(session: CaseSession, *, label: str, face_consent: bool | None) -> tuple[CaseSession, int]:
     """The subject with this label or id, added (with `face_consent`, default no) when new."""
     found = session.subject_by_label(label)

@@ -109,6 +109,18 @@ def enrol(
     console.print(f"subject {sid} of {case_id} enrolled")
 
 
+@app.command("withdraw-consent")
+def withdraw_consent(
+    case_id: str = typer.Argument(..., help="Case id."),
+    subject: int = typer.Option(..., "--subject", help="Subject id (`epitrace case` tables show it)."),
+) -> None:
+    """The subject withdrew face-matching consent: their face vectors are deleted, tracing goes on by silhouette."""
+    with friendly_errors():
+        _, deleted = core.withdraw_face_consent(case_session(case_id), subject_id=subject)
+    console.print(f"subject {subject} of {case_id}: face consent withdrawn, {deleted} face vector(s) deleted; "
+                  "from now on they are traced by silhouette and clothing only")
+
+
 def _read(path: Path) -> bytes:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such photo")

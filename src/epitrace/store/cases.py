@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -63,6 +63,14 @@ def add_query(store: Store, *, subject_id: int, kind: str, source: str,
     blob = store.codec.encode(vector, kind=kind, context=query_context(kind, subject_id))
     with store.unit(session) as s:
         s.add(SubjectQuery(subject_id=subject_id, kind=kind, source=source, track_id=track_id, vector=blob))
+
+
+def delete_queries(store: Store, *, subject_id: int, kind: str, session: Session | None = None) -> int:
+    """Delete the subject's `kind` query vectors (e.g. faces after consent is withdrawn); how many went."""
+    with store.unit(session) as s:
+        result = s.execute(delete(SubjectQuery).where(SubjectQuery.subject_id == subject_id,
+                                                      SubjectQuery.kind == kind))
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 def query_vectors(store: Store, *, subject_id: int, kind: str,

@@ -1,6 +1,6 @@
 """Case tracing: cases and subjects, enrolment, search with confirm/reject, trajectories."""
 
-from epitrace.tracing.cases import CaseRuleError, add_subject, default_window, new_case
+from epitrace.tracing.cases import CaseRuleError, add_subject, default_window, new_case, withdraw_face_consent
 from epitrace.tracing.decide import confirm, reject, trace_case
 from epitrace.tracing.enrol import ConsentError, enrol_photo, enrol_track, require_face_consent
 from epitrace.tracing.search import Candidate, search_subject, search_subjects
@@ -27,4 +27,5 @@ __all__ = [
     "search_subjects",
     "trace_case",
     "trajectory",
+    "withdraw_face_consent",
 ]

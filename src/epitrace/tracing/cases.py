@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from epitrace.store import Store, Unit
-from epitrace.store.cases import cameras_by_id, get_case
+from epitrace.store.cases import cameras_by_id, delete_queries, get_case, get_subject
 from epitrace.store.orm import Case, Subject
 
 MAX_SUBJECTS = 10
@@ -61,3 +61,19 @@ def add_subject(store: Store, *, case_id: str, label: str, face_consent: bool,
         case.subjects.append(subject)  # through the relationship: a later read in this unit sees it
         s.flush()  # its id, for the caller
     return subject
+
+
+def withdraw_face_consent(store: Store, *, case_id: str, subject_id: int, session: Unit | None = None) -> int:
+    """Record that the subject withdrew face-matching consent and delete their face queries.
+
+    Every later face operation is refused by `enrol.require_face_consent` and search compares no
+    face for them; the face vectors their photos or sightings gave are deleted, not kept unused.
+    Allowed whatever the case's status: deleting a person's biometric data is never too late.
+
+    Returns:
+        How many face query vectors were deleted.
+    """
+    with store.unit(session) as s:
+        subject = get_subject(store, case_id=case_id, subject_id=subject_id, session=s)
+        subject.face_consent = False
+        return delete_queries(store, subject_id=subject_id, kind="face", session=s)

@@ -67,6 +67,15 @@ def add_subject(body: S.SubjectCreate, case: CaseDep) -> S.SubjectOut:
                         confirmed=len(s.confirmed))
 
 
+@router.post("/{case_id}/subjects/{subject_id}/consent-withdrawal", responses=errors(404))
+def withdraw_consent(subject_id: Annotated[int, Path(ge=1, le=MAX_ID)], case: CaseDep) -> S.SubjectOut:
+    """The subject withdrew face-matching consent: their face vectors are deleted; silhouette tracing goes on."""
+    session, _ = core.withdraw_face_consent(case, subject_id=subject_id)
+    s = session.subject(subject_id)
+    return S.SubjectOut(id=s.id, label=s.label, face_consent=s.face_consent, enrolled=s.enrolled,
+                        confirmed=len(s.confirmed))
+
+
 @router.get("/{case_id}/sightings", responses=errors(404))
 def list_sightings(case: CaseDep,
                    camera_id: Annotated[str | None, Query(pattern=S.ID_PATTERN)] = None,
