@@ -167,6 +167,7 @@ def investigator_flow(page: Any, live_server: LiveServer, pets_clip: Path,
     page.wait_for_selector('#subjects .chip:has-text("patient-1")')
     page.wait_for_selector("#picker rect.box")
     wait_until(page, "document.getElementById('picker-image').naturalWidth > 0")
+    page.wait_for_selector('#picker .frame[data-state="ready"]')  # its "preparing the frame" note is gone
     boxes = [int(t) for t in page.eval_on_selector_all("#picker rect.box", "els => els.map(e => e.dataset.track)")]
     assert len(boxes) >= 3
     target = most_exposed_track(live_server, boxes)

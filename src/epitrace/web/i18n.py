@@ -71,7 +71,8 @@ SCRIPT_MESSAGES: tuple[str, ...] = (
     "Cancel", "uploading…", "job queued", "Resume", "interrupted", "already ingested: nothing added", "sightings",
     "frames", "Choose a video file or give a path on the server.", "Choose a video file.",
     # case.js / review.js: what an empty result means and what to do
-    "all sightings", "under each visit: its contacts, coloured by risk",
+    "all sightings", "under each visit: its contacts, coloured by risk", "Preparing the frame (heads mosaicked)…",
+    "The frame could not be shown: try another moment.",
     "nobody came that close to a confirmed sighting: confirm more sightings, or try another policy",
     "not enrolled yet: click them in the footage above, upload a face photo or describe them",
     # app.js: an API refusal in the reader's words before the server's English detail (STATUS_WORDS)

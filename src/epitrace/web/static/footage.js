@@ -51,7 +51,11 @@ const ETFootage = (() => {
       const f = await api("GET", `${my.base}/frame?${q}`);
       my.frame = f;
       const img = el("img", { src: f.image_url, alt: `${t("Camera")} ${f.camera_id} ${fmtLocal(f.time, my.zone)}`, id: "picker-image" });
-      const wrap = el("div", { class: "frame" }, img, ETSvg.boxes(f, my.onPick));
+      // the redacted frame takes a moment (every head and face is mosaicked first): say so over the black box
+      const wrap = el("div", { class: "frame", "data-state": "loading", "data-loading": t("Preparing the frame (heads mosaicked)…") },
+        img, ETSvg.boxes(f, my.onPick));
+      img.addEventListener("load", () => { wrap.dataset.state = "ready"; });
+      img.addEventListener("error", () => { wrap.dataset.state = "failed"; wrap.dataset.loading = t("The frame could not be shown: try another moment."); });
       wrap.style.aspectRatio = `${f.width} / ${f.height}`; // CSSOM, allowed by the CSP (inline styles are not)
       box.replaceChildren(wrap);
       $("picker-when").textContent = `${fmtLocal(f.time, my.zone)} · ${f.boxes.length} ${t("people")}`;
