@@ -11,7 +11,7 @@ from pathlib import Path
 from epitrace.app.ingest_rules import refuse_store_path
 from epitrace.config import Settings
 from epitrace.ingest import CameraConfig, register_camera
-from epitrace.store import Store
+from epitrace.store import Store, Unit
 
 
 def calibration_file(settings: Settings, path: Path | str, what: str = "a calibration file") -> Path:
@@ -24,10 +24,10 @@ AUDITED_FIELDS = ("name", "place", "latitude", "longitude", "timezone", "fps_ove
 """Camera fields whose change the audit entry spells out (old, new): retention decides what is kept."""
 
 
-def _camera_values(store: Store, camera_id: str) -> dict[str, object] | None:
+def _camera_values(store: Store, camera_id: str, tx: Unit) -> dict[str, object] | None:
     """The audited fields of a registered camera (the calibration by its type), or None when it is new."""
     try:
-        cam = store.get_camera(camera_id)
+        cam = store.get_camera(camera_id, session=tx)
     except LookupError:
         return None
     values: dict[str, object] = {f: getattr(cam, f) for f in AUDITED_FIELDS}
@@ -52,10 +52,11 @@ def add_camera(settings: Settings, store: Store, cfg: CameraConfig, *, actor: st
         where = spec.path if spec.path.is_absolute() or base_dir is None else base_dir / spec.path
         checked = spec.model_copy(update={"path": calibration_file(settings, where)})
         cfg = cfg.model_copy(update={"calibration": checked})
-    before = _camera_values(store, cfg.id)
-    register_camera(store, cfg, base_dir=base_dir)
-    after = _camera_values(store, cfg.id) or {}
-    old = before or dict.fromkeys(AUDITED_FIELDS)
-    changed = {f: [old[f], after.get(f)] for f in AUDITED_FIELDS if old[f] != after.get(f)}
-    record(store, user=actor, action="camera_put", detail={"camera": cfg.id, "new": before is None,
-                                                          "changed": changed})
+    with store.unit() as tx:  # the change and its audit entry commit together, or neither
+        before = _camera_values(store, cfg.id, tx)
+        register_camera(store, cfg, base_dir=base_dir, session=tx)
+        after = _camera_values(store, cfg.id, tx) or {}
+        old = before or dict.fromkeys(AUDITED_FIELDS)
+        changed = {f: [old[f], after.get(f)] for f in AUDITED_FIELDS if old[f] != after.get(f)}
+        record(store, user=actor, action="camera_put", detail={"camera": cfg.id, "new": before is None,
+                                                              "changed": changed}, session=tx)

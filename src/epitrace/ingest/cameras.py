@@ -19,7 +19,7 @@ from epitrace.geometry import (
     build_calibration,
     parse_calibration_spec,
 )
-from epitrace.store import Camera, Store
+from epitrace.store import Camera, Store, Unit
 
 if TYPE_CHECKING:
     from epitrace.ingest.finalise import GroundMapper
@@ -59,11 +59,12 @@ def _resolved_spec(cfg: CameraConfig, base_dir: Path | None) -> dict[str, Any] |
     return spec.model_dump(mode="json")
 
 
-def register_camera(store: Store, cfg: CameraConfig, base_dir: Path | None = None) -> Calibration | None:
-    """Validate the calibration (it must build) and then add or replace the camera."""
+def register_camera(store: Store, cfg: CameraConfig, base_dir: Path | None = None, *,
+                    session: Unit | None = None) -> Calibration | None:
+    """Validate the calibration (it must build) and then add or replace the camera (in `session`'s unit)."""
     spec = _resolved_spec(cfg, base_dir)
     calibration = build_calibration(spec) if spec is not None else None
-    store.upsert_camera(Camera(
+    store.upsert_camera(session=session, camera=Camera(
         id=cfg.id, name=cfg.name or cfg.id, place=cfg.place, latitude=cfg.latitude,
         longitude=cfg.longitude, timezone=cfg.timezone, fps_override=cfg.fps,
         calibration=spec, retention_days=cfg.retention_days,

@@ -147,14 +147,14 @@ class Store:
         return self.sealer.open(blob, f"evidence:{Path(rel_path).as_posix()}")
 
     # ----- cameras -------------------------------------------------------------------------
-    def upsert_camera(self, camera: Camera) -> None:
-        """Add the camera, or replace the one with its id."""
-        with self.db.session() as s:
+    def upsert_camera(self, camera: Camera, *, session: Session | None = None) -> None:
+        """Add the camera, or replace the one with its id (in `session`'s unit when given)."""
+        with self.unit(session) as s:
             s.merge(camera)
 
-    def get_camera(self, camera_id: str) -> Camera:
+    def get_camera(self, camera_id: str, *, session: Session | None = None) -> Camera:
         """The camera `camera_id` (UnknownCameraError names the known ones)."""
-        with self.db.session() as s:
+        with self.unit(session) as s:
             camera = s.get(Camera, camera_id)
             if camera is None:
                 raise UnknownCameraError(camera_id, list(s.scalars(select(Camera.id))))
