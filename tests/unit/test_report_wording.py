@@ -97,3 +97,28 @@ def test_report_draws_a_route_only_where_it_shows_a_route() -> None:
     assert not route_says_something({"p": [visit(None, None)]}, [])
     assert route_says_something({"p": [visit(51.44, -0.94)]}, [("C", 51.44, -0.94), ("D", 51.45, -0.95)])
     assert route_says_something({"p": [visit(37.5, 126.9), visit(37.6, 127.0)]}, [])
+
+
+def test_pdf_lines_fit_the_page_in_korean_too() -> None:
+    """Lines were wrapped by characters: a Korean line (each syllable two cells wide) ran off the page."""
+    from epitrace.reports.render_pdf import WIDTH, cells, wrap_cells
+
+    reason = ("이유: 낮음: 1.83 m 이내 7.0 s(마스크 미착용 7.0 s) — "
+              "정책(cdc: 24 h 안에 1.83 m 이내 15.0 min) 기준 미만 ") * 3
+    lines = wrap_cells(reason, WIDTH, initial_indent="     ", subsequent_indent="       ")
+    assert len(lines) > 1 and all(cells(line) <= WIDTH for line in lines), [cells(line) for line in lines]
+    assert " ".join(line.strip() for line in lines) == reason.strip()  # nothing lost or reordered
+    assert lines[0].startswith("     이유") and lines[1].startswith("       ")
+    assert all(cells(x) <= 20 for x in wrap_cells("가" * 30 + " end", 20))  # a word wider than a line is cut
+    english = "why: low: 7.0 s within 1.83 m stays under the policy " * 4
+    assert wrap_cells(english, WIDTH) == __import__("textwrap").wrap(english, WIDTH)  # English wraps as before
+
+
+def test_report_and_pages_name_masks_alike_in_korean() -> None:
+    """The report said 마스크 없음 / 미확인 where the contacts page said 마스크 미착용 / 알 수 없음."""
+    from epitrace.reports.i18n import gettext_for
+    from epitrace.web.i18n import translations
+
+    report, page = gettext_for("ko"), translations("ko").gettext
+    for state in ("mask", "no mask", "unknown"):
+        assert report(state) == page(state) != state, state

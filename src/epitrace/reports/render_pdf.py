@@ -9,7 +9,8 @@ one page per figure.
 from __future__ import annotations
 
 import io
-import textwrap
+import re
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
 A4 = (8.27, 11.69)
 LINES_PER_PAGE = 88  # monospace 7.5 pt on A4 with margins
-WIDTH = 118  # characters per line at that size
+WIDTH = 118  # monospace cells per line at that size (a Hangul syllable takes two)
 PHOTO_COLS, PHOTO_ROWS = 5, 4
 PDF_NOTE = ("Every face is mosaicked except those the report's author unmasked with a reason (audited); "
             "each photo shows at most its own person.")
@@ -45,9 +46,9 @@ def _person_lines(r: PersonRow, _: Gettext) -> list[str]:
     why = risk_reason(_, r.reason_template, dict(r.reason_params), r.risk_reason)
     return [f" - {r.label}{via}  {_('risk')} {_(r.risk).upper()}  {', '.join(r.places)}",
             f"     {stamp(r.first_seen)} -> {stamp(r.last_seen)}; {_('exposure')} {r.exposure_s:.0f} s; "
-            f"{_('closest')} {distance_words(r, _)}; {_('masks')} {mask_words(r.subject_masks, _)} / "
-            f"{mask_words(r.contact_masks, _)}; {_('sightings')} {r.sightings}",
-            *textwrap.wrap(f"{_('why')}: {why}", WIDTH, initial_indent="     ", subsequent_indent="       ")]
+            f"{_('closest')} {distance_words(r, _)}; {_('masks (subject / contact)')}: "
+            f"{mask_words(r.subject_masks, _)} / {mask_words(r.contact_masks, _)}; {_('sightings')} {r.sightings}",
+            *wrap_cells(f"{_('why')}: {why}", WIDTH, initial_indent="     ", subsequent_indent="       ")]
 
 
 def summary_lines(data: ReportData, _: Gettext = ENGLISH) -> list[str]:
@@ -71,7 +72,40 @@ def summary_lines(data: ReportData, _: Gettext = ENGLISH) -> list[str]:
             lines += [line for r in people(s.second_order) for line in _person_lines(r, _)]
         lines.append("")
     lines.append(_(PDF_NOTE))
-    return [part for line in lines for part in (textwrap.wrap(line, WIDTH, subsequent_indent="       ") or [""])]
+    return [part for line in lines for part in (wrap_cells(line, WIDTH, subsequent_indent="       ") or [""])]
+
+
+def cells(text: str) -> int:
+    """Monospace cells `text` takes: wide and full-width characters (Hangul, CJK) take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap_cells(text: str, width: int, initial_indent: str = "", subsequent_indent: str = "") -> list[str]:
+    """`textwrap.wrap` by display width: a Korean line counted by characters ran off the page.
+
+    Leading and inner runs of spaces are kept, as textwrap keeps them (the summary aligns with them).
+    """
+    lead = text[: len(text) - len(text.lstrip())]
+    chunks: list[str] = []
+    for chunk in re.findall(r"\S+\s*", text.strip()):  # a word with the spaces after it
+        while cells(subsequent_indent + chunk.rstrip()) > width:  # wider than a line: cut by cells
+            n = len(chunk) - 1
+            while n > 1 and cells(subsequent_indent + chunk[:n]) > width:
+                n -= 1
+            chunks.append(chunk[:n])
+            chunk = chunk[n:]
+        chunks.append(chunk)
+    lines: list[str] = []
+    line, indent = "", initial_indent + lead
+    for chunk in chunks:
+        if not line or cells(indent + line + chunk.rstrip()) <= width:
+            line += chunk
+        else:
+            lines.append(indent + line.rstrip())
+            indent, line = subsequent_indent, chunk
+    if line:
+        lines.append(indent + line.rstrip())
+    return lines
 
 
 def _text_pages(pdf: PdfPages, lines: list[str]) -> None:
