@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from epitrace.app.cameras import require_camera_reader
 from epitrace.app.ingest_cameras import add_camera, calibration_file
 from epitrace.cli.auth import acting, services
 from epitrace.cli.common import console, friendly_errors
@@ -64,8 +65,12 @@ def import_yaml(path: Path = typer.Argument(..., help="cameras.yaml")) -> None:
 @app.command("list")
 def list_cameras() -> None:
     """Registered cameras."""
+    with friendly_errors():
+        svc = services()
+        require_camera_reader(svc, lambda: acting(svc))
+        cameras = svc.store.list_cameras()
     table = Table("id", "name", "place", "lat", "lon", "tz", "fps", "calibration")
-    for c in services().store.list_cameras():
+    for c in cameras:
         table.add_row(c.id, c.name, c.place, str(c.latitude or ""), str(c.longitude or ""), c.timezone,
                       str(c.fps_override or ""), (c.calibration or {}).get("type", "none"))
     console.print(table)
@@ -75,7 +80,9 @@ def list_cameras() -> None:
 def check(camera_id: str = typer.Argument(..., help="Camera id.")) -> None:
     """Build the camera's calibration and report its reprojection error."""
     with friendly_errors():
-        camera = services().store.get_camera(camera_id)
+        svc = services()
+        require_camera_reader(svc, lambda: acting(svc))
+        camera = svc.store.get_camera(camera_id)
         stats = check_calibration(camera)
     if camera.calibration is None:
         console.print(f"{camera_id}: uncalibrated (contacts will be co-presence only)")

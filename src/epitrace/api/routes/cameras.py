@@ -10,13 +10,13 @@ from epitrace.api import schemas as S
 from epitrace.api.deps import SettingsDep, StoreDep, roles
 from epitrace.api.errors import errors
 from epitrace.api.views import camera_out
-from epitrace.app import STAFF
+from epitrace.app.cameras import CAMERA_READERS
 from epitrace.app.ingest_rules import INGEST_ROLES
 from epitrace.ingest import CameraConfig
 from epitrace.privacy.users import User
 
 router = APIRouter(prefix="/api/cameras", tags=["cameras"])
-CameraReader = Annotated[User, roles(*dict.fromkeys(STAFF + INGEST_ROLES))]
+CameraReader = Annotated[User, roles(*CAMERA_READERS)]
 """Case staff and the operators who ingest into the cameras."""
 
 
