@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from epitrace.app.cameras import require_camera_reader
 from epitrace.app.ingest_cameras import add_camera, calibration_file
 from epitrace.cli.auth import acting, services
-from epitrace.cli.common import console, friendly_errors
+from epitrace.cli.common import PlainTable, console, friendly_errors
 from epitrace.cli.ingest_cmd import cli_actor
 from epitrace.ingest import CameraConfig, check_calibration, load_cameras_yaml
 
@@ -69,7 +68,7 @@ def list_cameras() -> None:
         svc = services()
         require_camera_reader(svc, lambda: acting(svc))
         cameras = svc.store.list_cameras()
-    table = Table("id", "name", "place", "lat", "lon", "tz", "fps", "calibration")
+    table = PlainTable("id", "name", "place", "lat", "lon", "tz", "fps", "calibration")
     for c in cameras:
         table.add_row(c.id, c.name, c.place, str(c.latitude or ""), str(c.longitude or ""), c.timezone,
                       str(c.fps_override or ""), (c.calibration or {}).get("type", "none"))

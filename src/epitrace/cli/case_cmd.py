@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 import typer
-from rich.table import Column, Table
+from rich.markup import escape
+from rich.table import Column
 
 from epitrace import app as core
 from epitrace.app.subject_search import Decision
 from epitrace.cli.auth import acting, case_session, services
-from epitrace.cli.common import console, friendly_errors
+from epitrace.cli.common import PlainTable, console, friendly_errors
 from epitrace.cli.ingest_cmd import parse_start
 from epitrace.cli.timefmt import camera_zones, clock, local
 
@@ -59,8 +60,8 @@ def approve(case_id: str = typer.Argument(..., help="Case id.")) -> None:
         svc = services()
         case = core.approve_case(svc, acting(svc), case_id)
     scope = ", ".join(case.camera_scope) if case.camera_scope else "ALL cameras"
-    console.print(f"case [bold]{case.id}[/] approved: {case.legal_basis}; window {local(case.window_start_ts)} -> "
-                  f"{local(case.window_end_ts)}; cameras: {scope}")
+    console.print(f"case [bold]{case.id}[/] approved: {escape(case.legal_basis)}; "
+                  f"window {local(case.window_start_ts)} -> {local(case.window_end_ts)}; cameras: {scope}")
 
 
 @app.command("close")
@@ -79,7 +80,7 @@ def list_cases() -> None:
     with friendly_errors():
         svc = services()
         cases = core.visible_cases(svc, acting(svc, *core.STAFF, *core.APPROVERS))
-    table = Table(Column("case", no_wrap=True), "title", "status", "window", "cameras", "legal basis", "opened by")
+    table = PlainTable(Column("case", no_wrap=True), "title", "status", "window", "cameras", "legal basis", "opened by")
     for c in cases:
         table.add_row(c.id, c.title, c.status, f"{local(c.window_start_ts)} -> {local(c.window_end_ts)}",
                       ", ".join(c.camera_scope) if c.camera_scope else "ALL cameras", c.legal_basis, c.created_by)
@@ -144,10 +145,10 @@ def trace(
     for r in results:
         matches = [c for c in r.candidates if c.match]
         note = "" if r.enrolled else " (not enrolled yet)"
-        console.print(f"[bold]subject {r.subject_id}[/] ({r.label}): {len(matches)} match(es) above threshold"
+        console.print(f"[bold]subject {r.subject_id}[/] ({escape(r.label)}): {len(matches)} match(es) above threshold"
                       + (note or ("" if matches else " (unknown: nobody in scope looks like them)")))
-        table = Table("sighting", "camera", "from", "to", "body", "face", "score", "match", "decision", "looks like",
-                      "face says")
+        table = PlainTable("sighting", "camera", "from", "to", "body", "face", "score", "match", "decision",
+                           "looks like", "face says")
         for c in r.candidates[:top]:
             verdict = "yes" if c.match else ("possible" if c.face_band == "review" else "")
             zone = zones.get(c.camera_id)
@@ -195,7 +196,7 @@ def describe(
     if as_json:
         typer.echo(json.dumps([_plain(c) for c in found]))
         return
-    table = Table("sighting", "camera", "from", "to", "score", "matched", "looks like")
+    table = PlainTable("sighting", "camera", "from", "to", "score", "matched", "looks like")
     zones = camera_zones(session.services)
     for c in found:
         zone = zones.get(c.camera_id)
@@ -231,7 +232,7 @@ def route(case_id: str, subject: int = typer.Option(..., "--subject")) -> None:
         session = case_session(case_id)
         visits = core.route(session, subject_id=subject)
         zones = camera_zones(session.services)
-    table = Table("camera", "place", "entry", "exit", "sightings")
+    table = PlainTable("camera", "place", "entry", "exit", "sightings")
     for v in visits:
         zone = zones.get(v.camera_id)
         table.add_row(v.camera_name, v.place, local(v.entry_ts, zone), clock(v.exit_ts, zone),

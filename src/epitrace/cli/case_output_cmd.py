@@ -9,12 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.table import Table
 
 from epitrace import app as core
 from epitrace.cli.auth import case_session
 from epitrace.cli.case_cmd import app
-from epitrace.cli.common import console, err_console, friendly_errors
+from epitrace.cli.common import PlainTable, console, err_console, friendly_errors
 from epitrace.config import ContactPolicy, get_policy
 from epitrace.contacts import duration_words
 from epitrace.reports.people import MASK_WORDS
@@ -78,7 +77,7 @@ def contacts(
     if as_json:
         typer.echo(json.dumps(contact_records(rows), ensure_ascii=False))
         return
-    table = Table("subject", "order", "person", "via", "camera / place", "first seen", "last seen", "exposure",
+    table = PlainTable("subject", "order", "person", "via", "camera / place", "first seen", "last seen", "exposure",
                   "closest", "masks (subject/contact)", "risk", "why")
     for column in table.columns[5:9]:  # times, exposure and distance: never broken mid-value
         column.no_wrap = True

@@ -7,8 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
 
 console = Console()
 err_console = Console(stderr=True)
@@ -30,7 +33,7 @@ def friendly_errors() -> Iterator[None]:
         kind = kind_of(exc)
         if kind is None:
             raise
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")  # a message may quote what was typed
         raise typer.Exit(EXIT_REFUSED) from exc
 
 
@@ -44,3 +47,15 @@ def setup_logging(verbose: bool) -> None:
     """INFO logs with --verbose, warnings otherwise."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+
+
+class PlainTable(Table):
+    """A table whose text cells are shown as typed, never read as Rich markup.
+
+    Titles, labels, places and reasons come from users: "[link=...]" or "[conceal]" in a case
+    title must not restyle, hide or link text in a supervisor's or auditor's terminal.
+    """
+
+    def add_row(self, *renderables: RenderableType | None, **kwargs: object) -> None:
+        """Add a row; `str` cells become plain `Text`."""
+        super().add_row(*(Text(r) if isinstance(r, str) else r for r in renderables), **kwargs)  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 from typer.core import TyperCommand
 
 from epitrace.app.ingest import Ingestor, IngestOutcome, IngestRequest, IngestWatch, plan_files
@@ -64,11 +65,11 @@ def run_with_progress(ingestor: Ingestor, request: IngestRequest) -> IngestOutco
 def report(result: IngestResult, path: Path) -> None:
     """One line per file: what was added, how fast, where it resumed."""
     if result.skipped:
-        console.print(f"{path.name}: already ingested (video {result.video_id}); nothing added")
+        console.print(f"{escape(path.name)}: already ingested (video {result.video_id}); nothing added")
         return
     resumed = f", resumed at frame {result.resumed_from}" if result.resumed_from else ""
     cuts = f", {len(result.scene_cuts)} scene cut(s)" if result.scene_cuts else ""
-    console.print(f"{path.name}: {result.tracks_added} tracks, {result.frames_analysed} frames analysed "
+    console.print(f"{escape(path.name)}: {result.tracks_added} tracks, {result.frames_analysed} frames analysed "
                   f"at {result.analysed_fps:.1f} frames/s ({result.times_real_time:.1f}x real time){resumed}{cuts}")
 
 

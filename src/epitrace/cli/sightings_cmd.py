@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from epitrace import app as core
 from epitrace.cli.auth import case_session
-from epitrace.cli.common import console, friendly_errors
+from epitrace.cli.common import PlainTable, console, friendly_errors
 from epitrace.cli.ingest_cmd import parse_start
 from epitrace.cli.timefmt import camera_zones, local
 from epitrace.reports.people import MASK_WORDS
@@ -27,7 +26,7 @@ def sightings(
                                      start_ts=parse_start(start, "--from").timestamp() if start else None,
                                      end_ts=parse_start(end, "--to").timestamp() if end else None, limit=limit)
         zones = camera_zones(session.services)  # each sighting in its camera's clock, as `case trace` shows it
-    table = Table("sighting", "camera", "from", "seconds", "frames", "face", "mask")
+    table = PlainTable("sighting", "camera", "from", "seconds", "frames", "face", "mask")
     table.columns[2].no_wrap = True
     for t in rows:
         table.add_row(str(t.id), t.camera_id, local(t.start_ts, zones.get(t.camera_id)), f"{t.end_ts - t.start_ts:.1f}",

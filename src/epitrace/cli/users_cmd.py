@@ -5,10 +5,9 @@ from __future__ import annotations
 import sys
 
 import typer
-from rich.table import Table
 
 from epitrace.cli.auth import acting, services
-from epitrace.cli.common import console, friendly_errors
+from epitrace.cli.common import PlainTable, console, friendly_errors
 from epitrace.privacy.users import ROLES, add_user, assign, disable_user, enable_user, is_locked, list_users
 
 app = typer.Typer(help="User accounts, roles and case assignments.", no_args_is_help=True)
@@ -51,7 +50,7 @@ def list_cmd() -> None:
         acting(svc, "admin")
         users = list_users(svc.store)
         locked = {u.name for u in users if is_locked(svc.store, name=u.name)}
-    table = Table("name", "role", "disabled", "locked", "created (UTC)")
+    table = PlainTable("name", "role", "disabled", "locked", "created (UTC)")
     for u in users:
         table.add_row(u.name, u.role, "yes" if u.disabled else "", "yes" if u.name in locked else "",
                       u.created_at.strftime("%Y-%m-%d %H:%M"))
