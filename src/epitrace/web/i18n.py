@@ -45,6 +45,8 @@ SCRIPT_MESSAGES: tuple[str, ...] = (
     # case.js
     "Case", "Legal basis", "Window", "Cameras", "Status", "Opened by", "all", "enrolled", "not enrolled",
     "confirmed", "rejected", "face consent", "subject", "(add a subject first)", "subject added",
+    "withdraw face-matching consent? Their face data is deleted; this cannot be undone.",
+    "face consent withdrawn: traced by silhouette and clothing only",
     "Choose a camera.", "people", "add a subject first", "sighting enrolled: now search", "choose a photo",
     "photo enrolled: now search", "searching…", "match(es) above threshold", "not enrolled yet",
     "candidate(s)", "Confirm", "Reject", "Play", "Undo", "score", "Confirm all matches", "Confirm selected",

@@ -64,7 +64,19 @@ document.addEventListener("DOMContentLoaded", () => {
     document.getElementById("enrol-subject").textContent = current ? `${t("subject")} ${current.label}` : t("(add a subject first)");
     document.getElementById("photo-submit").disabled = !current || !current.face_consent;
     document.getElementById("subject-unmask").hidden = !current || c.status === "pending";
+    document.getElementById("subject-withdraw").hidden = !current || !current.face_consent;
   }
+
+  // Consent withdrawn: the subject's face vectors are deleted; tracing goes on by silhouette.
+  document.getElementById("subject-withdraw").addEventListener("click", async (e) => {
+    const current = state.case.subjects.find((s) => s.id === state.subject);
+    if (!current || !window.confirm(`${current.label}: ${t("withdraw face-matching consent? Their face data is deleted; this cannot be undone.")}`)) return;
+    await guarded(e.target, async () => {
+      await api("POST", `${base}/subjects/${current.id}/consent-withdrawal`);
+      toast(`${current.label}: ${t("face consent withdrawn: traced by silhouette and clothing only")}`);
+      await loadCase();
+    });
+  });
 
   document.getElementById("new-subject").addEventListener("submit", (e) => {
     e.preventDefault();
