@@ -72,3 +72,17 @@ def test_the_cli_applies_the_apis_roles(home: Settings, monkeypatch: pytest.Monk
     monkeypatch.setenv("EPITRACE_TOKEN", create_session(store, user=get_user(store, name="someone")))
     out = runner.invoke(app, ["cameras", "list"])
     assert (out.exit_code == 0 and "ward-7-door" in out.output) is allowed, out.output
+
+
+def test_a_home_whose_accounts_are_all_disabled_still_needs_a_login(home: Settings) -> None:
+    """Disabling every account (an incident) must not reopen the set-up exception."""
+    from epitrace.privacy.users import disable_user
+
+    _camera(home)
+    store = open_store(home)
+    add_user(store, name="root", password="correct horse battery", role="admin")
+    disable_user(store, name="root")
+    for command in (["cameras", "list"], ["cameras", "add", "gate-9"]):
+        out = runner.invoke(app, command)
+        assert out.exit_code != 0 and "epitrace login" in out.output, out.output
+    assert [c.id for c in store.list_cameras()] == ["ward-7-door"]
