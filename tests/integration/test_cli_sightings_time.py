@@ -1,8 +1,9 @@
-"""`epitrace sightings` (where a tracer picks the patient's sighting) reads like `case trace`:
-each time in its camera's zone with the zone named, masks in words.
+"""The CLI shows a sighting's time in its camera's zone with the zone named, as `case contacts` does.
 
-Found 2026-12-06 on the demo: sightings printed "2026-12-05 09:00:00 UTC" (this computer's zone)
-and "no_mask" while `case trace` and `case contacts` printed the camera's clock.
+Found 2026-12-06 on the demo: `sightings`, `case trace`, `case describe` and `case route` printed
+times in the computer's zone ("09:00:05 UTC" on a server) while `case contacts` printed the
+camera's ("18:00:05 KST"), so one case showed two clocks; `route` even said "in each camera's local
+time". `sightings` also printed "no_mask".
 """
 
 from __future__ import annotations
@@ -64,3 +65,12 @@ def test_a_time_without_a_zone_is_refused_by_the_option_typed(world: World) -> N
     result = CliRunner().invoke(cli_app, ["sightings", "--case", world.case_a, "--from", "2026-12-05T09:00:00"])
     assert result.exit_code == 2, result.output
     assert "--from '2026-12-05T09:00:00' has no time zone" in result.output and "--start" not in result.output
+
+
+@pytest.mark.parametrize("command", ["trace", "route"])
+def test_case_tables_are_in_the_camera_clock(world: World, command: str) -> None:
+    extra = ["--subject", str(world.subject_a)] if command == "route" else []
+    result = CliRunner().invoke(cli_app, ["case", command, world.case_a, *extra])
+    assert result.exit_code == 0, result.output
+    assert "KST" in result.output and "UTC" not in result.output, result.output
+    assert "18:00:" in result.output, result.output

@@ -86,17 +86,12 @@ def upload_copies(upload_dirs: Sequence[Path], *, purged: set[str], kept: set[st
     doomed = purged - kept
     if not doomed:
         return
-    for root in upload_dirs:
-        if not root.is_dir():
+    for path in _upload_files(upload_dirs):
+        try:
+            if file_sha256(path) in doomed:
+                yield path
+        except OSError:
             continue
-        for dirpath, _dirs, names in os.walk(root):
-            for name in names:
-                path = Path(dirpath) / name
-                try:
-                    if path.is_file() and not path.is_symlink() and file_sha256(path) in doomed:
-                        yield path
-                except OSError:
-                    continue
 
 
 def stale_uploads(upload_dirs: Sequence[Path], *, named: set[Path], kept: set[str], cutoff: float) -> Iterator[Path]:
@@ -106,6 +101,16 @@ def stale_uploads(upload_dirs: Sequence[Path], *, named: set[Path], kept: set[st
     restart, a job that failed before its first commit) has no row to expire with: without this it
     would stay for ever. Only files older than the retention period go, so a queued upload is safe.
     """
+    for path in _upload_files(upload_dirs):
+        try:
+            if path.stat().st_mtime < cutoff and path.resolve() not in named and file_sha256(path) not in kept:
+                yield path
+        except OSError:
+            continue
+
+
+def _upload_files(upload_dirs: Sequence[Path]) -> Iterator[Path]:
+    """Regular files (never links) anywhere under the upload folders that exist."""
     for root in upload_dirs:
         if not root.is_dir():
             continue
@@ -113,8 +118,7 @@ def stale_uploads(upload_dirs: Sequence[Path], *, named: set[Path], kept: set[st
             for name in names:
                 path = Path(dirpath) / name
                 try:
-                    if (path.is_file() and not path.is_symlink() and path.stat().st_mtime < cutoff
-                            and path.resolve() not in named and file_sha256(path) not in kept):
+                    if path.is_file() and not path.is_symlink():
                         yield path
                 except OSError:
                     continue
