@@ -57,3 +57,11 @@ def test_the_refusal_words_of_app_js_are_the_listed_ones() -> None:
     script = (WEB / "static" / "app.js").read_text("utf-8")
     said = set(re.findall(r'\b\d{3}: "([^"]+)"', script)) | set(re.findall(r'"(Server error[^"]*)"', script))
     assert len(said) >= 9 and said == set(i18n.STATUS_WORDS)
+
+
+def test_every_audit_action_the_code_records_is_named_on_the_audit_page() -> None:
+    """An action added to the code without a name showed as its bare code on the Korean audit page."""
+    src = Path(__file__).resolve().parents[2] / "src" / "epitrace"
+    recorded = {m.group(2) for p in src.rglob("*.py")
+                for m in re.finditer(r'(action=|\.audit\()"([a-z_]+)"', p.read_text())}
+    assert recorded and recorded <= set(i18n.AUDIT_ACTIONS), sorted(recorded - set(i18n.AUDIT_ACTIONS))

@@ -9,9 +9,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from epitrace.app.audit_log import read_audit, verify_audit
 from epitrace.cli.auth import acting, services
 from epitrace.cli.common import console, err_console, friendly_errors
-from epitrace.privacy.audit import entries, verify
 
 app = typer.Typer(help="Read and check the tamper-evident audit log.", no_args_is_help=True)
 
@@ -26,8 +26,7 @@ def show(
     """Audit entries, oldest first (the newest LIMIT that match)."""
     with friendly_errors():
         svc = services()
-        acting(svc, "auditor", "admin")
-        rows = entries(svc.store, case_id=case, user=user, limit=limit)
+        rows = read_audit(svc, acting(svc), case_id=case, by=user, limit=limit)
     if as_json:
         for e in rows:
             console.print_json(json.dumps({"id": e.id, "ts": e.ts, "user": e.user, "action": e.action,
@@ -53,8 +52,7 @@ def verify_cmd(
     """
     with friendly_errors():
         svc = services()
-        acting(svc, "auditor", "admin")
-        result = verify(svc.store, anchor=anchor)
+        result = verify_audit(svc, acting(svc), anchor=anchor)
     if not result.ok:
         where = f"entry {result.first_bad_id}: " if result.first_bad_id is not None else ""
         err_console.print(f"[bold red]audit log tampered:[/] {where}{result.reason}")

@@ -36,6 +36,7 @@ AUDIT_ACTIONS: tuple[str, ...] = (
     "login", "login_failed", "login_locked", "case_new", "case_approve", "case_close", "assign", "subject_add",
     "enrol", "search", "confirm", "reject", "undo_decision", "view", "export", "unmask", "deny", "camera_put",
     "user_add", "user_disable", "user_enable", "ingest_start", "ingest_end", "ingest_interrupted", "purge",
+    "ingest_cancel", "consent_withdraw", "audit_read",
 )
 """The audit log's action codes, which the audit page names in the reader's words (English: the code)."""
 
