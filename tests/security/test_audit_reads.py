@@ -55,3 +55,12 @@ def test_a_cli_read_of_the_log_is_recorded(world: World, monkeypatch: pytest.Mon
     assert out.exit_code == 0, out.output
     [(who, detail)] = _reads(world)
     assert who == "root" and detail["user"] == "ana" and detail["limit"] == 3
+
+
+def test_listing_cases_is_a_recorded_view(world: World, tmp_path: Path) -> None:
+    """A supervisor's or auditor's case list shows every case's title and legal basis: a view like any other."""
+    with api_client(world, tmp_path / "uploads") as client:
+        r = client.get("/api/cases", headers=login(client, "aud"))
+        assert r.status_code == 200, r.text
+    views = [json.loads(e.detail or "{}") for e in entries(world.store) if e.action == "view" and e.user == "aud"]
+    assert views == [{"what": "case list", "cases": r.json()["count"]}]

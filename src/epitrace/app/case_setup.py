@@ -118,15 +118,23 @@ def close_case(session: CaseSession, *, outcome: str) -> CaseSession:
 
 
 def visible_cases(services: Services, user: User) -> list[Case]:
-    """Cases the user may list: admins, auditors and supervisors all (metadata only), investigators theirs."""
+    """Cases the user may list: admins, auditors and supervisors all (metadata only), investigators theirs.
+
+    Audited as a `view` of the case list (how many were shown): titles and legal bases of every
+    case are what a supervisor or auditor reads there.
+    """
+    from epitrace.privacy.audit import record
     from epitrace.privacy.users import assigned_cases
     from epitrace.store.cases import find_cases
 
     require_role(user, "admin", "auditor", "investigator", "supervisor")
-    cases = find_cases(services.store)
-    if user.role == "investigator":
-        mine = set(assigned_cases(services.store, user=user))
-        cases = [c for c in cases if c.id in mine]
+    with services.store.unit() as tx:
+        cases = find_cases(services.store, session=tx)
+        if user.role == "investigator":
+            mine = set(assigned_cases(services.store, user=user, session=tx))
+            cases = [c for c in cases if c.id in mine]
+        record(services.store, user=user.name, action="view", detail={"what": "case list", "cases": len(cases)},
+               session=tx)
     return cases
 
 
