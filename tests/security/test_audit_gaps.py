@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from api.world import World, api_client, build_world, login
+from api.world import World, build_world, login
 from cli_login import PASSWORD, cheap_argon2
 from epitrace.privacy.audit import entries, verify
 from epitrace.privacy.users import add_user
@@ -36,11 +36,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         add_user(w.store, name="opal", password=PASSWORD, role="operator")
         yield w
 
-
-@pytest.fixture(scope="module")
-def client(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with api_client(world, tmp_path_factory.mktemp("uploads")) as c:
-        yield c
 
 
 def _views(world: World, user: str, what: str) -> list[dict[str, Any]]:

@@ -8,14 +8,12 @@ the subject's is mosaicked; thumbnails already showed only their own person clea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api.world import World, build_world
-from cli_login import cheap_argon2
+from api.world import World
 from epitrace import app as core
 from epitrace.app import Services
 from epitrace.privacy.audit import entries
@@ -24,11 +22,6 @@ from epitrace.privacy.users import get_user
 pytest.importorskip("argon2")
 REASON = "to identify this person for a test today"
 
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with cheap_argon2():
-        yield build_world(tmp_path_factory.mktemp("clips") / "home")
 
 
 def _track(world: World, local_id: int) -> int:

@@ -9,29 +9,17 @@ was never approved may be shown, before or after closing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from api.world import LEGAL_BASIS, World, api_client, build_world, login
-from cli_login import cheap_argon2
+from api.world import LEGAL_BASIS, World, login
 
 pytest.importorskip("argon2")
 CASE = {"legal_basis": LEGAL_BASIS, "onset": "2026-03-03T00:00:00Z", "isolation": "2026-03-04T00:00:00Z",
         "cameras": "all", "title": "never approved"}
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with cheap_argon2():
-        yield build_world(tmp_path_factory.mktemp("withdrawn") / "home")
-
-
-@pytest.fixture(scope="module")
-def client(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with api_client(world, tmp_path_factory.mktemp("uploads")) as c:
-        yield c
 
 
 def test_closing_a_pending_case_opens_nothing(client: Any, world: World) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from api.world import World, api_client, build_world, login
+from api.world import World, build_world, login
 from cli_login import cheap_argon2
 
 pytest.importorskip("argon2")
@@ -33,11 +33,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         s.commit()
     yield w
 
-
-@pytest.fixture(scope="module")
-def client(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with api_client(world, tmp_path_factory.mktemp("uploads")) as c:
-        yield c
 
 
 def test_no_cell_of_the_contact_csv_starts_a_formula(client: Any, world: World) -> None:

@@ -11,23 +11,15 @@ answer "everything" while camera b's tracks (outside case A's scope) are in the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from api.world import World, build_world
-from cli_login import cheap_argon2
+from api.world import World
 from epitrace import app as core
 from epitrace.app import Services
 from epitrace.privacy.users import get_user
 
 pytest.importorskip("argon2")
 
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with cheap_argon2():
-        yield build_world(tmp_path_factory.mktemp("race") / "home")
 
 
 def test_ids_the_scope_check_did_not_see_are_never_candidates(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

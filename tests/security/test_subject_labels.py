@@ -11,28 +11,16 @@ legacy label) is refused rather than guessed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api.world import World, api_client, build_world, login
-from cli_login import cheap_argon2
+from api.world import World, login
 
 pytest.importorskip("argon2")
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with cheap_argon2():
-        yield build_world(tmp_path_factory.mktemp("labels") / "home")
-
-
-@pytest.fixture(scope="module")
-def client(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with api_client(world, tmp_path_factory.mktemp("uploads")) as c:
-        yield c
 
 
 @pytest.mark.parametrize("label", ["7", "12", " 3 "])

@@ -12,13 +12,11 @@ In the world, case A's subject is confirmed on camera a's track 1 (frames 0-9); 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from api.world import World, api_client, build_world, login
-from cli_login import cheap_argon2
+from api.world import World, login
 from epitrace.privacy.unmask import unmasked_tracks
 from epitrace.privacy.users import get_user
 
@@ -26,16 +24,6 @@ pytest.importorskip("argon2")
 REASON = {"reason": "to identify this person for a test today"}
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with cheap_argon2():
-        yield build_world(tmp_path_factory.mktemp("bystanders") / "home")
-
-
-@pytest.fixture(scope="module")
-def client(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with api_client(world, tmp_path_factory.mktemp("uploads")) as c:
-        yield c
 
 
 def _track(world: World, local_id: int) -> int:

@@ -62,6 +62,7 @@ def redacted_frame_jpeg(store: Store, video: Video, frame: int, models_dir: Path
     from epitrace.privacy.crops import FACE_MARGIN, FACE_NET_THRESHOLD
     from epitrace.privacy.export_redaction import DEFAULT_CONFIG
     from epitrace.store.case_scope import points_near
+    from epitrace.vision.boxes import grow_boxes
 
     image = decode_frame(Path(video.path), frame)
     step = int(np.ceil((video.fps or 25.0) / video.analysed_fps)) if video.analysed_fps else 1
@@ -71,10 +72,7 @@ def redacted_frame_jpeg(store: Store, video: Video, frame: int, models_dir: Path
     if models_dir is not None:
         found = export_detector(models_dir, DEFAULT_CONFIG.score_threshold).detect(image)
         present += [b for b in np.asarray(found.xyxy, np.float32).reshape(-1, 4)]
-        faces = np.asarray(face_detector(models_dir).detect(image, threshold=FACE_NET_THRESHOLD).xyxy,
-                           np.float32).reshape(-1, 4)
-        size = np.concatenate([faces[:, 2:] - faces[:, :2]] * 2, axis=1) * np.array([-1, -1, 1, 1]) * FACE_MARGIN
-        faces = (faces + size).astype(np.float32)
+        faces = grow_boxes(face_detector(models_dir).detect(image, threshold=FACE_NET_THRESHOLD).xyxy, FACE_MARGIN)
     out = redact_frame(image, np.array(present, np.float32).reshape(-1, 4), face_boxes=faces) \
         if present or len(faces) else image
     if out.shape[1] > max_width:

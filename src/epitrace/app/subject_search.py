@@ -15,7 +15,6 @@ import numpy as np
 import numpy.typing as npt
 
 from epitrace.app.case_session import CaseSession, reload
-from epitrace.store import Unit
 from epitrace.tracing import Candidate, Visit
 
 Decision = Literal["confirmed", "rejected"]
@@ -91,23 +90,9 @@ def search(session: CaseSession, *, subject_ids: list[int] | None = None) -> lis
             found = search_subjects(session.services.store, case_id=session.id, subject_ids=enrolled,
                                     config=settings.tracing, face_embed=lazy_face_embed(settings.models_dir),
                                     session=tx)
-            found = explain_candidates(session.services.store, _in_scope(session, found, tx), tx)
+            found = explain_candidates(session.services.store, found, tx)
         session.audit("search", tx=tx, subjects=sorted(s.id for s in wanted))
     return [SubjectCandidates(s.id, s.label, s.enrolled, found.get(s.id, [])) for s in wanted]
-
-
-def _in_scope(session: CaseSession, found: dict[int, list[Candidate]], tx: Unit) -> dict[int, list[Candidate]]:
-    """The candidates whose sighting lies in the case's scope (one query for every subject's ids).
-
-    The search filters by scope itself, except where the whole store is in scope; an index
-    refreshed by an ingest between that check and the search could then answer with new footage
-    outside the window. Whatever the index holds, a case returns only its own sightings.
-    """
-    from epitrace.store.case_scope import tracks_in_scope
-
-    ids = sorted({c.track_id for cands in found.values() for c in cands})
-    inside = tracks_in_scope(session.services.store, scope=session.scope, track_ids=ids, session=tx)
-    return {sid: [c for c in cands if c.track_id in inside] for sid, cands in found.items()}
 
 
 def decide(session: CaseSession, *, subject_id: int, track_ids: list[int], decision: Decision) -> list[int]:

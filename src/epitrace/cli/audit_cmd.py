@@ -6,12 +6,10 @@ import json
 from datetime import UTC, datetime
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from epitrace.app.audit_log import read_audit, verify_audit
 from epitrace.cli.auth import acting, services
-from epitrace.cli.common import console, err_console, friendly_errors
+from epitrace.cli.common import PlainTable, console, err_console, friendly_errors
 
 app = typer.Typer(help="Read and check the tamper-evident audit log.", no_args_is_help=True)
 
@@ -33,11 +31,10 @@ def show(
                                            "case_id": e.case_id, "legal_basis": e.legal_basis,
                                            "detail": e.detail_dict(), "hash": e.hash}))
         return
-    table = Table("id", "time (UTC)", "user", "action", "case", "legal basis", "detail")
-    for e in rows:
+    table = PlainTable("id", "time (UTC)", "user", "action", "case", "legal basis", "detail")
+    for e in rows:  # text from the log, never Rich markup (PlainTable)
         when = datetime.fromtimestamp(e.ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(*(escape(v) for v in (str(e.id), when, e.user, e.action, e.case_id or "", e.legal_basis or "",
-                                            e.detail or "")))  # text from the log, never Rich markup
+        table.add_row(str(e.id), when, e.user, e.action, e.case_id or "", e.legal_basis or "", e.detail or "")
     console.print(table)
 
 

@@ -18,6 +18,7 @@ from epitrace.privacy.face_regions import FaceFinder
 from epitrace.privacy.redact import HEAD_SHARE, head_boxes, mosaic, redact_person_crop
 from epitrace.store.case_scope import points_near, thumbnail_source
 from epitrace.store.repo import Store
+from epitrace.vision.boxes import grow_boxes
 
 JPEG_QUALITY = 85
 """The quality of every image leaving the system (as `reports.data.encode_jpeg`)."""
@@ -52,9 +53,7 @@ def stray_faces(image: npt.NDArray[np.uint8], finder: FaceFinder, *, clear: bool
             distance = np.hypot(cx - w / 2, cy - HEAD_SHARE * h / 2)
             own = int(np.argmin(np.where(in_band, distance, np.inf)))
             boxes = np.delete(boxes, own, axis=0)
-    bw, bh = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    return np.stack([boxes[:, 0] - FACE_MARGIN * bw, boxes[:, 1] - FACE_MARGIN * bh,
-                     boxes[:, 2] + FACE_MARGIN * bw, boxes[:, 3] + FACE_MARGIN * bh], axis=1).astype(np.float32)
+    return grow_boxes(boxes, FACE_MARGIN)
 
 
 def others_in_crop(store: Store, *, track_id: int, video_id: int, frame: int,

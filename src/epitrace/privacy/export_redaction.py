@@ -69,6 +69,7 @@ import numpy.typing as npt
 from epitrace.privacy.carry import Carried, CarryMemory, iou_matrix
 from epitrace.privacy.depth import DepthOrder
 from epitrace.privacy.redact import mosaic
+from epitrace.vision.boxes import grow_boxes
 from epitrace.vision.types import Detections
 
 BoxArray = npt.NDArray[np.float32]
@@ -179,12 +180,6 @@ class Regions(NamedTuple):
     cover: BoxArray
     unveil: BoxArray = _NONE
     hide: BoxArray = _NONE
-
-
-def _grow(boxes: npt.ArrayLike, share: float) -> BoxArray:
-    b = np.asarray(boxes, np.float32).reshape(-1, 4)
-    d = share * np.stack([b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]], axis=1)
-    return np.concatenate([b[:, :2] - d, b[:, 2:] + d], axis=1).astype(np.float32)
 
 
 class ExportRedactor:
@@ -325,7 +320,7 @@ class ExportRedactor:
         clear = self.clear_regions(keep_box)
         face_boxes = np.asarray(faces if faces is not None else _NONE, np.float32).reshape(-1, 4)
         own = self.subject_faces(face_boxes, keep_box) if len(keep) else np.zeros(len(face_boxes), bool)
-        cover, unveil, hide = _NONE, _NONE, _grow(face_boxes[~own], cfg.face_margin)
+        cover, unveil, hide = _NONE, _NONE, grow_boxes(face_boxes[~own], cfg.face_margin)
         if cfg.bystander_priority and len(clear) and len(coverers):
             cores = self.head_cores(coverers)
             touches = box_iou(cores, clear) > 0  # (coverers, subjects)
@@ -333,7 +328,7 @@ class ExportRedactor:
             hide = np.concatenate([cores[(touches & front).any(axis=1)], hide])
             if cfg.cover_behind:
                 cover = cores[(touches & ~front).any(axis=1)]
-        unveil = _grow(face_boxes[own], cfg.face_margin)
+        unveil = grow_boxes(face_boxes[own], cfg.face_margin)
         if len(cover) and cfg.unveil_share > 0:
             unveil = np.concatenate([self.own_heads(keep), unveil])
         return Regions(export_head_boxes(others, cfg), clear, cover, unveil, hide)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 import cv2
 import matplotlib
 import numpy as np
+from rich.cells import cell_len
 
 from epitrace.reports.data import ReportData
 from epitrace.reports.i18n import ENGLISH, Gettext, gettext_for, risk_reason
@@ -75,9 +75,8 @@ def summary_lines(data: ReportData, _: Gettext = ENGLISH) -> list[str]:
     return [part for line in lines for part in (wrap_cells(line, WIDTH, subsequent_indent="       ") or [""])]
 
 
-def cells(text: str) -> int:
-    """Monospace cells `text` takes: wide and full-width characters (Hangul, CJK) take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+cells = cell_len
+"""Monospace cells a text takes (Rich's table: Hangul and CJK take two, zero-width characters none)."""
 
 
 def wrap_cells(text: str, width: int, initial_indent: str = "", subsequent_indent: str = "") -> list[str]:

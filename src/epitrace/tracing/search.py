@@ -200,7 +200,7 @@ def _candidates(q: _Query, body: dict[int, float], face: dict[int, float],
     out = []
     for track_id in set(body) | set(face):
         track = tracks.get(track_id)
-        if track is None:  # in the index but not (yet) in this unit's view of SQL: not a candidate
+        if track is None:  # outside the scope, or in the index but not (yet) in this unit's view of SQL
             continue
         confirmed = q.decided.get(track_id) == "confirmed"  # the investigator's word wins
         if not confirmed and not all(feasible(track, a, cameras, bound) for a in anchors):
@@ -254,6 +254,8 @@ def _search(store: Store, s: Unit, case_id: str, subject_ids: list[int], config:
                             key=lambda kv: -kv[1])[:k]) for f, c in zip(face, chips, strict=True)]
     wanted = {t for b, f in zip(body, face, strict=True) for t in (*b, *f)}
     wanted |= {t for q in queries for t in q.confirmed}
+    if scope.everything:  # searched unfiltered: an ingest may have refreshed the index since the scope check
+        wanted = scope.filter(sorted(wanted))
     tracks = track_spans(store, track_ids=list(wanted), session=s)
     cameras = cameras_by_id(store, session=s)
     return {q.subject_id: _candidates(q, b, f, config, tracks,

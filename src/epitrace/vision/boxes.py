@@ -1,4 +1,4 @@
-"""Box geometry shared by every stage: one intersection over union for the whole project.
+"""Box geometry shared by every stage: one intersection over union and one box widening.
 
 It lives in `vision` (a leaf beside the `Detections` boxes) so that ingest, evaluation, tracking
 and privacy can all use it without one of them importing another.
@@ -24,3 +24,17 @@ def iou_matrix(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """
     a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
     return np.asarray(sv.box_iou_batch(a, b), np.float64)
+
+
+def grow_boxes(boxes: npt.ArrayLike, share: float) -> npt.NDArray[np.float32]:
+    """(x1, y1, x2, y2) boxes widened by `share` of their own width and height on every side.
+
+    supervision's `scale_boxes` about each box's centre (factor 1 + 2 `share`): detector face and
+    head boxes are tight, and what is mosaicked must cover the whole face.
+
+    Example:
+        >>> grow_boxes([10, 20, 30, 60], 0.25).tolist()
+        [[5.0, 10.0, 35.0, 70.0]]
+    """
+    b = np.asarray(boxes, np.float64).reshape(-1, 4)
+    return np.asarray(sv.scale_boxes(b, 1.0 + 2.0 * share), np.float32).reshape(-1, 4)
